@@ -1,0 +1,46 @@
+package cli
+
+import (
+	"errors"
+
+	"github.com/kfaws/kfaws/internal/config"
+)
+
+// Exit codes, documented in `kfaws --help`.
+const (
+	ExitOK       = 0
+	ExitFailure  = 1 // an operation failed (AWS, Kubernetes or database error)
+	ExitUsage    = 2 // bad flags, arguments or configuration; nothing was changed
+	ExitConflict = 3 // plan or up found resources kfaws must not touch; nothing was changed
+	ExitPending  = 4 // plan --detailed-exitcode: changes are pending
+)
+
+// exitError carries an exit code to Main without being an error message of its own.
+type exitError struct {
+	code int
+	err  error
+}
+
+func (e *exitError) Error() string { return e.err.Error() }
+func (e *exitError) Unwrap() error { return e.err }
+
+func withCode(code int, err error) error { return &exitError{code: code, err: err} }
+
+// usageError marks errors that come from bad input.
+func usageError(err error) error { return withCode(ExitUsage, err) }
+
+// exitCode maps an error returned by a command to the process exit code, in this one place.
+func exitCode(err error) int {
+	if err == nil {
+		return ExitOK
+	}
+	var ee *exitError
+	if errors.As(err, &ee) {
+		return ee.code
+	}
+	var ce config.Errors
+	if errors.As(err, &ce) {
+		return ExitUsage
+	}
+	return ExitFailure
+}

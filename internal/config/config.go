@@ -1,0 +1,128 @@
+// Package config holds kfaws's versioned configuration file format, its defaults and its validation.
+//
+// One Config describes one installation: the EKS cluster it serves, the deployment option, and the names and
+// settings of the AWS resources (S3, RDS, Secrets Manager, IAM) that back Kubeflow Pipelines and Katib.
+package config
+
+// APIVersion and Kind identify the file format; Load refuses any other pair.
+const (
+	APIVersion = "kfaws.dev/v1alpha1"
+	Kind       = "Installation"
+)
+
+// Option is what kfaws moves out of the cluster.
+type Option string
+
+// The three deployment options of the reference setup.
+const (
+	OptionRDSS3   Option = "rds-s3"
+	OptionRDSOnly Option = "rds-only"
+	OptionS3Only  Option = "s3-only"
+)
+
+// Options lists every valid Option, in the order --help shows them.
+var Options = []Option{OptionRDSS3, OptionRDSOnly, OptionS3Only}
+
+// UsesRDS reports whether the option puts the databases on RDS.
+func (o Option) UsesRDS() bool { return o == OptionRDSS3 || o == OptionRDSOnly }
+
+// UsesS3 reports whether the option puts the object store on S3.
+func (o Option) UsesS3() bool { return o == OptionRDSS3 || o == OptionS3Only }
+
+// CredentialMode is how KFP's workloads authenticate to S3.
+type CredentialMode string
+
+// The two S3 credential modes of the reference setup.
+const (
+	// CredentialsIRSA gives KFP's service accounts IAM roles through the cluster's OIDC issuer.
+	CredentialsIRSA CredentialMode = "irsa"
+	// CredentialsStatic stores an IAM user's long-term keys in a Secrets Manager secret.
+	CredentialsStatic CredentialMode = "static"
+)
+
+// CredentialModes lists every valid CredentialMode.
+var CredentialModes = []CredentialMode{CredentialsIRSA, CredentialsStatic}
+
+// Config is the kfaws.yaml file. Field names are the YAML keys.
+type Config struct {
+	APIVersion string `json:"apiVersion"`
+	Kind       string `json:"kind"`
+
+	// Name identifies this installation in resource tags and the state file.
+	Name string `json:"name"`
+	// Region is the AWS region of the cluster and of every resource kfaws creates.
+	Region string `json:"region"`
+	// Cluster is the name of the EKS cluster Kubeflow runs on.
+	Cluster string `json:"cluster"`
+	// Option chooses what moves out of the cluster.
+	Option Option `json:"option"`
+	// StateFile is where kfaws records what it created; relative paths are relative to the config file.
+	StateFile string `json:"stateFile,omitempty"`
+
+	S3  S3  `json:"s3"`
+	RDS RDS `json:"rds"`
+	IAM IAM `json:"iam"`
+}
+
+// S3 configures the artifact bucket and how KFP reaches it.
+type S3 struct {
+	// Bucket is the S3 bucket name.
+	Bucket string `json:"bucket"`
+	// Credentials is irsa or static.
+	Credentials CredentialMode `json:"credentials"`
+	// SecretName is the Secrets Manager secret holding static keys (static mode only).
+	SecretName string `json:"secretName"`
+	// AccessKeyID and SecretAccessKey are never read from the file: they come from the environment
+	// (KFAWS_S3_ACCESS_KEY_ID, KFAWS_S3_SECRET_ACCESS_KEY) so the file can be committed.
+	AccessKeyID     string `json:"-"`
+	SecretAccessKey string `json:"-"`
+}
+
+// RDS configures the MySQL instance and everything around it.
+type RDS struct {
+	InstanceName     string `json:"instanceName"`
+	DatabaseName     string `json:"databaseName"`
+	MasterUsername   string `json:"masterUsername"`
+	InstanceClass    string `json:"instanceClass"`
+	EngineVersion    string `json:"engineVersion"`
+	AllocatedStorage int32  `json:"allocatedStorage"`
+	// MaxAllocatedStorage is the storage autoscaling ceiling in GiB; 0 turns autoscaling off.
+	MaxAllocatedStorage *int32 `json:"maxAllocatedStorage,omitempty"`
+	// BackupRetentionPeriod is in days; 0 turns automated backups off.
+	BackupRetentionPeriod *int32 `json:"backupRetentionPeriod,omitempty"`
+	StorageType           string `json:"storageType"`
+	MultiAZ               *bool  `json:"multiAZ,omitempty"`
+	DeletionProtection    *bool  `json:"deletionProtection,omitempty"`
+	SubnetGroupName       string `json:"subnetGroupName"`
+	ParameterGroupName    string `json:"parameterGroupName"`
+	// SecurityGroupName is the security group kfaws creates for the instance.
+	SecurityGroupName string `json:"securityGroupName"`
+	// SecurityGroupID brings an existing security group instead of creating one.
+	SecurityGroupID string `json:"securityGroupID,omitempty"`
+	SecretName      string `json:"secretName"`
+	// MasterPassword is never read from the file: it comes from KFAWS_DB_MASTER_PASSWORD or is generated.
+	MasterPassword string `json:"-"`
+}
+
+// IAM names the roles and policies kfaws creates for IRSA.
+type IAM struct {
+	// BackendRoleName is assumed by kubeflow/ml-pipeline (irsa mode).
+	BackendRoleName string `json:"backendRoleName"`
+	// ProfileRoleName is assumed by ProfileNamespace/default-editor (irsa mode).
+	ProfileRoleName string `json:"profileRoleName"`
+	// S3PolicyName is the least-privilege policy on the bucket attached to both roles (irsa mode).
+	S3PolicyName string `json:"s3PolicyName"`
+	// SecretsRoleName is assumed by kubeflow/kubeflow-secrets-manager-sa to read the secrets.
+	SecretsRoleName string `json:"secretsRoleName"`
+	// ProfileNamespace is the user profile namespace whose default-editor gets the profile role.
+	ProfileNamespace string `json:"profileNamespace"`
+}
+
+// Value returns *p, or the zero value when p is nil.
+func Value[T any](p *T) T {
+	var zero T
+	if p == nil {
+		return zero
+	}
+	return *p
+}

@@ -1,0 +1,165 @@
+// Package state records what kfaws created for one installation, so a later run can resume, render and tear down.
+//
+// The file is rewritten atomically after every step. It holds names, ARNs and endpoints, never a secret value.
+package state
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"sync"
+	"time"
+)
+
+// Version is the state file format version.
+const Version = 1
+
+// State is the content of a state file.
+type State struct {
+	Version int    `json:"version"`
+	Name    string `json:"name"`
+	Region  string `json:"region"`
+	Cluster string `json:"cluster"`
+	Option  string `json:"option"`
+	// Resources are keyed by a stable id such as "s3/bucket" or "rds/instance".
+	Resources map[string]Resource `json:"resources"`
+	// Outputs are the values later commands (render, verify, down) need.
+	Outputs Outputs `json:"outputs"`
+}
+
+// Resource is one AWS resource kfaws created (Owned) or found and reused.
+type Resource struct {
+	Kind string `json:"kind"`
+	// ID is the resource's name or id; ARN is set where AWS has one.
+	ID  string `json:"id"`
+	ARN string `json:"arn,omitempty"`
+	// Owned is true when kfaws created the resource; only owned resources are ever deleted.
+	Owned     bool      `json:"owned"`
+	UpdatedAt time.Time `json:"updatedAt"`
+}
+
+// Outputs are what the cluster side needs to know about the AWS side.
+type Outputs struct {
+	Bucket         string `json:"bucket,omitempty"`
+	S3Credentials  string `json:"s3Credentials,omitempty"`
+	S3SecretName   string `json:"s3SecretName,omitempty"`
+	DBHost         string `json:"dbHost,omitempty"`
+	DBPort         int32  `json:"dbPort,omitempty"`
+	DBName         string `json:"dbName,omitempty"`
+	RDSSecretName  string `json:"rdsSecretName,omitempty"`
+	BackendRoleARN string `json:"backendRoleArn,omitempty"`
+	ProfileRoleARN string `json:"profileRoleArn,omitempty"`
+	SecretsRoleARN string `json:"secretsRoleArn,omitempty"`
+	OIDCProvider   string `json:"oidcProviderArn,omitempty"`
+}
+
+// Store reads and writes one state file. Its methods are safe for concurrent use by parallel steps.
+type Store struct {
+	path string
+	mu   sync.Mutex
+	st   State
+}
+
+// Open reads the state file at path, or starts an empty state when it does not exist.
+func Open(path string) (*Store, error) {
+	s := &Store{path: path, st: State{Version: Version, Resources: map[string]Resource{}}}
+	data, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return s, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("reading state: %w", err)
+	}
+	if err := json.Unmarshal(data, &s.st); err != nil {
+		return nil, fmt.Errorf("state file %q is corrupt (%v); restore it from a backup or move it aside", path, err)
+	}
+	if s.st.Version != Version {
+		return nil, fmt.Errorf("state file %q has version %d; this kfaws reads version %d", path, s.st.Version, Version)
+	}
+	if s.st.Resources == nil {
+		s.st.Resources = map[string]Resource{}
+	}
+	return s, nil
+}
+
+// Path is the file this store writes.
+func (s *Store) Path() string { return s.path }
+
+// Snapshot returns a deep copy of the current state.
+func (s *Store) Snapshot() State {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c := s.st
+	c.Resources = make(map[string]Resource, len(s.st.Resources))
+	for k, v := range s.st.Resources {
+		c.Resources[k] = v
+	}
+	return c
+}
+
+// Update applies fn to the state and writes the file atomically before returning.
+func (s *Store) Update(fn func(*State)) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	fn(&s.st)
+	return s.writeLocked()
+}
+
+// SetResource records one resource and writes the file.
+func (s *Store) SetResource(key string, r Resource) error {
+	r.UpdatedAt = time.Now().UTC().Truncate(time.Second)
+	return s.Update(func(st *State) { st.Resources[key] = r })
+}
+
+// RemoveResource forgets one resource and writes the file.
+func (s *Store) RemoveResource(key string) error {
+	return s.Update(func(st *State) { delete(st.Resources, key) })
+}
+
+// Keys lists the recorded resource keys in sorted order.
+func (st State) Keys() []string {
+	keys := make([]string, 0, len(st.Resources))
+	for k := range st.Resources {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// writeLocked writes to a temporary file in the same directory, syncs it and renames it over the old one, so a
+// run killed at any moment leaves either the old or the new file, never a torn one.
+func (s *Store) writeLocked() error {
+	data, err := json.MarshalIndent(s.st, "", "  ")
+	if err != nil {
+		return fmt.Errorf("encoding state: %w", err)
+	}
+	dir := filepath.Dir(s.path)
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		return fmt.Errorf("creating state directory: %w", err)
+	}
+	f, err := os.CreateTemp(dir, ".state-*.tmp")
+	if err != nil {
+		return fmt.Errorf("writing state: %w", err)
+	}
+	tmp := f.Name()
+	defer os.Remove(tmp) // no-op after a successful rename
+	if _, err := f.Write(append(data, '\n')); err != nil {
+		f.Close()
+		return fmt.Errorf("writing state: %w", err)
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return fmt.Errorf("writing state: %w", err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("writing state: %w", err)
+	}
+	if err := os.Rename(tmp, s.path); err != nil {
+		return fmt.Errorf("writing state: %w", err)
+	}
+	return nil
+}
