@@ -1,0 +1,97 @@
+package proxy
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+)
+
+// ControlPrefix starts every path of the proxy's own control API. AWS
+// requests never use it: S3 bucket names cannot start with "_".
+const ControlPrefix = "/_localstack/"
+
+func isControl(r *http.Request) bool { return strings.HasPrefix(r.URL.Path, ControlPrefix) }
+
+// serveControl implements the control API:
+//
+//	GET    /_localstack/faults     list rules and their remaining counts
+//	POST   /_localstack/faults     add a rule or a JSON array of rules
+//	DELETE /_localstack/faults     remove every rule
+//	POST   /_localstack/rds-delay  {"delay":"30s"} for instances created from now on
+func (p *Proxy) serveControl(w http.ResponseWriter, r *http.Request) {
+	switch strings.TrimPrefix(r.URL.Path, ControlPrefix) + " " + r.Method {
+	case "faults GET":
+		writeJSON(w, http.StatusOK, p.Faults())
+	case "faults POST":
+		faults, err := decodeFaults(r)
+		if err == nil {
+			err = p.injectAll(faults)
+		}
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		writeJSON(w, http.StatusOK, p.Faults())
+	case "faults DELETE":
+		p.ClearFaults()
+		w.WriteHeader(http.StatusNoContent)
+	case "rds-delay POST":
+		var body struct {
+			Delay string `json:"delay"`
+		}
+		if err := json.NewDecoder(r.Body).Decode(&body); err != nil {
+			http.Error(w, "rds-delay: want {\"delay\":\"30s\"}: "+err.Error(), http.StatusBadRequest)
+			return
+		}
+		d, err := time.ParseDuration(body.Delay)
+		if err != nil || d < 0 {
+			http.Error(w, fmt.Sprintf("rds-delay: delay %q: want a non-negative Go duration such as \"30s\"", body.Delay), http.StatusBadRequest)
+			return
+		}
+		p.SetRDSDelay(d)
+		w.WriteHeader(http.StatusNoContent)
+	default:
+		http.Error(w, fmt.Sprintf("no control endpoint %s %s; see localstack/README.md", r.Method, r.URL.Path), http.StatusNotFound)
+	}
+}
+
+// decodeFaults reads one rule or an array of rules.
+func decodeFaults(r *http.Request) ([]Fault, error) {
+	var raw json.RawMessage
+	if err := json.NewDecoder(r.Body).Decode(&raw); err != nil {
+		return nil, fmt.Errorf("faults: reading JSON body: %w", err)
+	}
+	if strings.HasPrefix(strings.TrimSpace(string(raw)), "[") {
+		var fs []Fault
+		if err := json.Unmarshal(raw, &fs); err != nil {
+			return nil, fmt.Errorf("faults: %w", err)
+		}
+		return fs, nil
+	}
+	var f Fault
+	if err := json.Unmarshal(raw, &f); err != nil {
+		return nil, fmt.Errorf("faults: %w", err)
+	}
+	return []Fault{f}, nil
+}
+
+// injectAll adds every rule, or none if one is invalid.
+func (p *Proxy) injectAll(faults []Fault) error {
+	for _, f := range faults {
+		if err := f.Validate(); err != nil {
+			return err
+		}
+	}
+	for _, f := range faults {
+		p.faults.add(f)
+	}
+	return nil
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}

@@ -1,0 +1,144 @@
+// Package proxy is a small reverse proxy in front of moto that adds what
+// moto lacks for testing kfaws: an RDS data plane on a real MariaDB server
+// (master user, initial database, auth plugin, endpoint), an emulated RDS
+// creation delay, and per-operation fault injection in each AWS protocol's
+// own error shape. It is test and demo infrastructure, never product code;
+// see localstack/README.md.
+package proxy
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httputil"
+	"net/url"
+	"strconv"
+	"time"
+)
+
+// Options configures a Proxy.
+type Options struct {
+	// Upstream is moto's base URL, e.g. http://127.0.0.1:5000.
+	Upstream *url.URL
+	// MySQLAdmin is a root connection to the MariaDB server that backs RDS
+	// instances. It must allow placeholders in CREATE USER (the
+	// go-sql-driver/mysql DSN needs interpolateParams=true). Nil disables
+	// users and databases; endpoints and delays still work.
+	MySQLAdmin *sql.DB
+	// MySQLHost and MySQLPort are what RDS endpoints report.
+	MySQLHost string
+	MySQLPort int
+	// RDSDelay is the initial emulated creation delay.
+	RDSDelay time.Duration
+	// Logger receives one line per data-plane change and fault; nil discards.
+	Logger *slog.Logger
+}
+
+// Proxy forwards AWS requests to moto; it is an http.Handler.
+type Proxy struct {
+	upstream *httputil.ReverseProxy
+	faults   faultSet
+	rds      *rdsPlane
+	log      *slog.Logger
+}
+
+type opKey struct{}
+
+// New returns a Proxy for opts.
+func New(opts Options) *Proxy {
+	log := opts.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	p := &Proxy{rds: newRDSPlane(opts.MySQLAdmin, opts.MySQLHost, opts.MySQLPort, log), log: log}
+	p.rds.setDelay(opts.RDSDelay)
+	p.upstream = &httputil.ReverseProxy{
+		Rewrite: func(r *httputil.ProxyRequest) {
+			r.SetURL(opts.Upstream)
+			r.Out.Host = r.In.Host // moto's S3 reads the bucket from Host in virtual-host style
+			// Uncompressed bodies, so RDS responses can be rewritten.
+			r.Out.Header.Del("Accept-Encoding")
+		},
+		ModifyResponse: p.modifyResponse,
+		ErrorLog:       slog.NewLogLogger(log.Handler(), slog.LevelError),
+	}
+	return p
+}
+
+// SetRDSDelay sets the creation delay of instances created from now on.
+func (p *Proxy) SetRDSDelay(d time.Duration) { p.rds.setDelay(d) }
+
+// InjectFault adds a fault rule after checking it.
+func (p *Proxy) InjectFault(f Fault) error {
+	if err := f.Validate(); err != nil {
+		return err
+	}
+	p.faults.add(f)
+	return nil
+}
+
+// ClearFaults removes every fault rule.
+func (p *Proxy) ClearFaults() { p.faults.clear() }
+
+// Faults lists the rules with their remaining counts.
+func (p *Proxy) Faults() []Fault { return p.faults.list() }
+
+// ServeHTTP answers control requests under /_localstack/ and forwards the
+// rest to moto, after applying any matching fault.
+func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if isControl(r) {
+		p.serveControl(w, r)
+		return
+	}
+	op, err := identify(r)
+	if err != nil {
+		http.Error(w, "reading request: "+err.Error(), http.StatusBadRequest)
+		return
+	}
+	if f, ok := p.faults.take(op); ok {
+		p.log.Info("fault injected", "operation", op.String(), "kind", f.Kind)
+		if f.Kind != FaultLatency {
+			writeFault(w, op, f.Kind)
+			return
+		}
+		select {
+		case <-time.After(f.Latency):
+		case <-r.Context().Done():
+			return
+		}
+	}
+	if op.Service == "rds" {
+		if code, msg := p.rds.rdsBeforeForward(op); code != "" {
+			writeError(w, op, http.StatusBadRequest, code, msg)
+			return
+		}
+	}
+	p.upstream.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), opKey{}, op)))
+}
+
+// modifyResponse lets the RDS data plane see and rewrite RDS responses.
+func (p *Proxy) modifyResponse(resp *http.Response) error {
+	op, _ := resp.Request.Context().Value(opKey{}).(Operation)
+	if op.Service != "rds" || op.Protocol != ProtocolQuery {
+		return nil
+	}
+	body, err := io.ReadAll(resp.Body)
+	_ = resp.Body.Close()
+	if err != nil {
+		return err
+	}
+	body, err = p.rds.rdsAfterForward(resp.Request.Context(), op, resp.StatusCode, body)
+	if err != nil {
+		p.log.Error("rds data plane", "operation", op.String(), "err", err)
+		resp.StatusCode = http.StatusInternalServerError
+		body = []byte("<ErrorResponse><Error><Type>Receiver</Type><Code>InternalFailure</Code><Message>" +
+			xmlText("local stack: "+err.Error()) + "</Message></Error></ErrorResponse>")
+	}
+	resp.Body = io.NopCloser(bytes.NewReader(body))
+	resp.ContentLength = int64(len(body))
+	resp.Header.Set("Content-Length", strconv.Itoa(len(body)))
+	return nil
+}

@@ -1,0 +1,261 @@
+package proxy
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Emulated RDS instance states, in the order a new instance goes through them.
+const (
+	StatusCreating  = "creating"
+	StatusBackingUp = "backing-up"
+	StatusAvailable = "available"
+)
+
+// instance is an RDS instance the proxy backs with a user and database on MariaDB.
+type instance struct {
+	id      string
+	user    string
+	dbName  string
+	native  bool
+	created time.Time
+	delay   time.Duration
+}
+
+// status is the state the instance reports at now: creating for the first
+// two thirds of its delay, backing-up for the last third, then available.
+func (in *instance) status(now time.Time) string {
+	elapsed := now.Sub(in.created)
+	switch {
+	case elapsed >= in.delay:
+		return StatusAvailable
+	case elapsed*3 < in.delay*2:
+		return StatusCreating
+	default:
+		return StatusBackingUp
+	}
+}
+
+// rdsPlane is the RDS data plane: it mirrors RDS instances into users and
+// databases of one MariaDB server and remembers the auth-plugin choice of
+// each DB parameter group.
+type rdsPlane struct {
+	admin *sql.DB // root on MariaDB; nil disables users and databases
+	host  string
+	port  int
+	log   *slog.Logger
+
+	mu        sync.Mutex
+	delay     time.Duration
+	groups    map[string]bool // parameter group -> selects mysql_native_password
+	instances map[string]*instance
+}
+
+func newRDSPlane(admin *sql.DB, host string, port int, log *slog.Logger) *rdsPlane {
+	return &rdsPlane{admin: admin, host: host, port: port, log: log,
+		groups: map[string]bool{}, instances: map[string]*instance{}}
+}
+
+func (p *rdsPlane) setDelay(d time.Duration) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.delay = d
+}
+
+func (p *rdsPlane) lookup(id string) (instance, bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	in, ok := p.instances[id]
+	if !ok {
+		return instance{}, false
+	}
+	return *in, true
+}
+
+// recordParameters remembers whether a ModifyDBParameterGroup request made
+// its group select mysql_native_password as the default auth plugin.
+func (p *rdsPlane) recordParameters(form map[string][]string) {
+	get := func(k string) string {
+		if v := form[k]; len(v) > 0 {
+			return v[0]
+		}
+		return ""
+	}
+	group := get("DBParameterGroupName")
+	for i := 1; ; i++ {
+		name := get(fmt.Sprintf("Parameters.member.%d.ParameterName", i))
+		if name == "" {
+			return
+		}
+		value := strings.TrimSpace(get(fmt.Sprintf("Parameters.member.%d.ParameterValue", i)))
+		switch name {
+		case "authentication_policy":
+			// The first element of the list names the default plugin; "*" means
+			// the server default, caching_sha2_password.
+			first, _, _ := strings.Cut(value, ",")
+			p.setGroup(group, strings.TrimSpace(first) == "mysql_native_password")
+		case "default_authentication_plugin":
+			p.setGroup(group, value == "mysql_native_password")
+		}
+	}
+}
+
+func (p *rdsPlane) setGroup(group string, native bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.groups[group] = native
+}
+
+func (p *rdsPlane) forgetGroup(group string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	delete(p.groups, group)
+}
+
+// wantsNative decides the master user's plugin as RDS would: the parameter
+// group's setting if it has one, else the engine default, which is
+// mysql_native_password up to 8.0 and caching_sha2_password from 8.4.
+func (p *rdsPlane) wantsNative(group, engineVersion string) bool {
+	p.mu.Lock()
+	native, set := p.groups[group]
+	p.mu.Unlock()
+	if set {
+		return native
+	}
+	return !newerThan80(engineVersion)
+}
+
+func newerThan80(version string) bool {
+	var major, minor int
+	if _, err := fmt.Sscanf(version, "%d.%d", &major, &minor); err != nil {
+		return false
+	}
+	return major > 8 || (major == 8 && minor > 0)
+}
+
+// clash names the live instance other than id whose master user is user.
+func (p *rdsPlane) clash(id, user string) string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, in := range p.instances {
+		if in.id != id && in.user == user {
+			return in.id
+		}
+	}
+	return ""
+}
+
+// create makes the master user and initial database for a new instance and
+// starts its emulated creation delay.
+func (p *rdsPlane) create(ctx context.Context, id, user, password, dbName string, native bool) error {
+	p.mu.Lock()
+	in := &instance{id: id, user: user, dbName: dbName, native: native, created: time.Now(), delay: p.delay}
+	p.mu.Unlock()
+	if p.admin != nil && user != "" {
+		if err := p.createUser(ctx, in, password); err != nil {
+			return err
+		}
+	}
+	p.mu.Lock()
+	p.instances[id] = in
+	p.mu.Unlock()
+	p.log.Info("rds instance backed by mariadb", "instance", id, "user", user, "database", dbName, "native", native)
+	return nil
+}
+
+func (p *rdsPlane) createUser(ctx context.Context, in *instance, password string) error {
+	stmts := []string{}
+	if !in.native {
+		if err := p.ensureED25519(ctx); err != nil {
+			return err
+		}
+	}
+	stmts = append(stmts, "DROP USER IF EXISTS ?@'%'", identifiedStatement("CREATE USER", in.native),
+		"GRANT ALL PRIVILEGES ON *.* TO ?@'%' WITH GRANT OPTION")
+	args := [][]any{{in.user}, {in.user, password}, {in.user}}
+	if in.dbName != "" {
+		stmts = append(stmts, "CREATE DATABASE IF NOT EXISTS "+quoteIdent(in.dbName))
+		args = append(args, nil)
+	}
+	for i, s := range stmts {
+		if _, err := p.admin.ExecContext(ctx, s, args[i]...); err != nil {
+			return fmt.Errorf("instance %q: creating master user %q and database %q on mariadb: %w", in.id, in.user, in.dbName, err)
+		}
+	}
+	return nil
+}
+
+// identifiedStatement builds "<verb> ?@'%' IDENTIFIED ..." for the plugin:
+// mysql_native_password, or ed25519 standing in for caching_sha2_password,
+// which MariaDB lacks. Both refuse a client that only speaks the other.
+func identifiedStatement(verb string, native bool) string {
+	if native {
+		return verb + " ?@'%' IDENTIFIED VIA mysql_native_password USING PASSWORD(?)"
+	}
+	return verb + " ?@'%' IDENTIFIED VIA ed25519 USING PASSWORD(?)"
+}
+
+func (p *rdsPlane) ensureED25519(ctx context.Context) error {
+	var n int
+	err := p.admin.QueryRowContext(ctx,
+		"SELECT COUNT(*) FROM information_schema.PLUGINS WHERE PLUGIN_NAME = 'ed25519' AND PLUGIN_STATUS = 'ACTIVE'").Scan(&n)
+	if err != nil {
+		return fmt.Errorf("checking for the ed25519 auth plugin on mariadb: %w", err)
+	}
+	if n > 0 {
+		return nil
+	}
+	if _, err := p.admin.ExecContext(ctx, "INSTALL SONAME 'auth_ed25519'"); err != nil {
+		return fmt.Errorf("installing the ed25519 auth plugin on mariadb: %w", err)
+	}
+	return nil
+}
+
+// setPassword applies ModifyDBInstance's MasterUserPassword, keeping the plugin.
+func (p *rdsPlane) setPassword(ctx context.Context, id, password string) error {
+	in, ok := p.lookup(id)
+	if !ok || p.admin == nil || in.user == "" {
+		return nil
+	}
+	if _, err := p.admin.ExecContext(ctx, identifiedStatement("ALTER USER", in.native), in.user, password); err != nil {
+		return fmt.Errorf("instance %q: changing the password of master user %q on mariadb: %w", id, in.user, err)
+	}
+	return nil
+}
+
+// remove drops the instance's master user, and its database unless another
+// live instance named the same database.
+func (p *rdsPlane) remove(ctx context.Context, id string) error {
+	p.mu.Lock()
+	in, ok := p.instances[id]
+	delete(p.instances, id)
+	shared := false
+	for _, other := range p.instances {
+		shared = shared || (ok && other.dbName == in.dbName)
+	}
+	p.mu.Unlock()
+	if !ok || p.admin == nil {
+		return nil
+	}
+	if in.user != "" {
+		if _, err := p.admin.ExecContext(ctx, "DROP USER IF EXISTS ?@'%'", in.user); err != nil {
+			return fmt.Errorf("instance %q: dropping master user %q on mariadb: %w", id, in.user, err)
+		}
+	}
+	if in.dbName != "" && !shared {
+		if _, err := p.admin.ExecContext(ctx, "DROP DATABASE IF EXISTS "+quoteIdent(in.dbName)); err != nil {
+			return fmt.Errorf("instance %q: dropping database %q on mariadb: %w", id, in.dbName, err)
+		}
+	}
+	p.log.Info("rds instance removed from mariadb", "instance", id)
+	return nil
+}
+
+func quoteIdent(name string) string {
+	return "`" + strings.ReplaceAll(name, "`", "``") + "`"
+}
