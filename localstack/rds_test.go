@@ -5,7 +5,9 @@ import (
 	"database/sql"
 	"errors"
 	"strconv"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/rds"
@@ -145,5 +147,116 @@ func TestCreateInstanceMasterUserConnects(t *testing.T) {
 	}
 	if p := userPlugin(t, s, "kfadmin"); p != "" {
 		t.Errorf("user kfadmin still exists after delete (plugin %q)", p)
+	}
+}
+
+func TestAuthPluginFollowsParameterGroup(t *testing.T) {
+	s := localstack.Shared(t)
+	c := rdsClient(t, s)
+	cases := []struct {
+		name, version, param, value, want string
+	}{
+		{"p84-native", "8.4.7", "authentication_policy", "mysql_native_password", "mysql_native_password"},
+		{"p84-native-list", "8.4.7", "authentication_policy", "mysql_native_password,,", "mysql_native_password"},
+		{"p84-default", "8.4.7", "", "", "ed25519"},
+		{"p84-star", "8.4.7", "authentication_policy", "*,,", "ed25519"},
+		{"p80-default", "8.0.40", "", "", "mysql_native_password"},
+		{"p80-native", "8.0.40", "default_authentication_plugin", "mysql_native_password", "mysql_native_password"},
+		{"p80-sha2", "8.0.40", "default_authentication_plugin", "caching_sha2_password", "ed25519"},
+	}
+	for i, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			user := "plug" + strconv.Itoa(i)
+			inst := createInstance(t, c, tc.name, tc.version, user, "pw-"+tc.name, "db"+strconv.Itoa(i), tc.param, tc.value)
+			defer deleteInstance(t, c, tc.name)
+			if got := userPlugin(t, s, user); got != tc.want {
+				t.Errorf("plugin of master user = %q, want %q", got, tc.want)
+			}
+			if _, err := connect(t, *inst, user, "pw-"+tc.name, "db"+strconv.Itoa(i)); err != nil {
+				t.Errorf("master user cannot connect: %v", err)
+			}
+		})
+	}
+}
+
+func TestMasterUserClashIsRejected(t *testing.T) {
+	s := localstack.Shared(t)
+	c := rdsClient(t, s)
+	createInstance(t, c, "clash-a", "8.4.7", "sameuser", "pw-a-123", "clasha", "", "")
+	defer deleteInstance(t, c, "clash-a")
+	_, err := c.CreateDBInstance(context.Background(), &rds.CreateDBInstanceInput{
+		DBInstanceIdentifier: aws.String("clash-b"), DBInstanceClass: aws.String("db.t3.micro"), Engine: aws.String("mysql"),
+		EngineVersion: aws.String("8.4.7"), AllocatedStorage: aws.Int32(20),
+		MasterUsername: aws.String("sameuser"), MasterUserPassword: aws.String("pw-b-123")})
+	if err == nil || !strings.Contains(err.Error(), "clash-a") {
+		t.Fatalf("second instance with the same master user: err = %v, want a clash naming \"clash-a\"", err)
+	}
+	// The first instance keeps its credentials.
+	if _, err := connect(t, describe(t, c, "clash-a"), "sameuser", "pw-a-123", "clasha"); err != nil {
+		t.Errorf("first instance's master user cannot connect after the clash: %v", err)
+	}
+}
+
+func TestModifyPasswordChangesMariaDBUser(t *testing.T) {
+	s := localstack.Shared(t)
+	c := rdsClient(t, s)
+	createInstance(t, c, "modpw", "8.4.7", "modpwuser", "old-pass-1", "modpw", "", "")
+	defer deleteInstance(t, c, "modpw")
+	if _, err := c.ModifyDBInstance(context.Background(), &rds.ModifyDBInstanceInput{
+		DBInstanceIdentifier: aws.String("modpw"), MasterUserPassword: aws.String("new-pass-2"), ApplyImmediately: aws.Bool(true)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := connect(t, describe(t, c, "modpw"), "modpwuser", "new-pass-2", "modpw"); err != nil {
+		t.Errorf("new password does not connect: %v", err)
+	}
+	if p := userPlugin(t, s, "modpwuser"); p != "ed25519" {
+		t.Errorf("plugin after password change = %q, want ed25519", p)
+	}
+}
+
+func TestCreationDelayStates(t *testing.T) {
+	s := localstack.Shared(t)
+	c := rdsClient(t, s)
+	s.SetRDSDelay(3 * time.Second)
+	created := createInstance(t, c, "delayed", "8.4.7", "delayuser", "delay-pass", "delayed", "", "")
+	defer deleteInstance(t, c, "delayed")
+	if got := aws.ToString(created.DBInstanceStatus); got != "creating" {
+		t.Errorf("CreateDBInstance status = %q, want creating", got)
+	}
+	if created.Endpoint != nil {
+		t.Errorf("CreateDBInstance of a creating instance has endpoint %v, want none", created.Endpoint)
+	}
+	var seen []string
+	for len(seen) == 0 || seen[len(seen)-1] != "available" {
+		inst := describe(t, c, "delayed")
+		st := aws.ToString(inst.DBInstanceStatus)
+		if (st == "creating") != (inst.Endpoint == nil) {
+			t.Fatalf("status %q with endpoint %v: want an endpoint exactly when not creating", st, inst.Endpoint)
+		}
+		if len(seen) == 0 || seen[len(seen)-1] != st {
+			seen = append(seen, st)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if got := strings.Join(seen, ","); got != "creating,backing-up,available" {
+		t.Errorf("states seen = %s, want creating,backing-up,available", got)
+	}
+}
+
+func TestCreationDelayWaiter(t *testing.T) {
+	s := localstack.Shared(t)
+	c := rdsClient(t, s)
+	s.SetRDSDelay(2 * time.Second)
+	createInstance(t, c, "waited", "8.4.7", "waituser", "wait-pass", "waited", "", "")
+	defer deleteInstance(t, c, "waited")
+	w := rds.NewDBInstanceAvailableWaiter(c, func(o *rds.DBInstanceAvailableWaiterOptions) {
+		o.MinDelay, o.MaxDelay = 200*time.Millisecond, time.Second
+	})
+	out, err := w.WaitForOutput(context.Background(), &rds.DescribeDBInstancesInput{DBInstanceIdentifier: aws.String("waited")}, time.Minute)
+	if err != nil {
+		t.Fatalf("DBInstanceAvailable waiter: %v", err)
+	}
+	if _, err := connect(t, out.DBInstances[0], "waituser", "wait-pass", "waited"); err != nil {
+		t.Errorf("master user cannot connect once available: %v", err)
 	}
 }

@@ -87,12 +87,18 @@ func (p *rdsPlane) recordParameters(form map[string][]string) {
 		return ""
 	}
 	group := get("DBParameterGroupName")
+	// aws-sdk-go-v2 names list members after the model ("Parameter"); other
+	// clients use the generic "member".
 	for i := 1; ; i++ {
-		name := get(fmt.Sprintf("Parameters.member.%d.ParameterName", i))
+		prefix := fmt.Sprintf("Parameters.Parameter.%d.", i)
+		if get(prefix+"ParameterName") == "" {
+			prefix = fmt.Sprintf("Parameters.member.%d.", i)
+		}
+		name := get(prefix + "ParameterName")
 		if name == "" {
 			return
 		}
-		value := strings.TrimSpace(get(fmt.Sprintf("Parameters.member.%d.ParameterValue", i)))
+		value := strings.TrimSpace(get(prefix + "ParameterValue"))
 		switch name {
 		case "authentication_policy":
 			// The first element of the list names the default plugin; "*" means
