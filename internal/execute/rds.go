@@ -1,0 +1,272 @@
+package execute
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/rds"
+	rdstypes "github.com/aws/aws-sdk-go-v2/service/rds/types"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+	smtypes "github.com/aws/aws-sdk-go-v2/service/secretsmanager/types"
+
+	"github.com/kfaws/kfaws/internal/config"
+	"github.com/kfaws/kfaws/internal/observe"
+	"github.com/kfaws/kfaws/internal/plan"
+	"github.com/kfaws/kfaws/internal/state"
+)
+
+// rdsSecret is the RDS secret's JSON, in the reference's format: every field a string.
+type rdsSecret struct {
+	Username string `json:"username"`
+	Password string `json:"password"`
+	Database string `json:"database"`
+	Host     string `json:"host"`
+	Port     string `json:"port"`
+}
+
+func (e *Executor) rdsTags() []rdstypes.Tag {
+	var out []rdstypes.Tag
+	for _, t := range e.tags() {
+		out = append(out, rdstypes.Tag{Key: aws.String(t[0]), Value: aws.String(t[1])})
+	}
+	return out
+}
+
+func (e *Executor) secretTags(complete bool) []smtypes.Tag {
+	var out []smtypes.Tag
+	for _, t := range e.tags() {
+		out = append(out, smtypes.Tag{Key: aws.String(t[0]), Value: aws.String(t[1])})
+	}
+	if complete {
+		out = append(out, smtypes.Tag{Key: aws.String(observe.TagComplete), Value: aws.String("true")})
+	}
+	return out
+}
+
+func (e *Executor) createSubnetGroup(ctx context.Context, _ plan.Step) error {
+	name := e.Config.RDS.SubnetGroupName
+	if err := e.intend(plan.KeySubnetGroup, name); err != nil {
+		return err
+	}
+	out, err := e.AWS.RDS.CreateDBSubnetGroup(ctx, &rds.CreateDBSubnetGroupInput{
+		DBSubnetGroupName:        &name,
+		DBSubnetGroupDescription: aws.String("Kubeflow databases: private subnets of EKS cluster " + e.Config.Cluster),
+		SubnetIds:                e.Plan.DBSubnets,
+		Tags:                     e.rdsTags(),
+	})
+	var exists *rdstypes.DBSubnetGroupAlreadyExistsFault
+	if errors.As(err, &exists) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("rds:CreateDBSubnetGroup %q: %w", name, err)
+	}
+	return e.record(plan.KeySubnetGroup, aws.ToString(out.DBSubnetGroup.DBSubnetGroupArn))
+}
+
+func (e *Executor) createParameterGroup(ctx context.Context, s plan.Step) error {
+	r := e.Config.RDS
+	if err := e.intend(plan.KeyParameterGroup, r.ParameterGroupName); err != nil {
+		return err
+	}
+	_, err := e.AWS.RDS.CreateDBParameterGroup(ctx, &rds.CreateDBParameterGroupInput{
+		DBParameterGroupName:   &r.ParameterGroupName,
+		DBParameterGroupFamily: aws.String(plan.Family(r.EngineVersion)),
+		Description:            aws.String("Kubeflow on RDS: mysql_native_password, utf8mb4 (managed by kfaws)"),
+		Tags:                   e.rdsTags(),
+	})
+	var exists *rdstypes.DBParameterGroupAlreadyExistsFault
+	if err != nil && !errors.As(err, &exists) {
+		return fmt.Errorf("rds:CreateDBParameterGroup %q: %w", r.ParameterGroupName, err)
+	}
+	return e.setParameters(ctx, s)
+}
+
+// setParameters writes kfaws's parameters. pending-reboot is accepted for static and dynamic parameters alike,
+// and a new instance starts with them either way.
+func (e *Executor) setParameters(ctx context.Context, _ plan.Step) error {
+	r := e.Config.RDS
+	var params []rdstypes.Parameter
+	for k, v := range plan.Parameters(r.EngineVersion) {
+		params = append(params, rdstypes.Parameter{
+			ParameterName: aws.String(k), ParameterValue: aws.String(v), ApplyMethod: rdstypes.ApplyMethodPendingReboot,
+		})
+	}
+	if _, err := e.AWS.RDS.ModifyDBParameterGroup(ctx, &rds.ModifyDBParameterGroupInput{
+		DBParameterGroupName: &r.ParameterGroupName, Parameters: params,
+	}); err != nil {
+		return fmt.Errorf("rds:ModifyDBParameterGroup %q: %w", r.ParameterGroupName, err)
+	}
+	return nil
+}
+
+// createRDSSecret writes the master credentials before the instance exists, so that a run killed at any later
+// point leaves the password where the next run finds it.
+func (e *Executor) createRDSSecret(ctx context.Context, _ plan.Step) error {
+	r := e.Config.RDS
+	pw := r.MasterPassword
+	if pw == "" {
+		out, err := e.AWS.SecretsManager.GetRandomPassword(ctx, &secretsmanager.GetRandomPasswordInput{
+			PasswordLength: aws.Int64(32), ExcludePunctuation: aws.Bool(true), IncludeSpace: aws.Bool(false),
+			RequireEachIncludedType: aws.Bool(true),
+		})
+		if err != nil {
+			return fmt.Errorf("secretsmanager:GetRandomPassword: %w", err)
+		}
+		pw = aws.ToString(out.RandomPassword)
+	}
+	e.setPassword(pw)
+	value, err := json.Marshal(rdsSecret{Username: r.MasterUsername, Password: pw, Database: r.DatabaseName})
+	if err != nil {
+		return err
+	}
+	return e.createSecret(ctx, plan.KeyRDSSecret, r.SecretName, "Kubeflow database credentials (RDS master user)", string(value), false)
+}
+
+func (e *Executor) createInstance(ctx context.Context, _ plan.Step) error {
+	r := e.Config.RDS
+	pw, err := e.masterPassword(ctx)
+	if err != nil {
+		return err
+	}
+	sg := e.Config.RDS.SecurityGroupID
+	if sg == "" {
+		sg = e.securityGroupID()
+	}
+	if err := e.intend(plan.KeyInstance, r.InstanceName); err != nil {
+		return err
+	}
+	in := &rds.CreateDBInstanceInput{
+		DBInstanceIdentifier:  &r.InstanceName,
+		DBInstanceClass:       &r.InstanceClass,
+		Engine:                aws.String("mysql"),
+		EngineVersion:         &r.EngineVersion,
+		DBName:                &r.DatabaseName,
+		MasterUsername:        &r.MasterUsername,
+		MasterUserPassword:    &pw,
+		AllocatedStorage:      aws.Int32(r.AllocatedStorage),
+		StorageType:           &r.StorageType,
+		StorageEncrypted:      aws.Bool(true),
+		BackupRetentionPeriod: r.BackupRetentionPeriod,
+		MultiAZ:               r.MultiAZ,
+		PubliclyAccessible:    aws.Bool(false),
+		DeletionProtection:    r.DeletionProtection,
+		CopyTagsToSnapshot:    aws.Bool(true),
+		DBSubnetGroupName:     &r.SubnetGroupName,
+		DBParameterGroupName:  &r.ParameterGroupName,
+		VpcSecurityGroupIds:   []string{sg},
+		Tags:                  e.rdsTags(),
+	}
+	if m := config.Value(r.MaxAllocatedStorage); m > 0 {
+		in.MaxAllocatedStorage = aws.Int32(m)
+	}
+	out, err := e.AWS.RDS.CreateDBInstance(ctx, in)
+	var exists *rdstypes.DBInstanceAlreadyExistsFault
+	if errors.As(err, &exists) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("rds:CreateDBInstance %q: %w", r.InstanceName, err)
+	}
+	return e.record(plan.KeyInstance, aws.ToString(out.DBInstance.DBInstanceArn))
+}
+
+// waitInstance polls until the instance is available, reporting each status change. RDS takes 10-20 minutes.
+func (e *Executor) waitInstance(ctx context.Context, s plan.Step) error {
+	id := e.Config.RDS.InstanceName
+	start, last := time.Now(), ""
+	for {
+		out, err := e.AWS.RDS.DescribeDBInstances(ctx, &rds.DescribeDBInstancesInput{DBInstanceIdentifier: &id})
+		if err != nil {
+			return fmt.Errorf("rds:DescribeDBInstances %q: %w", id, err)
+		}
+		if len(out.DBInstances) == 0 {
+			return fmt.Errorf("DB instance %q disappeared while waiting for it", id)
+		}
+		status := aws.ToString(out.DBInstances[0].DBInstanceStatus)
+		if status != last {
+			e.progress(s, "%s (%s elapsed)", status, time.Since(start).Round(time.Second))
+			last = status
+		}
+		switch status {
+		case "available":
+			return nil
+		case "failed", "deleting", "incompatible-parameters", "incompatible-network", "storage-full":
+			return fmt.Errorf("DB instance %q is %s; see its events in the RDS console", id, status)
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("waiting for DB instance %q (last status %s): %w; run kfaws up again to resume", id, status, ctx.Err())
+		case <-time.After(e.PollInterval):
+		}
+	}
+}
+
+// recordEndpoint completes the RDS secret with the instance's endpoint and marks it complete.
+func (e *Executor) recordEndpoint(ctx context.Context, _ plan.Step) error {
+	r := e.Config.RDS
+	pw, err := e.masterPassword(ctx)
+	if err != nil {
+		return err
+	}
+	out, err := e.AWS.RDS.DescribeDBInstances(ctx, &rds.DescribeDBInstancesInput{DBInstanceIdentifier: &r.InstanceName})
+	if err != nil {
+		return fmt.Errorf("rds:DescribeDBInstances %q: %w", r.InstanceName, err)
+	}
+	if len(out.DBInstances) == 0 || out.DBInstances[0].Endpoint == nil {
+		return fmt.Errorf("DB instance %q has no endpoint yet; run kfaws up again", r.InstanceName)
+	}
+	in := observe.InstanceFrom(out.DBInstances[0])
+	value, err := json.Marshal(rdsSecret{
+		Username: in.MasterUsername, Password: pw, Database: in.DBName, Host: in.Address, Port: strconv.Itoa(int(in.Port)),
+	})
+	if err != nil {
+		return err
+	}
+	if _, err := e.AWS.SecretsManager.PutSecretValue(ctx, &secretsmanager.PutSecretValueInput{
+		SecretId: &r.SecretName, SecretString: aws.String(string(value)),
+	}); err != nil {
+		return fmt.Errorf("secretsmanager:PutSecretValue %q: %w", r.SecretName, err)
+	}
+	if _, err := e.AWS.SecretsManager.TagResource(ctx, &secretsmanager.TagResourceInput{
+		SecretId: &r.SecretName, Tags: []smtypes.Tag{{Key: aws.String(observe.TagComplete), Value: aws.String("true")}},
+	}); err != nil {
+		return fmt.Errorf("secretsmanager:TagResource %q: %w", r.SecretName, err)
+	}
+	return e.State.Update(func(st *state.State) {
+		st.Outputs.DBHost, st.Outputs.DBPort = in.Address, in.Port
+	})
+}
+
+func (e *Executor) setPassword(pw string) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.password = pw
+}
+
+// masterPassword returns the password this run generated, or reads it back from the RDS secret that an
+// interrupted run (or this run's first step) wrote.
+func (e *Executor) masterPassword(ctx context.Context) (string, error) {
+	e.mu.Lock()
+	pw := e.password
+	e.mu.Unlock()
+	if pw != "" {
+		return pw, nil
+	}
+	name := e.Config.RDS.SecretName
+	out, err := e.AWS.SecretsManager.GetSecretValue(ctx, &secretsmanager.GetSecretValueInput{SecretId: &name})
+	if err != nil {
+		return "", fmt.Errorf("secretsmanager:GetSecretValue %q: %w", name, err)
+	}
+	var v rdsSecret
+	if err := json.Unmarshal([]byte(aws.ToString(out.SecretString)), &v); err != nil || v.Password == "" {
+		return "", fmt.Errorf("secret %q does not hold a JSON object with a password; fix or delete it", name)
+	}
+	e.setPassword(v.Password)
+	return v.Password, nil
+}

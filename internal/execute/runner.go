@@ -1,0 +1,120 @@
+// Package execute carries out a plan: it runs the plan's step graph against AWS, independent steps concurrently,
+// and records every finished step in the state file so an interrupted run can resume.
+package execute
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	kaws "github.com/kfaws/kfaws/internal/aws"
+	"github.com/kfaws/kfaws/internal/config"
+	"github.com/kfaws/kfaws/internal/observe"
+	"github.com/kfaws/kfaws/internal/plan"
+	"github.com/kfaws/kfaws/internal/state"
+)
+
+// Reporter is told about each step as it runs; it must be safe for concurrent use.
+type Reporter interface {
+	Start(s plan.Step)
+	Progress(s plan.Step, msg string)
+	// Done is called once per step; err is ErrSkipped when a step it waits for failed.
+	Done(s plan.Step, err error, elapsed time.Duration)
+}
+
+// ErrSkipped is the error of a step that did not run because a step it depends on failed.
+var ErrSkipped = errors.New("skipped: a step it depends on failed")
+
+// Executor runs one plan.
+type Executor struct {
+	AWS      *kaws.Clients
+	Config   *config.Config
+	Plan     *plan.Plan
+	Snapshot *observe.Snapshot
+	State    *state.Store
+	Reporter Reporter
+	Log      *slog.Logger
+	// PollInterval is how often the RDS wait asks for the instance's status; 0 means 15 s.
+	PollInterval time.Duration
+
+	mu       sync.Mutex
+	password string // the master password, held in memory only
+	sgID     string // the DB security group this run created
+}
+
+// Run executes every step. A failed step stops only the steps that depend on it; the rest run to completion, so
+// one run gets as far as it can. The returned error joins every step's failure.
+func (e *Executor) Run(ctx context.Context) error {
+	if e.Log == nil {
+		e.Log = slog.New(slog.DiscardHandler)
+	}
+	if e.PollInterval == 0 {
+		e.PollInterval = 15 * time.Second
+	}
+	if err := e.recordStart(); err != nil {
+		return err
+	}
+	done := make(map[string]chan struct{}, len(e.Plan.Steps))
+	failed := make(map[string]bool)
+	var mu sync.Mutex
+	for _, s := range e.Plan.Steps {
+		done[s.ID] = make(chan struct{})
+	}
+	var wg sync.WaitGroup
+	var errs []error
+	for _, s := range e.Plan.Steps {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer close(done[s.ID])
+			skip := false
+			for _, dep := range s.After {
+				<-done[dep]
+				mu.Lock()
+				skip = skip || failed[dep]
+				mu.Unlock()
+			}
+			err := ErrSkipped
+			start := time.Now()
+			if !skip {
+				e.Reporter.Start(s)
+				err = e.do(ctx, s)
+			}
+			e.Reporter.Done(s, err, time.Since(start))
+			if err != nil {
+				mu.Lock()
+				failed[s.ID] = true
+				if !errors.Is(err, ErrSkipped) {
+					errs = append(errs, fmt.Errorf("%s: %w", s.Description, err))
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	if err := e.recordOutputs(); err != nil {
+		errs = append(errs, err)
+	}
+	return errors.Join(errs...)
+}
+
+// do runs one step and records its resource when it succeeds.
+func (e *Executor) do(ctx context.Context, s plan.Step) error {
+	fn, ok := e.steps()[s.ID]
+	if !ok {
+		return fmt.Errorf("no implementation for step %q", s.ID)
+	}
+	e.Log.Debug("step started", "step", s.ID)
+	if err := fn(ctx, s); err != nil {
+		return err
+	}
+	return e.record(s.Resource, "")
+}
+
+// progress reports a step's intermediate state.
+func (e *Executor) progress(s plan.Step, format string, args ...any) {
+	e.Reporter.Progress(s, fmt.Sprintf(format, args...))
+}

@@ -1,0 +1,95 @@
+package execute
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+
+	kaws "github.com/kfaws/kfaws/internal/aws"
+	"github.com/kfaws/kfaws/internal/plan"
+)
+
+func (e *Executor) createBucket(ctx context.Context, s plan.Step) error {
+	name := e.Config.S3.Bucket
+	if err := e.intend(plan.KeyBucket, name); err != nil {
+		return err
+	}
+	in := &s3.CreateBucketInput{Bucket: &name, ObjectOwnership: s3types.ObjectOwnershipBucketOwnerEnforced}
+	if e.Config.Region != "us-east-1" {
+		in.CreateBucketConfiguration = &s3types.CreateBucketConfiguration{
+			LocationConstraint: s3types.BucketLocationConstraint(e.Config.Region),
+		}
+	}
+	_, err := e.AWS.S3.CreateBucket(ctx, in)
+	if err != nil && kaws.ErrorCode(err) != "BucketAlreadyOwnedByYou" {
+		return fmt.Errorf("s3:CreateBucket %q: %w", name, err)
+	}
+	return e.configureBucket(ctx, s)
+}
+
+// configureBucket tags the bucket as this installation's, blocks all public access and turns on default
+// encryption. Every call is a full overwrite, so repeating it is harmless.
+func (e *Executor) configureBucket(ctx context.Context, _ plan.Step) error {
+	name := e.Config.S3.Bucket
+	var tags []s3types.Tag
+	for _, t := range e.tags() {
+		tags = append(tags, s3types.Tag{Key: aws.String(t[0]), Value: aws.String(t[1])})
+	}
+	if _, err := e.AWS.S3.PutBucketTagging(ctx, &s3.PutBucketTaggingInput{
+		Bucket: &name, Tagging: &s3types.Tagging{TagSet: tags},
+	}); err != nil {
+		return fmt.Errorf("s3:PutBucketTagging %q: %w", name, err)
+	}
+	if _, err := e.AWS.S3.PutPublicAccessBlock(ctx, &s3.PutPublicAccessBlockInput{
+		Bucket: &name,
+		PublicAccessBlockConfiguration: &s3types.PublicAccessBlockConfiguration{
+			BlockPublicAcls: aws.Bool(true), IgnorePublicAcls: aws.Bool(true),
+			BlockPublicPolicy: aws.Bool(true), RestrictPublicBuckets: aws.Bool(true),
+		},
+	}); err != nil {
+		return fmt.Errorf("s3:PutPublicAccessBlock %q: %w", name, err)
+	}
+	if _, err := e.AWS.S3.PutBucketEncryption(ctx, &s3.PutBucketEncryptionInput{
+		Bucket: &name,
+		ServerSideEncryptionConfiguration: &s3types.ServerSideEncryptionConfiguration{
+			Rules: []s3types.ServerSideEncryptionRule{{
+				ApplyServerSideEncryptionByDefault: &s3types.ServerSideEncryptionByDefault{SSEAlgorithm: s3types.ServerSideEncryptionAes256},
+			}},
+		},
+	}); err != nil {
+		return fmt.Errorf("s3:PutBucketEncryption %q: %w", name, err)
+	}
+	return nil
+}
+
+// createS3Secret stores the static keys in the format the reference overlay's SecretProviderClass reads.
+func (e *Executor) createS3Secret(ctx context.Context, _ plan.Step) error {
+	value, err := json.Marshal(map[string]string{
+		"accesskey": e.Config.S3.AccessKeyID,
+		"secretkey": e.Config.S3.SecretAccessKey,
+	})
+	if err != nil {
+		return err
+	}
+	return e.createSecret(ctx, plan.KeyS3Secret, e.Config.S3.SecretName, "Static S3 keys for Kubeflow Pipelines", string(value), true)
+}
+
+// createSecret creates a secret with ownership tags; complete marks a value that needs no further writes.
+func (e *Executor) createSecret(ctx context.Context, key, name, desc, value string, complete bool) error {
+	if err := e.intend(key, name); err != nil {
+		return err
+	}
+	out, err := e.AWS.SecretsManager.CreateSecret(ctx, &secretsmanager.CreateSecretInput{
+		Name: &name, Description: &desc, SecretString: &value, Tags: e.secretTags(complete),
+	})
+	if err != nil {
+		// The SDK's error never contains the secret value: it is sent in the body, and errors echo only the name.
+		return fmt.Errorf("secretsmanager:CreateSecret %q: %w", name, err)
+	}
+	return e.record(key, aws.ToString(out.ARN))
+}

@@ -1,0 +1,93 @@
+package observe
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
+)
+
+// oidcProvider finds the IAM OIDC provider registered for the cluster's issuer.
+func (o *Observer) oidcProvider(ctx context.Context, issuer string) (Presence, error) {
+	if issuer == "" {
+		return Presence{}, nil
+	}
+	want := "oidc-provider/" + strings.TrimPrefix(issuer, "https://")
+	out, err := o.AWS.IAM.ListOpenIDConnectProviders(ctx, &iam.ListOpenIDConnectProvidersInput{})
+	if err != nil {
+		return Presence{}, fmt.Errorf("iam:ListOpenIDConnectProviders: %w", err)
+	}
+	for _, p := range out.OpenIDConnectProviderList {
+		arn := aws.ToString(p.Arn)
+		if !strings.HasSuffix(arn, want) {
+			continue
+		}
+		got, err := o.AWS.IAM.GetOpenIDConnectProvider(ctx, &iam.GetOpenIDConnectProviderInput{OpenIDConnectProviderArn: &arn})
+		if err != nil {
+			return Presence{}, fmt.Errorf("iam:GetOpenIDConnectProvider: %w", err)
+		}
+		return Presence{Exists: true, ARN: arn, Installation: iamTag(got.Tags)}, nil
+	}
+	return Presence{}, nil
+}
+
+func (o *Observer) policy(ctx context.Context, arn string) (Presence, error) {
+	out, err := o.AWS.IAM.GetPolicy(ctx, &iam.GetPolicyInput{PolicyArn: &arn})
+	var nf *iamtypes.NoSuchEntityException
+	if errors.As(err, &nf) {
+		return Presence{}, nil
+	}
+	if err != nil {
+		return Presence{}, fmt.Errorf("iam:GetPolicy: %w", err)
+	}
+	return Presence{Exists: true, ARN: arn, Installation: iamTag(out.Policy.Tags)}, nil
+}
+
+func (o *Observer) role(ctx context.Context, name string) (Role, error) {
+	out, err := o.AWS.IAM.GetRole(ctx, &iam.GetRoleInput{RoleName: &name})
+	var nf *iamtypes.NoSuchEntityException
+	if errors.As(err, &nf) {
+		return Role{}, nil
+	}
+	if err != nil {
+		return Role{}, fmt.Errorf("iam:GetRole: %w", err)
+	}
+	r := Role{Presence: Presence{Exists: true, ARN: aws.ToString(out.Role.Arn), Installation: iamTag(out.Role.Tags)}}
+	// GetRole returns the trust policy URL-encoded.
+	if doc, err := url.QueryUnescape(aws.ToString(out.Role.AssumeRolePolicyDocument)); err == nil {
+		r.TrustPolicy = doc
+	}
+	ap := iam.NewListAttachedRolePoliciesPaginator(o.AWS.IAM, &iam.ListAttachedRolePoliciesInput{RoleName: &name})
+	for ap.HasMorePages() {
+		page, err := ap.NextPage(ctx)
+		if err != nil {
+			return Role{}, fmt.Errorf("iam:ListAttachedRolePolicies: %w", err)
+		}
+		for _, p := range page.AttachedPolicies {
+			r.AttachedPolicies = append(r.AttachedPolicies, aws.ToString(p.PolicyArn))
+		}
+	}
+	ip := iam.NewListRolePoliciesPaginator(o.AWS.IAM, &iam.ListRolePoliciesInput{RoleName: &name})
+	for ip.HasMorePages() {
+		page, err := ip.NextPage(ctx)
+		if err != nil {
+			return Role{}, fmt.Errorf("iam:ListRolePolicies: %w", err)
+		}
+		r.InlinePolicies = append(r.InlinePolicies, page.PolicyNames...)
+	}
+	return r, nil
+}
+
+func iamTag(tags []iamtypes.Tag) string {
+	for _, t := range tags {
+		if aws.ToString(t.Key) == TagInstallation {
+			return aws.ToString(t.Value)
+		}
+	}
+	return ""
+}

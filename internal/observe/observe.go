@@ -1,0 +1,138 @@
+package observe
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
+	"golang.org/x/sync/errgroup"
+
+	kaws "github.com/kfaws/kfaws/internal/aws"
+	"github.com/kfaws/kfaws/internal/config"
+)
+
+// Observer reads AWS for one configuration.
+type Observer struct {
+	AWS    *kaws.Clients
+	Config *config.Config
+}
+
+// ErrClusterNotFound is returned when the configured EKS cluster does not exist in the region.
+var ErrClusterNotFound = errors.New("EKS cluster not found")
+
+// Observe reads every resource the configuration names, concurrently. A resource that does not exist is reported
+// as absent; any other error aborts the observation, because a plan on partial knowledge could be wrong.
+func (o *Observer) Observe(ctx context.Context) (*Snapshot, error) {
+	c := o.Config
+	s := &Snapshot{}
+	id, err := o.AWS.STS.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+	if err != nil {
+		return nil, fmt.Errorf("checking AWS credentials (sts:GetCallerIdentity): %w; configure credentials with "+
+			"--profile, AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY", err)
+	}
+	s.Account = aws.ToString(id.Account)
+	s.Partition = partitionOf(aws.ToString(id.Arn))
+	if s.Cluster, err = o.cluster(ctx); err != nil {
+		return nil, err
+	}
+
+	g, ctx := errgroup.WithContext(ctx)
+	run := func(what string, fn func(context.Context) error) {
+		g.Go(func() error {
+			if err := fn(ctx); err != nil {
+				return fmt.Errorf("observing %s: %w", what, err)
+			}
+			return nil
+		})
+	}
+	run("IAM OIDC provider", func(ctx context.Context) (err error) {
+		s.OIDCProvider, err = o.oidcProvider(ctx, s.Cluster.OIDCIssuer)
+		return err
+	})
+	run("IAM role "+q(c.IAM.SecretsRoleName), func(ctx context.Context) (err error) {
+		s.SecretsRole, err = o.role(ctx, c.IAM.SecretsRoleName)
+		return err
+	})
+	if c.Option.UsesS3() {
+		o.observeS3(run, s)
+	}
+	if c.Option.UsesRDS() {
+		o.observeRDS(run, s)
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+type runFunc func(what string, fn func(context.Context) error)
+
+func (o *Observer) observeS3(run runFunc, s *Snapshot) {
+	c := o.Config
+	run("S3 bucket "+q(c.S3.Bucket), func(ctx context.Context) (err error) {
+		s.Bucket, err = o.bucket(ctx, c.S3.Bucket)
+		return err
+	})
+	if c.S3.Credentials == config.CredentialsStatic {
+		run("secret "+q(c.S3.SecretName), func(ctx context.Context) (err error) {
+			s.S3Secret, err = o.secret(ctx, c.S3.SecretName)
+			return err
+		})
+		return
+	}
+	run("IAM policy "+q(c.IAM.S3PolicyName), func(ctx context.Context) (err error) {
+		s.S3Policy, err = o.policy(ctx, PolicyARN(s.Partition, s.Account, c.IAM.S3PolicyName))
+		return err
+	})
+	run("IAM role "+q(c.IAM.BackendRoleName), func(ctx context.Context) (err error) {
+		s.BackendRole, err = o.role(ctx, c.IAM.BackendRoleName)
+		return err
+	})
+	run("IAM role "+q(c.IAM.ProfileRoleName), func(ctx context.Context) (err error) {
+		s.ProfileRole, err = o.role(ctx, c.IAM.ProfileRoleName)
+		return err
+	})
+}
+
+func (o *Observer) observeRDS(run runFunc, s *Snapshot) {
+	r := o.Config.RDS
+	run("secret "+q(r.SecretName), func(ctx context.Context) (err error) {
+		s.RDSSecret, err = o.secret(ctx, r.SecretName)
+		return err
+	})
+	run("DB instance "+q(r.InstanceName), func(ctx context.Context) (err error) {
+		s.Instance, err = o.instance(ctx, r.InstanceName)
+		return err
+	})
+	run("DB subnet group "+q(r.SubnetGroupName), func(ctx context.Context) (err error) {
+		s.SubnetGroup, err = o.subnetGroup(ctx, r.SubnetGroupName)
+		return err
+	})
+	run("DB parameter group "+q(r.ParameterGroupName), func(ctx context.Context) (err error) {
+		s.ParameterGroup, err = o.parameterGroup(ctx, r.ParameterGroupName)
+		return err
+	})
+	run("DB security group", func(ctx context.Context) (err error) {
+		s.SecurityGroup, err = o.securityGroup(ctx, s.Cluster.VPCID)
+		return err
+	})
+}
+
+// PolicyARN is the ARN of a customer managed policy at the IAM root path.
+func PolicyARN(partition, account, name string) string {
+	return "arn:" + partition + ":iam::" + account + ":policy/" + name
+}
+
+// partitionOf returns the partition of an ARN ("aws", "aws-cn", "aws-us-gov"), "aws" when it cannot tell.
+func partitionOf(arn string) string {
+	parts := strings.SplitN(arn, ":", 3)
+	if len(parts) < 3 || parts[1] == "" {
+		return "aws"
+	}
+	return parts[1]
+}
+
+func q(s string) string { return fmt.Sprintf("%q", s) }

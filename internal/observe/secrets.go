@@ -1,0 +1,33 @@
+package observe
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+	smtypes "github.com/aws/aws-sdk-go-v2/service/secretsmanager/types"
+)
+
+// secret reads a secret's metadata and tags; its value is never read.
+func (o *Observer) secret(ctx context.Context, name string) (Secret, error) {
+	out, err := o.AWS.SecretsManager.DescribeSecret(ctx, &secretsmanager.DescribeSecretInput{SecretId: &name})
+	var nf *smtypes.ResourceNotFoundException
+	if errors.As(err, &nf) {
+		return Secret{}, nil
+	}
+	if err != nil {
+		return Secret{}, fmt.Errorf("secretsmanager:DescribeSecret: %w", err)
+	}
+	s := Secret{Presence: Presence{Exists: true, ARN: aws.ToString(out.ARN)}, Deleted: out.DeletedDate != nil}
+	for _, t := range out.Tags {
+		switch aws.ToString(t.Key) {
+		case TagInstallation:
+			s.Installation = aws.ToString(t.Value)
+		case TagComplete:
+			s.Complete = aws.ToString(t.Value) == "true"
+		}
+	}
+	return s, nil
+}

@@ -1,0 +1,196 @@
+// Package plan decides, from the configuration and an observed snapshot of AWS, what kfaws does to each resource,
+// and lays the work out as a graph of steps. It is pure: no I/O, so `plan` and `up` share one decision and the
+// plan that is printed cannot drift from what runs.
+package plan
+
+import (
+	"fmt"
+	"sort"
+
+	"github.com/kfaws/kfaws/internal/config"
+	"github.com/kfaws/kfaws/internal/observe"
+	"github.com/kfaws/kfaws/internal/state"
+)
+
+// Action is what kfaws will do to one resource.
+type Action string
+
+// The actions, from most to least disruptive.
+const (
+	// Create makes a resource that does not exist.
+	Create Action = "create"
+	// Update changes a resource kfaws owns so it matches the configuration again.
+	Update Action = "update"
+	// Exists reuses a resource as it is.
+	Exists Action = "exists"
+	// Conflict means the resource is in a state kfaws must not change; nothing runs while any conflict remains.
+	Conflict Action = "conflict"
+)
+
+// Resource is the decision for one resource.
+type Resource struct {
+	// Key is the stable id also used in the state file, e.g. "rds/instance".
+	Key    string `json:"key"`
+	Kind   string `json:"kind"`
+	Name   string `json:"name"`
+	Action Action `json:"action"`
+	// Owned is true when this installation created (or will create) the resource.
+	Owned  bool   `json:"owned"`
+	Detail string `json:"detail,omitempty"`
+}
+
+// Step is one unit of work. Steps whose After lists are satisfied run concurrently.
+type Step struct {
+	ID          string   `json:"id"`
+	Resource    string   `json:"resource"`
+	Description string   `json:"description"`
+	After       []string `json:"after,omitempty"`
+}
+
+// Plan is the full decision for one configuration.
+type Plan struct {
+	Resources []Resource `json:"resources"`
+	Steps     []Step     `json:"steps"`
+	Warnings  []string   `json:"warnings,omitempty"`
+
+	// Facts the steps need that were decided here, so execution does not decide again.
+	Account   string   `json:"-"`
+	Partition string   `json:"-"`
+	DBSubnets []string `json:"-"`
+	// DBIngress are the sources admitted on 3306: a security group id or CIDRs.
+	DBIngress []string `json:"-"`
+	// ReuseSecretPassword is true when the RDS secret, created by an interrupted run, holds the password to use.
+	ReuseSecretPassword bool `json:"-"`
+}
+
+// Summary counts resources per action.
+type Summary struct {
+	Create, Update, Exists, Conflict int
+}
+
+// Summary counts the plan's resources per action.
+func (p *Plan) Summary() Summary {
+	var s Summary
+	for _, r := range p.Resources {
+		switch r.Action {
+		case Create:
+			s.Create++
+		case Update:
+			s.Update++
+		case Exists:
+			s.Exists++
+		case Conflict:
+			s.Conflict++
+		}
+	}
+	return s
+}
+
+// HasChanges reports whether running the plan would change anything in AWS.
+func (p *Plan) HasChanges() bool { return len(p.Steps) > 0 }
+
+// Conflicts returns the resources that block the plan.
+func (p *Plan) Conflicts() []Resource {
+	var out []Resource
+	for _, r := range p.Resources {
+		if r.Action == Conflict {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// Resource returns the decision for key.
+func (p *Plan) Resource(key string) (Resource, bool) {
+	for _, r := range p.Resources {
+		if r.Key == key {
+			return r, true
+		}
+	}
+	return Resource{}, false
+}
+
+// PreflightError is a problem with the environment (not with any one resource) that stops planning.
+type PreflightError struct{ Reason string }
+
+func (e *PreflightError) Error() string { return "preflight: " + e.Reason }
+
+// builder accumulates decisions while Build walks the resources.
+type builder struct {
+	cfg      *config.Config
+	snap     *observe.Snapshot
+	recorded state.State
+	p        *Plan
+	// last is the most recent step of each resource, which dependents wait for.
+	last map[string]string
+}
+
+// Build decides every resource and the steps to get there. recorded is the state file's content, used only to
+// recognise resources an interrupted run created but could not tag yet.
+func Build(cfg *config.Config, snap *observe.Snapshot, recorded state.State) (*Plan, error) {
+	b := &builder{cfg: cfg, snap: snap, recorded: recorded, p: &Plan{Account: snap.Account, Partition: snap.Partition},
+		last: map[string]string{}}
+	if snap.Partition == "" {
+		b.p.Partition = "aws"
+	}
+	if err := b.preflight(); err != nil {
+		return nil, err
+	}
+	b.oidc()
+	if cfg.Option.UsesS3() {
+		b.s3()
+	}
+	if cfg.Option.UsesRDS() {
+		if err := b.rds(); err != nil {
+			return nil, err
+		}
+	}
+	b.secretsRole()
+	sort.SliceStable(b.p.Steps, func(i, j int) bool { return b.p.Steps[i].ID < b.p.Steps[j].ID })
+	return b.p, nil
+}
+
+func (b *builder) preflight() error {
+	c := b.snap.Cluster
+	if c.Status != "" && c.Status != "ACTIVE" && c.Status != "UPDATING" {
+		return &PreflightError{fmt.Sprintf("EKS cluster %q is %s; wait until it is ACTIVE", c.Name, c.Status)}
+	}
+	if c.OIDCIssuer == "" {
+		return &PreflightError{fmt.Sprintf("EKS cluster %q has no OIDC issuer, which IAM roles for service accounts need", c.Name)}
+	}
+	return nil
+}
+
+// owned reports whether this installation owns a resource: by its tag, or, for a resource an interrupted run
+// created but did not get to tag, by the state file.
+func (b *builder) owned(p observe.Presence, key string) bool {
+	if p.OwnedBy(b.cfg.Name) {
+		return true
+	}
+	return p.Exists && p.Installation == "" && b.recorded.Resources[key].Owned
+}
+
+// foreign reports whether a resource is tagged by another kfaws installation.
+func (b *builder) foreign(p observe.Presence) bool {
+	return p.Exists && p.Installation != "" && p.Installation != b.cfg.Name
+}
+
+func (b *builder) add(r Resource) { b.p.Resources = append(b.p.Resources, r) }
+
+// step adds a step for resource that runs after the latest steps of the resources named in deps (those that
+// have any: a resource that already exists needs no waiting).
+func (b *builder) step(resource, verb, desc string, deps ...string) {
+	id := resource + ":" + verb
+	var after []string
+	for _, d := range deps {
+		if s, ok := b.last[d]; ok {
+			after = append(after, s)
+		}
+	}
+	b.p.Steps = append(b.p.Steps, Step{ID: id, Resource: resource, Description: desc, After: after})
+	b.last[resource] = id
+}
+
+func (b *builder) warn(format string, args ...any) {
+	b.p.Warnings = append(b.p.Warnings, fmt.Sprintf(format, args...))
+}

@@ -1,0 +1,84 @@
+package plan
+
+import (
+	"fmt"
+
+	"github.com/kfaws/kfaws/internal/config"
+)
+
+func (b *builder) s3() {
+	c, bk := b.cfg, b.snap.Bucket
+	r := Resource{Key: KeyBucket, Kind: "S3 bucket", Name: c.S3.Bucket}
+	switch {
+	case bk.Foreign:
+		r.Action, r.Detail = Conflict, "the name is taken by a bucket this account cannot use (bucket names are global); choose another s3.bucket"
+	case !bk.Exists:
+		r.Action, r.Owned, r.Detail = Create, true, "private, public access blocked, SSE-S3 encryption, region "+c.Region
+		b.step(KeyBucket, "create", fmt.Sprintf("create S3 bucket %q (private, public access blocked, encrypted)", c.S3.Bucket))
+	case bk.Region != "" && bk.Region != c.Region:
+		r.Action, r.Detail = Conflict, fmt.Sprintf("bucket is in region %s, the cluster in %s; choose a bucket in %s", bk.Region, c.Region, c.Region)
+	case b.foreign(bk.Presence):
+		r.Action, r.Detail = Conflict, fmt.Sprintf("bucket belongs to kfaws installation %q", bk.Installation)
+	case b.owned(bk.Presence, KeyBucket):
+		r.Owned = true
+		if bk.Installation == "" || !bk.PublicAccessBlocked || !bk.Encrypted {
+			r.Action, r.Detail = Update, "restore tags, public access block and encryption"
+			b.step(KeyBucket, "configure", fmt.Sprintf("configure S3 bucket %q (tags, public access block, encryption)", c.S3.Bucket))
+		} else {
+			r.Action = Exists
+		}
+	default:
+		r.Action, r.Detail = Exists, "not created by kfaws: used as is, never changed or deleted"
+		if !bk.PublicAccessBlocked || !bk.Encrypted {
+			b.warn("bucket %q is not fully protected (public access block: %t, default encryption: %t); kfaws does not change buckets it did not create",
+				c.S3.Bucket, bk.PublicAccessBlocked, bk.Encrypted)
+		}
+	}
+	b.add(r)
+
+	if c.S3.Credentials == config.CredentialsStatic {
+		b.s3Secret()
+		return
+	}
+	b.s3Policy()
+	b.role(KeyBackendRole, c.IAM.BackendRoleName, KubeflowNamespace, BackendServiceAccount, b.snap.BackendRole)
+	b.role(KeyProfileRole, c.IAM.ProfileRoleName, c.IAM.ProfileNamespace, ProfileServiceAccount, b.snap.ProfileRole)
+}
+
+func (b *builder) s3Secret() {
+	c, s := b.cfg, b.snap.S3Secret
+	r := Resource{Key: KeyS3Secret, Kind: "secret", Name: c.S3.SecretName}
+	haveKeys := c.S3.AccessKeyID != ""
+	switch {
+	case s.Deleted:
+		r.Action, r.Detail = Conflict, "secret is scheduled for deletion; restore it (aws secretsmanager restore-secret) or choose another s3.secretName"
+	case !s.Exists && !haveKeys:
+		r.Action, r.Detail = Conflict, "secret does not exist and no keys were given; set "+config.EnvS3AccessKeyID+" and "+config.EnvS3SecretAccessKey
+	case !s.Exists:
+		r.Action, r.Owned, r.Detail = Create, true, "static S3 keys {accesskey, secretkey}"
+		b.step(KeyS3Secret, "create", fmt.Sprintf("create secret %q with the static S3 keys", c.S3.SecretName))
+	case b.foreign(s.Presence):
+		r.Action, r.Detail = Conflict, fmt.Sprintf("secret belongs to kfaws installation %q", s.Installation)
+	default:
+		r.Action, r.Owned = Exists, b.owned(s.Presence, KeyS3Secret)
+		if haveKeys {
+			r.Detail = "kept as is; the keys given were not written (update the secret yourself to rotate them)"
+		}
+	}
+	b.add(r)
+}
+
+func (b *builder) s3Policy() {
+	c, p := b.cfg, b.snap.S3Policy
+	r := Resource{Key: KeyS3Policy, Kind: "IAM policy", Name: c.IAM.S3PolicyName}
+	switch {
+	case !p.Exists:
+		r.Action, r.Owned, r.Detail = Create, true, "least privilege on bucket "+c.S3.Bucket
+		b.step(KeyS3Policy, "create", fmt.Sprintf("create IAM policy %q for bucket %q", c.IAM.S3PolicyName, c.S3.Bucket))
+	case b.owned(p, KeyS3Policy):
+		r.Action, r.Owned = Exists, true
+	default:
+		r.Action, r.Detail = Conflict, "a policy of this name exists and was not created by this installation; choose another iam.s3PolicyName"
+	}
+	b.add(r)
+}
