@@ -39,10 +39,11 @@ type Options struct {
 
 // Proxy forwards AWS requests to moto; it is an http.Handler.
 type Proxy struct {
-	upstream *httputil.ReverseProxy
-	faults   faultSet
-	rds      *rdsPlane
-	log      *slog.Logger
+	upstream    *httputil.ReverseProxy
+	upstreamURL *url.URL
+	faults      faultSet
+	rds         *rdsPlane
+	log         *slog.Logger
 }
 
 type opKey struct{}
@@ -53,7 +54,7 @@ func New(opts Options) *Proxy {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	p := &Proxy{rds: newRDSPlane(opts.MySQLAdmin, opts.MySQLHost, opts.MySQLPort, log), log: log}
+	p := &Proxy{rds: newRDSPlane(opts.MySQLAdmin, opts.MySQLHost, opts.MySQLPort, log), log: log, upstreamURL: opts.Upstream}
 	p.rds.setDelay(opts.RDSDelay)
 	p.upstream = &httputil.ReverseProxy{
 		Rewrite: func(r *httputil.ProxyRequest) {
@@ -121,8 +122,11 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // modifyResponse lets the RDS data plane see and rewrite RDS responses.
 func (p *Proxy) modifyResponse(resp *http.Response) error {
-	op, _ := resp.Request.Context().Value(opKey{}).(Operation)
-	if op.Service != "rds" || op.Protocol != ProtocolQuery {
+	ctx := resp.Request.Context()
+	op, _ := ctx.Value(opKey{}).(Operation)
+	isRDS := op.Service == "rds" && op.Protocol == ProtocolQuery
+	isEKSCluster := op.Service == "eks" && (op.Action == "DescribeCluster" || op.Action == "CreateCluster")
+	if !isRDS && !isEKSCluster {
 		return nil
 	}
 	body, err := io.ReadAll(resp.Body)
@@ -130,12 +134,17 @@ func (p *Proxy) modifyResponse(resp *http.Response) error {
 	if err != nil {
 		return err
 	}
-	body, err = p.rds.rdsAfterForward(resp.Request.Context(), op, resp.StatusCode, body)
-	if err != nil {
-		p.log.Error("rds data plane", "operation", op.String(), "err", err)
-		resp.StatusCode = http.StatusInternalServerError
-		body = []byte("<ErrorResponse><Error><Type>Receiver</Type><Code>InternalFailure</Code><Message>" +
-			xmlText("local stack: "+err.Error()) + "</Message></Error></ErrorResponse>")
+	switch {
+	case isEKSCluster && resp.StatusCode == http.StatusOK:
+		body = p.addClusterVpcID(ctx, resp.Request, body)
+	case isRDS:
+		body, err = p.rds.rdsAfterForward(ctx, op, resp.StatusCode, body)
+		if err != nil {
+			p.log.Error("rds data plane", "operation", op.String(), "err", err)
+			resp.StatusCode = http.StatusInternalServerError
+			body = []byte("<ErrorResponse><Error><Type>Receiver</Type><Code>InternalFailure</Code><Message>" +
+				xmlText("local stack: "+err.Error()) + "</Message></Error></ErrorResponse>")
+		}
 	}
 	resp.Body = io.NopCloser(bytes.NewReader(body))
 	resp.ContentLength = int64(len(body))
