@@ -67,9 +67,9 @@ type Stack struct {
 // Start starts moto, MariaDB and the proxy, each on a free port, and waits
 // until all answer. On error nothing is left running.
 func Start(ctx context.Context, opts Options) (s *Stack, err error) {
-	dir, err := os.MkdirTemp("", "kfaws-localstack-")
+	dir, err := makeDir()
 	if err != nil {
-		return nil, fmt.Errorf("creating the local stack's temp dir: %w", err)
+		return nil, err
 	}
 	s = &Stack{Dir: dir, region: opts.Region}
 	if s.region == "" {

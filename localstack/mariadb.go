@@ -46,8 +46,8 @@ func serverArgs(dir string) []string {
 // startMariaDB creates a data dir under dir and runs mariadbd on a free port
 // of 127.0.0.1 until it accepts root over its unix socket.
 func startMariaDB(ctx context.Context, dir string) (*mariaDB, error) {
-	mariadbd, err1 := exec.LookPath("mariadbd")
-	installDB, err2 := exec.LookPath("mariadb-install-db")
+	mariadbd, err1 := lookSbin("mariadbd")
+	installDB, err2 := lookSbin("mariadb-install-db")
 	if err1 != nil || err2 != nil {
 		return nil, ErrMariaDBMissing
 	}
@@ -108,4 +108,13 @@ func (m *mariaDB) stop() {
 	if m.proc != nil {
 		m.proc.stop()
 	}
+}
+
+// lookSbin finds a server binary on PATH or, since Debian installs mariadbd
+// in /usr/sbin, which a non-root PATH often lacks, in /usr/sbin.
+func lookSbin(name string) (string, error) {
+	if p, err := exec.LookPath(name); err == nil {
+		return p, nil
+	}
+	return exec.LookPath(filepath.Join("/usr/sbin", name))
 }

@@ -1,0 +1,115 @@
+// Command kfaws-localstack runs the local AWS stack (moto, MariaDB and the
+// proxy) with a seeded EKS cluster until interrupted, for the demo and for
+// trying kfaws by hand. It prints the environment that points kfaws at the
+// stack as `export` lines, or writes them to --env-file once ready.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/kfaws/kfaws/localstack"
+)
+
+type options struct {
+	cluster  string
+	region   string
+	rdsDelay time.Duration
+	envFile  string
+	verbose  bool
+}
+
+func main() {
+	if err := run(os.Args[1:], os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "kfaws-localstack:", err)
+		os.Exit(1)
+	}
+}
+
+func run(args []string, stdout, stderr io.Writer) error {
+	var o options
+	fs := flag.NewFlagSet("kfaws-localstack", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&o.cluster, "cluster", "kfaws-demo", "name of the EKS cluster to seed")
+	fs.StringVar(&o.region, "region", localstack.DefaultRegion, "AWS region of the cluster and of the exported AWS_REGION")
+	fs.DurationVar(&o.rdsDelay, "rds-delay", 0, "emulated RDS creation delay (e.g. 30s)")
+	fs.StringVar(&o.envFile, "env-file", "", "write the export lines to this file instead of stdout")
+	fs.BoolVar(&o.verbose, "v", false, "log the proxy's data-plane changes and faults")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	level := slog.LevelWarn
+	if o.verbose {
+		level = slog.LevelInfo
+	}
+	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	stack, err := localstack.Start(ctx, localstack.Options{RDSDelay: o.rdsDelay, Region: o.region, Logger: logger})
+	if err != nil {
+		return err
+	}
+	defer stack.Close()
+	cl, err := stack.SeedCluster(ctx, o.cluster, o.region)
+	if err != nil {
+		return err
+	}
+	if err := writeEnv(o.envFile, stdout, envLines(stack, cl)); err != nil {
+		return err
+	}
+	fmt.Fprintf(stderr, "kfaws-localstack: ready: aws %s, mysql %s, cluster %q (vpc %s); Ctrl-C stops it\n",
+		stack.Endpoint, stack.MySQLAddr, cl.Name, cl.VPCID)
+	<-ctx.Done()
+	fmt.Fprintln(stderr, "kfaws-localstack: stopping")
+	return nil
+}
+
+// envLines are the export lines a shell sources to use the stack.
+func envLines(s *localstack.Stack, cl *localstack.Cluster) []string {
+	env := append(s.AWSEnv(),
+		"KFAWS_LOCALSTACK_CLUSTER="+cl.Name,
+		"KFAWS_LOCALSTACK_MYSQL_ADDR="+s.MySQLAddr,
+	)
+	lines := make([]string, len(env))
+	for i, kv := range env {
+		k, v, _ := strings.Cut(kv, "=")
+		lines[i] = "export " + k + "='" + strings.ReplaceAll(v, "'", `'\''`) + "'"
+	}
+	return lines
+}
+
+// writeEnv prints lines, or writes them to path atomically so a script
+// waiting for the file never reads half of it.
+func writeEnv(path string, stdout io.Writer, lines []string) error {
+	text := strings.Join(lines, "\n") + "\n"
+	if path == "" {
+		_, err := io.WriteString(stdout, text)
+		return err
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".kfaws-localstack-env-")
+	if err != nil {
+		return fmt.Errorf("writing env file %q: %w", path, err)
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.WriteString(text); err != nil {
+		tmp.Close()
+		return fmt.Errorf("writing env file %q: %w", path, err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("writing env file %q: %w", path, err)
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return fmt.Errorf("writing env file %q: %w", path, err)
+	}
+	return nil
+}
