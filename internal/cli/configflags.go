@@ -144,3 +144,17 @@ func enumStrings[T ~string](vals []T) []string {
 	}
 	return s
 }
+
+// suggestFlags repeats the flags that select the installation, for commands suggested to the user.
+func (f *configFlags) suggestFlags() string {
+	s := ""
+	if f.file != "" {
+		s += " --config " + f.file
+	}
+	for _, name := range []string{"profile", "region", "cluster", "name", "option", "bucket", "s3-credentials", "state"} {
+		if fl := f.fs.Lookup(name); fl != nil && fl.Changed {
+			s += " --" + name + " " + fl.Value.String()
+		}
+	}
+	return s
+}

@@ -44,3 +44,12 @@ func exitCode(err error) int {
 	}
 	return ExitFailure
 }
+
+// usageIfConfig marks configuration errors as usage errors and leaves others alone.
+func usageIfConfig(err error) error {
+	var ce config.Errors
+	if errors.As(err, &ce) {
+		return usageError(err)
+	}
+	return err
+}

@@ -5,7 +5,6 @@ package plan
 
 import (
 	"fmt"
-	"sort"
 
 	"github.com/kfaws/kfaws/internal/config"
 	"github.com/kfaws/kfaws/internal/observe"
@@ -146,7 +145,6 @@ func Build(cfg *config.Config, snap *observe.Snapshot, recorded state.State) (*P
 		}
 	}
 	b.secretsRole()
-	sort.SliceStable(b.p.Steps, func(i, j int) bool { return b.p.Steps[i].ID < b.p.Steps[j].ID })
 	return b.p, nil
 }
 

@@ -1,0 +1,93 @@
+package cli
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/kfaws/kfaws/internal/plan"
+)
+
+// outputFormat is the -o flag of commands that print data.
+type outputFormat string
+
+const (
+	outputText outputFormat = "text"
+	outputJSON outputFormat = "json"
+)
+
+var outputFormats = []outputFormat{outputText, outputJSON}
+
+// planJSON is the stable JSON shape of a plan.
+type planJSON struct {
+	Resources []plan.Resource `json:"resources"`
+	Steps     []plan.Step     `json:"steps"`
+	Warnings  []string        `json:"warnings"`
+	Summary   summaryJSON     `json:"summary"`
+}
+
+type summaryJSON struct {
+	Create   int  `json:"create"`
+	Update   int  `json:"update"`
+	Exists   int  `json:"exists"`
+	Conflict int  `json:"conflict"`
+	Changes  bool `json:"changes"`
+}
+
+func printPlanJSON(w io.Writer, p *plan.Plan) error {
+	s := p.Summary()
+	out := planJSON{
+		Resources: p.Resources, Steps: p.Steps, Warnings: p.Warnings,
+		Summary: summaryJSON{Create: s.Create, Update: s.Update, Exists: s.Exists, Conflict: s.Conflict, Changes: p.HasChanges()},
+	}
+	if out.Steps == nil {
+		out.Steps = []plan.Step{}
+	}
+	if out.Warnings == nil {
+		out.Warnings = []string{}
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(out)
+}
+
+// printPlanText prints the resources as a table, then the steps with what each waits for.
+func printPlanText(w io.Writer, p *plan.Plan) error {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "RESOURCE\tNAME\tACTION\tDETAIL")
+	for _, r := range p.Resources {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", r.Kind, r.Name, r.Action, r.Detail)
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	if len(p.Steps) > 0 {
+		fmt.Fprintln(w, "\nSteps (each starts when the steps it waits for are done; the others run in parallel):")
+		index := map[string]int{}
+		for i, s := range p.Steps {
+			index[s.ID] = i + 1
+		}
+		for i, s := range p.Steps {
+			line := fmt.Sprintf("  %2d. %s", i+1, s.Description)
+			if len(s.After) > 0 {
+				var deps []string
+				for _, a := range s.After {
+					deps = append(deps, fmt.Sprint(index[a]))
+				}
+				line += " (after " + strings.Join(deps, ", ") + ")"
+			}
+			fmt.Fprintln(w, line)
+		}
+	}
+	for _, warn := range p.Warnings {
+		fmt.Fprintf(w, "\nwarning: %s\n", warn)
+	}
+	return nil
+}
+
+func summaryLine(p *plan.Plan) string {
+	s := p.Summary()
+	return fmt.Sprintf("%d to create, %d to update, %d to reuse, %d conflict(s)", s.Create, s.Update, s.Exists, s.Conflict)
+}

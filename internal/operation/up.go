@@ -1,0 +1,41 @@
+package operation
+
+import (
+	"context"
+	"time"
+
+	"github.com/kfaws/kfaws/internal/execute"
+)
+
+// Up provisions the AWS side of an installation: it plans, refuses on any conflict, then runs the plan.
+type Up struct {
+	*Configuration
+	Reporter execute.Reporter
+	// PollInterval is how often the RDS wait polls; 0 for the default.
+	PollInterval time.Duration
+}
+
+// UpResult says what Up did.
+type UpResult struct {
+	*PlanResult
+	// Changed is false when the plan had nothing to do.
+	Changed bool
+}
+
+// Run plans and executes. With conflicts it returns a *ConflictError before any change.
+func (u *Up) Run(ctx context.Context) (*UpResult, error) {
+	pr, err := (&Plan{Configuration: u.Configuration}).Run(ctx)
+	if err != nil {
+		return nil, err
+	}
+	res := &UpResult{PlanResult: pr}
+	if c := pr.Plan.Conflicts(); len(c) > 0 {
+		return res, &ConflictError{Conflicts: c}
+	}
+	ex := &execute.Executor{
+		AWS: u.AWS, Config: u.Config, Plan: pr.Plan, Snapshot: pr.Snapshot, State: u.State,
+		Reporter: u.Reporter, Log: u.logger(), PollInterval: u.PollInterval,
+	}
+	res.Changed = pr.Plan.HasChanges()
+	return res, ex.Run(ctx)
+}
