@@ -76,6 +76,8 @@ func newRoot(s Streams) *cobra.Command {
 	root.PersistentFlags().BoolVarP(&g.quiet, "quiet", "q", false, "no progress output")
 	root.AddCommand(
 		newInitCmd(s),
+		newPlanCmd(s, g),
+		newUpCmd(s, g),
 		newVersionCmd(s),
 	)
 	return root
