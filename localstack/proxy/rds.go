@@ -57,6 +57,9 @@ type rdsPlane struct {
 }
 
 func newRDSPlane(admin *sql.DB, host string, port int, log *slog.Logger) *rdsPlane {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
 	return &rdsPlane{admin: admin, host: host, port: port, log: log,
 		groups: map[string]bool{}, instances: map[string]*instance{}}
 }
@@ -162,7 +165,7 @@ func (p *rdsPlane) create(ctx context.Context, id, user, password, dbName string
 	p.mu.Lock()
 	in := &instance{id: id, user: user, dbName: dbName, native: native, created: time.Now(), delay: p.delay}
 	p.mu.Unlock()
-	if p.admin != nil && user != "" {
+	if p.admin != nil {
 		if err := p.createUser(ctx, in, password); err != nil {
 			return err
 		}
@@ -175,21 +178,28 @@ func (p *rdsPlane) create(ctx context.Context, id, user, password, dbName string
 }
 
 func (p *rdsPlane) createUser(ctx context.Context, in *instance, password string) error {
-	stmts := []string{}
-	if !in.native {
-		if err := p.ensureED25519(ctx); err != nil {
-			return err
+	type stmt struct {
+		sql  string
+		args []any
+	}
+	var stmts []stmt
+	// Without a password (ManageMasterUserPassword) there is nothing to log in with.
+	if in.user != "" && password != "" {
+		if !in.native {
+			if err := p.ensureED25519(ctx); err != nil {
+				return err
+			}
 		}
+		stmts = append(stmts,
+			stmt{"DROP USER IF EXISTS ?@'%'", []any{in.user}},
+			stmt{identifiedStatement("CREATE USER", in.native), []any{in.user, password}},
+			stmt{"GRANT ALL PRIVILEGES ON *.* TO ?@'%' WITH GRANT OPTION", []any{in.user}})
 	}
-	stmts = append(stmts, "DROP USER IF EXISTS ?@'%'", identifiedStatement("CREATE USER", in.native),
-		"GRANT ALL PRIVILEGES ON *.* TO ?@'%' WITH GRANT OPTION")
-	args := [][]any{{in.user}, {in.user, password}, {in.user}}
 	if in.dbName != "" {
-		stmts = append(stmts, "CREATE DATABASE IF NOT EXISTS "+quoteIdent(in.dbName))
-		args = append(args, nil)
+		stmts = append(stmts, stmt{"CREATE DATABASE IF NOT EXISTS " + quoteIdent(in.dbName), nil})
 	}
-	for i, s := range stmts {
-		if _, err := p.admin.ExecContext(ctx, s, args[i]...); err != nil {
+	for _, s := range stmts {
+		if _, err := p.admin.ExecContext(ctx, s.sql, s.args...); err != nil {
 			return fmt.Errorf("instance %q: creating master user %q and database %q on mariadb: %w", in.id, in.user, in.dbName, err)
 		}
 	}
