@@ -45,11 +45,8 @@ func newInstall(t *testing.T, mutate ...func(*config.Config)) *install {
 	s := localstack.Shared(t)
 	ctx := context.Background()
 	n := seq.Add(1)
-	id := fmt.Sprintf("%s-%d-%d", strings.ToLower(strings.ReplaceAll(t.Name(), "/", "-")), time.Now().UnixNano()%1e6, n)
-	if len(id) > 40 {
-		id = id[len(id)-40:]
-	}
-	id = strings.Trim(strings.ReplaceAll(id, "_", "-"), "-")
+	// Unique across test binaries sharing nothing and runs of the same binary; valid in every AWS name.
+	id := fmt.Sprintf("t%d-%d", time.Now().UnixNano()%1e9, n)
 	region := "us-west-2"
 	cl, err := s.SeedCluster(ctx, "c-"+id, region)
 	if err != nil {
@@ -61,7 +58,7 @@ func newInstall(t *testing.T, mutate ...func(*config.Config)) *install {
 	}
 	dir := t.TempDir()
 	c := config.New()
-	c.Name = strings.TrimRight("i"+id[:min(len(id), 30)], "-")
+	c.Name = "i" + id
 	c.Cluster, c.Region = cl.Name, region
 	c.S3.Bucket = "b-" + id
 	c.RDS.InstanceName = "db-" + id

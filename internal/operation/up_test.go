@@ -21,6 +21,10 @@ func TestUpFreshIRSA(t *testing.T) {
 
 	before := in.plan(ctx)
 	for key, a := range actions(before) {
+		// moto gives every cluster of one server the same OIDC issuer, so an earlier test may have registered it.
+		if key == plan.KeyOIDCProvider {
+			continue
+		}
 		if a != plan.Create {
 			t.Errorf("fresh plan: %s is %s, want create", key, a)
 		}
