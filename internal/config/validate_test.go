@@ -1,0 +1,163 @@
+package config
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestValidFileDefaultsAndValidates(t *testing.T) {
+	c, err := Load("testdata/valid.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Default()
+	if err := c.Validate(); err != nil {
+		t.Fatalf("valid file: %v", err)
+	}
+	if c.Name != "prod-ml" || c.RDS.EngineVersion != "8.4" || c.RDS.InstanceName != "kubeflow-db" ||
+		Value(c.RDS.MaxAllocatedStorage) != 1000 || !Value(c.RDS.MultiAZ) || c.IAM.BackendRoleName != "kfaws-prod-ml-kfp-backend" {
+		t.Errorf("defaults not applied: %+v", c)
+	}
+	if got := c.StatePath(); got != filepath.Join("testdata", ".kfaws", "prod-ml.state.json") && got != filepath.Join(".kfaws", "prod-ml.state.json") {
+		t.Errorf("state path %q", got)
+	}
+}
+
+// Each file in testdata/invalid breaks one rule; its first line names the field and a fragment of the message.
+func TestInvalidFiles(t *testing.T) {
+	files, err := filepath.Glob("testdata/invalid/*.yaml")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no test files: %v", err)
+	}
+	for _, f := range files {
+		t.Run(filepath.Base(f), func(t *testing.T) {
+			data, err := os.ReadFile(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			first, _, _ := strings.Cut(string(data), "\n")
+			field, fragment, _ := strings.Cut(strings.TrimPrefix(first, "# want: "), " | ")
+			c, err := Parse(data)
+			if err != nil {
+				t.Fatalf("parse: %v", err)
+			}
+			c.Default()
+			err = c.Validate()
+			var errs Errors
+			if !errors.As(err, &errs) {
+				t.Fatalf("got %v, want validation errors", err)
+			}
+			for _, fe := range errs {
+				if fe.Field == field && strings.Contains(fe.Message, fragment) {
+					return
+				}
+			}
+			t.Errorf("no error on %s containing %q; got:\n%v", field, fragment, err)
+		})
+	}
+}
+
+func TestValidateReportsEveryProblemAtOnce(t *testing.T) {
+	c := New()
+	c.Region, c.Cluster, c.S3.Bucket = "nowhere", "", "UPPER"
+	c.RDS.AllocatedStorage = 1
+	c.Default()
+	var errs Errors
+	if !errors.As(c.Validate(), &errs) || len(errs) < 4 {
+		t.Fatalf("want at least 4 problems, got %v", errs)
+	}
+}
+
+func TestStaticKeysRules(t *testing.T) {
+	base := func() *Config {
+		c := New()
+		c.Region, c.Cluster, c.S3.Bucket = "us-west-2", "prod-ml", "prod-ml-artifacts"
+		return c
+	}
+	c := base()
+	c.S3.AccessKeyID = "AKIAEXAMPLE000000001"
+	c.Default()
+	if err := c.Validate(); err == nil || !strings.Contains(err.Error(), "credentials is irsa") {
+		t.Errorf("keys with irsa: %v", err)
+	}
+	c = base()
+	c.S3.Credentials, c.S3.AccessKeyID = CredentialsStatic, "AKIAEXAMPLE000000001"
+	c.Default()
+	if err := c.Validate(); err == nil || !strings.Contains(err.Error(), "give both") {
+		t.Errorf("one key only: %v", err)
+	}
+	c.S3.SecretAccessKey = "a-secret-that-must-not-show"
+	if err := c.Validate(); err != nil {
+		t.Errorf("both keys: %v", err)
+	}
+	c.S3.AccessKeyID = "not-a-key"
+	if err := c.Validate(); err == nil || strings.Contains(err.Error(), "not-a-key") || strings.Contains(err.Error(), "a-secret-that-must-not-show") {
+		t.Errorf("bad key id must be reported without echoing keys: %v", err)
+	}
+}
+
+func TestParseIsStrict(t *testing.T) {
+	cases := map[string]string{
+		"unknown field": "apiVersion: kfaws.dev/v1alpha1\nkind: Installation\nregoin: us-west-2\n",
+		"wrong kind":    "apiVersion: kfaws.dev/v1alpha1\nkind: Cluster\n",
+		"wrong version": "apiVersion: kfaws.dev/v1\nkind: Installation\n",
+		"two documents": "apiVersion: kfaws.dev/v1alpha1\nkind: Installation\n---\napiVersion: kfaws.dev/v1alpha1\nkind: Installation\n",
+		"not yaml":      "apiVersion: [\n",
+		"password":      "apiVersion: kfaws.dev/v1alpha1\nkind: Installation\nrds: {masterPassword: hunter2}\n",
+	}
+	for name, data := range cases {
+		t.Run(name, func(t *testing.T) {
+			if _, err := Parse([]byte(data)); err == nil {
+				t.Error("parsed without error")
+			} else if strings.Contains(err.Error(), "hunter2") {
+				t.Error("error echoes a secret")
+			}
+		})
+	}
+}
+
+func TestStarterRoundTrips(t *testing.T) {
+	c := New()
+	c.Region, c.Cluster, c.S3.Bucket = "eu-central-1", "ml", "ml-artifacts-eu"
+	c.Default()
+	back, err := Parse(Starter(c))
+	if err != nil {
+		t.Fatalf("starter does not parse: %v", err)
+	}
+	back.Default()
+	if err := back.Validate(); err != nil {
+		t.Fatalf("starter does not validate: %v", err)
+	}
+	if back.RDS.InstanceClass != c.RDS.InstanceClass || back.Region != c.Region || Value(back.RDS.BackupRetentionPeriod) != 7 {
+		t.Errorf("starter lost values: %+v", back)
+	}
+}
+
+func TestApplyEnv(t *testing.T) {
+	c := New()
+	env := map[string]string{EnvS3AccessKeyID: "AK", EnvS3SecretAccessKey: "SK", EnvDBMasterPassword: "PW"}
+	c.ApplyEnv(func(k string) (string, bool) { v, ok := env[k]; return v, ok })
+	if c.S3.AccessKeyID != "AK" || c.S3.SecretAccessKey != "SK" || c.RDS.MasterPassword != "PW" {
+		t.Errorf("env not applied: %+v", c)
+	}
+}
+
+func FuzzParse(f *testing.F) {
+	for _, p := range []string{"testdata/valid.yaml", "testdata/invalid/bucket-ip.yaml", "testdata/invalid/max-storage.yaml"} {
+		if data, err := os.ReadFile(p); err == nil {
+			f.Add(data)
+		}
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		c, err := Parse(data)
+		if err != nil {
+			return
+		}
+		c.Default()
+		_ = c.Validate() // must not panic, whatever the file says
+		_ = c.StatePath()
+	})
+}
