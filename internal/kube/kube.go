@@ -57,6 +57,12 @@ type Client struct {
 // the API server's own priority and fairness still protects it.
 func New(cfg *rest.Config) (*Client, error) {
 	cfg = rest.CopyConfig(cfg)
+	if cfg.WarningHandler == nil {
+		// Deprecation warnings about kinds in upstream manifests are not
+		// something a kfaws user can act on; errors still carry the server's
+		// reasons.
+		cfg.WarningHandler = rest.NoWarnings{}
+	}
 	if cfg.QPS == 0 {
 		cfg.QPS = 100
 	}
