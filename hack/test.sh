@@ -3,32 +3,15 @@
 # installs what the tests need, then runs go vet and every test: unit tests
 # and integration tests against moto, MariaDB and a real kube-apiserver.
 #
-# Usage: hack/test.sh                       # the whole module
-#        hack/test.sh -run TestX ./localstack/...   # arguments go to `go test`
+# Usage: hack/test.sh                        # vet and test the whole module
+#        hack/test.sh ./localstack/...      # only these packages
+#        GOTESTFLAGS='-run TestSeed -v' hack/test.sh ./localstack/...
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 log() { echo "test.sh: $*" >&2; }
 
-# --- system packages: MariaDB (the RDS stand-in) and etcd (for kube-apiserver)
-missing=()
-if ! command -v mariadbd >/dev/null && [[ ! -x /usr/sbin/mariadbd ]]; then missing+=(mariadb-server); fi
-if ! command -v mariadb-install-db >/dev/null; then missing+=(mariadb-server); fi
-if ! command -v etcd >/dev/null; then missing+=(etcd-server); fi
-if ((${#missing[@]} > 0)); then
-  sudo=()
-  if [[ "$(id -u)" -ne 0 ]]; then sudo=(sudo); fi
-  pkgs=($(printf '%s\n' "${missing[@]}" | sort -u))
-  log "installing ${pkgs[*]}"
-  "${sudo[@]}" apt-get update
-  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${pkgs[@]}"
-fi
-
-# --- moto: the AWS control plane; it comes from PyPI, which we do not touch.
-if ! command -v moto_server >/dev/null; then
-  log "moto_server not found; install it with: pip install 'moto[server]'"
-  exit 1
-fi
+hack/deps.sh
 
 # --- BEGIN kube-apiserver (owned by hack/kube-apiserver.sh) -----------------
 # Builds and caches kube-apiserver and links etcd next to it; envtest finds
@@ -39,10 +22,13 @@ if [[ -z "${KUBEBUILDER_ASSETS:-}" && -x hack/kube-apiserver.sh ]]; then
 fi
 # --- END kube-apiserver ------------------------------------------------------
 
-log "go vet ./..."
-go vet ./...
+pkgs=("$@")
+if ((${#pkgs[@]} == 0)); then pkgs=(./...); fi
+log "go vet ${pkgs[*]}"
+go vet "${pkgs[@]}"
 
-args=("$@")
-if ((${#args[@]} == 0)); then args=(./...); fi
-log "go test ${args[*]}"
-go test -count=1 -timeout 30m "${args[@]}"
+# Each test binary starts its own moto and MariaDB on free ports, so packages
+# run in parallel as usual.
+log "go test ${pkgs[*]}"
+# shellcheck disable=SC2086 # GOTESTFLAGS is a list of flags
+go test -count=1 -timeout 30m ${GOTESTFLAGS:-} "${pkgs[@]}"
