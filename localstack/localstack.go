@@ -41,6 +41,9 @@ type Options struct {
 	RDSDelay time.Duration
 	// Region is what AWSEnv exports; DefaultRegion when empty.
 	Region string
+	// Now is the clock of the emulated RDS creation delay; nil means
+	// time.Now. Tests set it to step through the states without waiting.
+	Now func() time.Time
 	// Logger receives the proxy's data-plane and fault lines; nil discards.
 	Logger *slog.Logger
 }
@@ -103,7 +106,7 @@ func (s *Stack) startProxy(opts Options) error {
 	}
 	s.proxy = proxy.New(proxy.Options{
 		Upstream: upstream, MySQLAdmin: s.admin, MySQLHost: "127.0.0.1", MySQLPort: s.maria.port,
-		RDSDelay: opts.RDSDelay, Logger: opts.Logger,
+		RDSDelay: opts.RDSDelay, Now: opts.Now, Logger: opts.Logger,
 	})
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

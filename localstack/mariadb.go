@@ -51,12 +51,8 @@ func startMariaDB(ctx context.Context, dir string) (*mariaDB, error) {
 	if err1 != nil || err2 != nil {
 		return nil, ErrMariaDBMissing
 	}
-	// root@localhost without a password, reachable only through the socket
-	// (and TCP from this host, which only we use): a throwaway test server.
-	install := exec.CommandContext(ctx, installDB, append(serverArgs(dir),
-		"--auth-root-authentication-method=normal", "--skip-test-db")...)
-	if out, err := install.CombinedOutput(); err != nil {
-		return nil, fmt.Errorf("mariadb-install-db in %q: %w\n%s", dir, err, out)
+	if err := prepareDataDir(ctx, installDB, mariadbd, dir); err != nil {
+		return nil, err
 	}
 	m := &mariaDB{dir: dir, socket: filepath.Join(dir, "mysqld.sock")}
 	var lastErr error

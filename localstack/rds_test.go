@@ -6,6 +6,7 @@ import (
 	"errors"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -214,32 +215,59 @@ func TestModifyPasswordChangesMariaDBUser(t *testing.T) {
 	}
 }
 
+// steppedClock is a clock the test moves by hand.
+type steppedClock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *steppedClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *steppedClock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
+}
+
+// TestCreationDelayStates steps a private stack's clock through the delay,
+// so each state is seen however slow the machine is.
 func TestCreationDelayStates(t *testing.T) {
-	s := localstack.Shared(t)
+	if testing.Short() {
+		t.Skip("integration test on the local stack; run without -short")
+	}
+	clock := &steppedClock{now: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
+	s, err := localstack.Start(context.Background(), localstack.Options{RDSDelay: 30 * time.Second, Now: clock.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
 	c := rdsClient(t, s)
-	s.SetRDSDelay(3 * time.Second)
 	created := createInstance(t, c, "delayed", "8.4.7", "delayuser", "delay-pass", "delayed", "", "")
-	defer deleteInstance(t, c, "delayed")
 	if got := aws.ToString(created.DBInstanceStatus); got != "creating" {
 		t.Errorf("CreateDBInstance status = %q, want creating", got)
 	}
 	if created.Endpoint != nil {
 		t.Errorf("CreateDBInstance of a creating instance has endpoint %v, want none", created.Endpoint)
 	}
-	var seen []string
-	for len(seen) == 0 || seen[len(seen)-1] != "available" {
+	for _, step := range []struct {
+		advance time.Duration
+		want    string
+	}{{0, "creating"}, {19 * time.Second, "creating"}, {2 * time.Second, "backing-up"}, {9 * time.Second, "available"}} {
+		clock.Advance(step.advance)
 		inst := describe(t, c, "delayed")
-		st := aws.ToString(inst.DBInstanceStatus)
-		if (st == "creating") != (inst.Endpoint == nil) {
-			t.Fatalf("status %q with endpoint %v: want an endpoint exactly when not creating", st, inst.Endpoint)
+		if got := aws.ToString(inst.DBInstanceStatus); got != step.want {
+			t.Fatalf("status = %q, want %q", got, step.want)
 		}
-		if len(seen) == 0 || seen[len(seen)-1] != st {
-			seen = append(seen, st)
+		if (step.want == "creating") != (inst.Endpoint == nil) {
+			t.Fatalf("status %q with endpoint %v: want an endpoint exactly when not creating", step.want, inst.Endpoint)
 		}
-		time.Sleep(100 * time.Millisecond)
 	}
-	if got := strings.Join(seen, ","); got != "creating,backing-up,available" {
-		t.Errorf("states seen = %s, want creating,backing-up,available", got)
+	if _, err := connect(t, describe(t, c, "delayed"), "delayuser", "delay-pass", "delayed"); err != nil {
+		t.Errorf("master user cannot connect once available: %v", err)
 	}
 }
 

@@ -33,6 +33,9 @@ type Options struct {
 	MySQLPort int
 	// RDSDelay is the initial emulated creation delay.
 	RDSDelay time.Duration
+	// Now is the clock of the RDS creation delay; nil means time.Now. Tests
+	// set it to step through the states without waiting.
+	Now func() time.Time
 	// Logger receives one line per data-plane change and fault; nil discards.
 	Logger *slog.Logger
 }
@@ -56,6 +59,9 @@ func New(opts Options) *Proxy {
 	}
 	p := &Proxy{rds: newRDSPlane(opts.MySQLAdmin, opts.MySQLHost, opts.MySQLPort, log), log: log, upstreamURL: opts.Upstream}
 	p.rds.setDelay(opts.RDSDelay)
+	if opts.Now != nil {
+		p.rds.now = opts.Now
+	}
 	p.upstream = &httputil.ReverseProxy{
 		Rewrite: func(r *httputil.ProxyRequest) {
 			r.SetURL(opts.Upstream)

@@ -49,6 +49,7 @@ type rdsPlane struct {
 	host  string
 	port  int
 	log   *slog.Logger
+	now   func() time.Time
 
 	mu        sync.Mutex
 	delay     time.Duration
@@ -60,7 +61,7 @@ func newRDSPlane(admin *sql.DB, host string, port int, log *slog.Logger) *rdsPla
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &rdsPlane{admin: admin, host: host, port: port, log: log,
+	return &rdsPlane{admin: admin, host: host, port: port, log: log, now: time.Now,
 		groups: map[string]bool{}, instances: map[string]*instance{}}
 }
 
@@ -163,7 +164,7 @@ func (p *rdsPlane) clash(id, user string) string {
 // starts its emulated creation delay.
 func (p *rdsPlane) create(ctx context.Context, id, user, password, dbName string, native bool) error {
 	p.mu.Lock()
-	in := &instance{id: id, user: user, dbName: dbName, native: native, created: time.Now(), delay: p.delay}
+	in := &instance{id: id, user: user, dbName: dbName, native: native, created: p.now(), delay: p.delay}
 	p.mu.Unlock()
 	if p.admin != nil {
 		if err := p.createUser(ctx, in, password); err != nil {

@@ -105,7 +105,7 @@ func (p *rdsPlane) rdsAfterForward(ctx context.Context, op Operation, status int
 	case "ResetDBParameterGroup", "DeleteDBParameterGroup":
 		p.forgetGroup(f.Get("DBParameterGroupName"))
 	}
-	return p.rewriteInstances(body, time.Now()), nil
+	return p.rewriteInstances(body, p.now()), nil
 }
 
 func isMySQLEngine(engine string) bool {
