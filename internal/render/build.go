@@ -1,0 +1,114 @@
+package render
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+
+	"sigs.k8s.io/kustomize/api/krusty"
+	"sigs.k8s.io/kustomize/api/resmap"
+	"sigs.k8s.io/kustomize/kyaml/filesys"
+)
+
+// inventory is the set of objects an upstream build produced, used to remove only what exists.
+// It maps each object to its apiVersion, which a delete patch must match.
+type inventory map[ObjectRef]string
+
+func (i inventory) has(r ObjectRef) bool { _, ok := i[r]; return ok }
+
+func inventoryOf(m resmap.ResMap) inventory {
+	inv := inventory{}
+	for _, r := range m.Resources() {
+		inv[ObjectRef{Kind: r.GetKind(), Name: r.GetName(), Namespace: r.GetNamespace()}] = r.GetApiVersion()
+	}
+	return inv
+}
+
+// refsOf lists the objects of a build in a stable order.
+func refsOf(m resmap.ResMap) []ObjectRef {
+	out := make([]ObjectRef, 0, m.Size())
+	for _, r := range m.Resources() {
+		out = append(out, ObjectRef{Kind: r.GetKind(), Name: r.GetName(), Namespace: r.GetNamespace()})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].String() < out[j].String() })
+	return out
+}
+
+// gitEnvMu serialises builds that set git's environment: kustomize runs the git binary for remote bases and
+// offers no hook to configure it, so URL rewrites to local mirrors can only travel through the process
+// environment, which is shared by every goroutine.
+var gitEnvMu sync.Mutex
+
+// kustomizeBuild builds dir with the kustomize API on the real file system, like `kustomize build dir`
+// (load restrictions on, plugins off). mirrors maps remote repository URLs to local git repositories; git is
+// never allowed to prompt. The build is abandoned when ctx ends.
+func kustomizeBuild(ctx context.Context, dir string, mirrors map[string]string) (resmap.ResMap, error) {
+	type result struct {
+		m   resmap.ResMap
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		gitEnvMu.Lock()
+		defer gitEnvMu.Unlock()
+		restore := setGitEnv(mirrors)
+		defer restore()
+		k := krusty.MakeKustomizer(krusty.MakeDefaultOptions())
+		m, err := k.Run(filesys.MakeFsOnDisk(), dir)
+		done <- result{m, err}
+	}()
+	select {
+	case r := <-done:
+		if r.err != nil {
+			return nil, fmt.Errorf("kustomize build %q: %w", dir, r.err)
+		}
+		return r.m, nil
+	case <-ctx.Done():
+		return nil, fmt.Errorf("kustomize build %q: %w", dir, ctx.Err())
+	}
+}
+
+// setGitEnv points git at local mirrors through GIT_CONFIG_COUNT url.<mirror>.insteadOf entries and returns a
+// function restoring the previous environment.
+func setGitEnv(mirrors map[string]string) func() {
+	vars := map[string]string{"GIT_TERMINAL_PROMPT": "0"}
+	repos := make([]string, 0, len(mirrors))
+	for repo := range mirrors {
+		repos = append(repos, repo)
+	}
+	sort.Strings(repos)
+	n := 0
+	for _, repo := range repos {
+		// kustomize may clone "<repo>" or "<repo>.git"; git uses the longest matching prefix.
+		for _, from := range []string{strings.TrimSuffix(repo, ".git"), strings.TrimSuffix(repo, ".git") + ".git"} {
+			vars["GIT_CONFIG_KEY_"+strconv.Itoa(n)] = "url." + mirrors[repo] + ".insteadOf"
+			vars["GIT_CONFIG_VALUE_"+strconv.Itoa(n)] = from
+			n++
+		}
+	}
+	if n > 0 {
+		vars["GIT_CONFIG_COUNT"] = strconv.Itoa(n)
+	}
+	old := map[string]*string{}
+	for k, v := range vars {
+		if prev, ok := os.LookupEnv(k); ok {
+			old[k] = &prev
+		} else {
+			old[k] = nil
+		}
+		os.Setenv(k, v)
+	}
+	return func() {
+		for k, v := range old {
+			if v == nil {
+				os.Unsetenv(k)
+			} else {
+				os.Setenv(k, *v)
+			}
+		}
+	}
+}

@@ -1,0 +1,252 @@
+// Package render generates the kustomize overlay that puts a Kubeflow manifests checkout's KFP and Katib on RDS
+// and/or S3, and builds it in-process with the kustomize API.
+//
+// The overlay only references the upstream entry points the full platform installs and patches them; upstream
+// files are never edited. What it removes is decided from an upstream build of the same tree, so a release that
+// lacks an object gets no patch for it. Remote kustomize bases are found by reading files before any build, and
+// are refused offline with the list of what to vendor instead of letting git reach for the network.
+package render
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"sigs.k8s.io/kustomize/api/resmap"
+
+	"github.com/kfaws/kfaws/internal/config"
+	"github.com/kfaws/kfaws/internal/render/detect"
+)
+
+// Render is the render operation. Exported fields are its options.
+type Render struct {
+	// Manifests is the root of the manifests checkout.
+	Manifests string
+	Values    Values
+	// OutDir keeps the overlay (for GitOps); empty means a temporary directory removed after the build.
+	OutDir string
+	// GitMirrors maps a remote base's repository URL to a local git repository holding the same refs, so trees
+	// with remote bases build offline.
+	GitMirrors map[string]string
+	// AllowNetwork lets kustomize clone remote bases that have no mirror (bounded by ctx and git's own timeout).
+	AllowNetwork bool
+	// SkipBuild generates the overlay without building it.
+	SkipBuild bool
+	Logger    *slog.Logger
+}
+
+// Result is what Run found and produced.
+type Result struct {
+	Layout *detect.Layout
+	// Remote lists the remote bases the entry points reach.
+	Remote []detect.Remote
+	// OutDir is where the overlay was written ("" when it was temporary).
+	OutDir string
+	// Files are the overlay files by path relative to the overlay directory.
+	Files map[string][]byte
+	// Removed lists the upstream objects the overlay deletes.
+	Removed []ObjectRef
+	// Upstream and Built are the object counts before and after the overlay (0 when not built).
+	Upstream int
+	Built    int
+	// Warnings are known upstream limits and things the user must do; never secrets.
+	Warnings []string
+	objects  resmap.ResMap
+}
+
+// RemoteBasesError is returned when the tree needs remote bases that may not be fetched.
+type RemoteBasesError struct {
+	Manifests string
+	Missing   []detect.Remote
+}
+
+func (e *RemoteBasesError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "the manifests in %q reference %d remote kustomize base(s) and the network is off:\n",
+		e.Manifests, len(e.Missing))
+	repos := map[string]string{}
+	for _, r := range e.Missing {
+		fmt.Fprintf(&b, "  %s (in %s)\n", r.URL, r.File)
+		repos[r.Repo()] = r.Ref()
+	}
+	b.WriteString("vendor them: clone each repository with its refs where the network is reachable, e.g.\n")
+	names := make([]string, 0, len(repos))
+	for repo := range repos {
+		names = append(names, repo)
+	}
+	sort.Strings(names)
+	for _, repo := range names {
+		fmt.Fprintf(&b, "  git clone --mirror %s /path/to/%s.git   # needs ref %s\n", repo, filepath.Base(repo),
+			repos[repo])
+	}
+	b.WriteString("then pass --git-mirror URL=/path/to/NAME.git for each (or --allow-network to let kustomize fetch them)")
+	return b.String()
+}
+
+// Run detects the tree, checks the known limits, writes the overlay and builds it.
+func (r *Render) Run(ctx context.Context) (*Result, error) {
+	log := r.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	l, err := detect.Detect(r.Manifests)
+	if err != nil {
+		return nil, err
+	}
+	log.Info("detected manifests", "release", l.Release, "kfp", l.KFPVersion, "katib", l.KatibVersion,
+		"objectStore", l.ObjectStore)
+	res := &Result{Layout: l, OutDir: r.OutDir}
+	if err := r.Values.Validate(); err != nil {
+		return res, err
+	}
+	warnings, err := limits(l, r.Values)
+	res.Warnings = warnings
+	if err != nil {
+		return res, err
+	}
+	if res.Remote, err = detect.RemoteBases(os.DirFS(l.Root), l.PipelineEntry, l.KatibEntry); err != nil {
+		return res, fmt.Errorf("scanning %q for remote bases: %w", l.Root, err)
+	}
+	if missing := r.unmirrored(res.Remote); len(missing) > 0 && !r.AllowNetwork {
+		return res, &RemoteBasesError{Manifests: l.Root, Missing: missing}
+	}
+	return res, r.generate(ctx, res)
+}
+
+// unmirrored lists the remote bases no mirror covers.
+func (r *Render) unmirrored(remote []detect.Remote) []detect.Remote {
+	var out []detect.Remote
+	for _, rb := range remote {
+		if _, ok := r.GitMirrors[strings.TrimSuffix(rb.Repo(), ".git")]; ok {
+			continue
+		}
+		if _, ok := r.GitMirrors[strings.TrimSuffix(rb.Repo(), ".git")+".git"]; ok {
+			continue
+		}
+		out = append(out, rb)
+	}
+	return out
+}
+
+// generate builds the upstream entry points for the inventory, writes the overlay and builds it.
+func (r *Render) generate(ctx context.Context, res *Result) error {
+	l := res.Layout
+	inv := inventory{}
+	for _, entry := range []string{l.PipelineEntry, l.KatibEntry} {
+		m, err := kustomizeBuild(ctx, filepath.Join(l.Root, filepath.FromSlash(entry)), r.GitMirrors)
+		if err != nil {
+			return fmt.Errorf("building upstream entry point %q (fix the tree or report it; kfaws did not change "+
+				"it): %w", entry, err)
+		}
+		res.Upstream += m.Size()
+		for k, v := range inventoryOf(m) {
+			inv[k] = v
+		}
+	}
+	o := wire(l, r.Values, inv)
+	res.Removed = o.removed
+	res.Warnings = append(res.Warnings, o.notes...)
+
+	dir := r.OutDir
+	if dir == "" {
+		tmp, err := os.MkdirTemp("", "kfaws-overlay-")
+		if err != nil {
+			return fmt.Errorf("creating a temporary overlay directory: %w", err)
+		}
+		defer os.RemoveAll(tmp)
+		dir = tmp
+	}
+	bases := make([]string, 0, 2)
+	for _, entry := range []string{l.PipelineEntry, l.KatibEntry} {
+		rel, err := relBase(dir, l.Root, entry)
+		if err != nil {
+			return err
+		}
+		bases = append(bases, rel)
+	}
+	o.add("kustomization.yaml", o.kustomization(bases))
+	if _, err := o.write(dir); err != nil {
+		return err
+	}
+	res.Files = o.files
+	if r.SkipBuild {
+		return nil
+	}
+	m, err := kustomizeBuild(ctx, dir, r.GitMirrors)
+	if err != nil {
+		return fmt.Errorf("building the generated overlay: %w", err)
+	}
+	res.objects, res.Built = m, m.Size()
+	return nil
+}
+
+// wire generates the overlay for the option.
+func wire(l *detect.Layout, v Values, inv inventory) *overlay {
+	o := newOverlay()
+	if v.Option.UsesRDS() {
+		wireRDS(o, l, v, inv)
+	}
+	if v.Option.UsesS3() {
+		wireS3(o, l, v, inv)
+	}
+	wireSecrets(o, v)
+	return o
+}
+
+// limits returns the known upstream limits that apply, and an error for a combination that cannot work.
+func limits(l *detect.Layout, v Values) ([]string, error) {
+	var warn []string
+	if v.Option.UsesS3() && v.Credentials == config.CredentialsIRSA {
+		if strings.HasPrefix(l.KFPVersion, "2.15.") {
+			return warn, fmt.Errorf("KFP %s (release %s) cannot use IRSA for the API server: it requires static S3 "+
+				"keys (kubeflow/pipelines#12508); use --s3-credentials static, or manifests 26.03 (KFP 2.16)",
+				l.KFPVersion, l.Release)
+		}
+		if strings.HasPrefix(l.KFPVersion, "2.0.0-alpha.") {
+			warn = append(warn, "KFP "+l.KFPVersion+": IRSA covers KFP v1 pipelines only (awslabs v1.7 guide); "+
+				"v2 pipelines need --s3-credentials static")
+		}
+	}
+	if v.Option.UsesS3() && !supportsProviders(l) {
+		warn = append(warn, "KFP "+l.KFPVersion+" has no kfp-launcher providers block: v2 pipelines read S3 with "+
+			"the pod's environment credentials (IRSA of the run's service account)")
+	}
+	if v.Option.UsesS3() && l.ObjectStore == detect.MinIO {
+		warn = append(warn, "the per-namespace artifact viewer (ml-pipeline-ui-artifact) that the upstream "+
+			"profile controller creates still reads MinIO settings; artifact previews in profile namespaces go "+
+			"through ml-pipeline-ui instead")
+	}
+	if v.Option.UsesRDS() {
+		warn = append(warn, "the RDS user KFP's metadata server (MLMD) connects with must use "+
+			"mysql_native_password; Katib's database must exist before it starts")
+	}
+	if v.Option.UsesRDS() || (v.Option.UsesS3() && v.Credentials == config.CredentialsStatic) {
+		warn = append(warn, "needs the Secrets Store CSI driver (with secret syncing) and its AWS provider in the "+
+			"cluster")
+	}
+	return warn, nil
+}
+
+// YAML returns the built objects as one YAML stream, or an error when nothing was built.
+func (res *Result) YAML() ([]byte, error) {
+	if res.objects == nil {
+		return nil, errors.New("the overlay was not built")
+	}
+	return res.objects.AsYaml()
+}
+
+// Objects returns the built objects (nil when nothing was built).
+func (res *Result) Objects() resmap.ResMap { return res.objects }
+
+// BuiltRefs lists the built objects in a stable order.
+func (res *Result) BuiltRefs() []ObjectRef {
+	if res.objects == nil {
+		return nil
+	}
+	return refsOf(res.objects)
+}

@@ -1,0 +1,142 @@
+package render
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/kfaws/kfaws/internal/config"
+)
+
+type renderCase struct {
+	release string
+	opt     config.Option
+	creds   config.CredentialMode
+}
+
+func (c renderCase) name() string {
+	if c.opt == config.OptionRDSOnly {
+		return c.release + "/" + string(c.opt)
+	}
+	return c.release + "/" + string(c.opt) + "-" + string(c.creds)
+}
+
+func allCases() []renderCase {
+	var cases []renderCase
+	for _, rel := range releases {
+		cases = append(cases,
+			renderCase{rel, config.OptionRDSS3, config.CredentialsIRSA},
+			renderCase{rel, config.OptionRDSS3, config.CredentialsStatic},
+			renderCase{rel, config.OptionRDSOnly, config.CredentialsIRSA},
+			renderCase{rel, config.OptionS3Only, config.CredentialsIRSA},
+			renderCase{rel, config.OptionS3Only, config.CredentialsStatic},
+		)
+	}
+	return cases
+}
+
+// runCase renders one case with the argo mirror and returns the result.
+func runCase(t *testing.T, c renderCase, mirror string) (*Result, error) {
+	t.Helper()
+	manifests, out := manifestsDir(t, c.release)
+	r := &Render{Manifests: manifests, Values: testValues(c.opt, c.creds), OutDir: out,
+		GitMirrors: map[string]string{argoRepo: mirror}}
+	return r.Run(context.Background())
+}
+
+// TestRender renders every release, option and credential mode: golden overlay and built objects, then the
+// semantic checks on the built objects.
+func TestRender(t *testing.T) {
+	mirror := argoMirror(t)
+	for _, c := range allCases() {
+		t.Run(c.name(), func(t *testing.T) {
+			res, err := runCase(t, c, mirror)
+			if c.release == "v1.11" && c.opt.UsesS3() && c.creds == config.CredentialsIRSA {
+				if err == nil || !strings.Contains(err.Error(), "kubeflow/pipelines#12508") ||
+					!strings.Contains(err.Error(), "--s3-credentials static") {
+					t.Fatalf("KFP 2.15.0 with IRSA: want a refusal naming the upstream issue and the flag, got %v", err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			golden(t, c.name()+"/overlay.yaml", overlayText(res.Files))
+			built, err := res.YAML()
+			if err != nil {
+				t.Fatal(err)
+			}
+			golden(t, c.name()+"/built.yaml", built)
+			objs := objects(t, built)
+			checkBuilt(t, c, res, objs)
+		})
+	}
+}
+
+func TestRenderDetectsReleases(t *testing.T) {
+	want := map[string][4]string{
+		"v1.7-aws": {"v1.7-aws", "2.0.0-alpha.7", "v0.15.0", "minio"},
+		"v1.8":     {"v1.8", "2.0.5", "v0.16.0", "minio"},
+		"v1.9":     {"v1.9", "2.2.0", "v0.17.0", "minio"},
+		"v1.10":    {"v1.10", "2.5.0", "v0.18.0", "minio"},
+		"v1.11":    {"v1.11", "2.15.0", "v0.19.0", "seaweedfs"},
+		"26.03":    {"26.03", "2.16.0", "v0.19.0", "seaweedfs"},
+	}
+	mirror := argoMirror(t)
+	for rel, w := range want {
+		res, err := runCase(t, renderCase{rel, config.OptionRDSOnly, config.CredentialsIRSA}, mirror)
+		if err != nil {
+			t.Fatalf("%s: %v", rel, err)
+		}
+		l := res.Layout
+		got := [4]string{l.Release, l.KFPVersion, l.KatibVersion, string(l.ObjectStore)}
+		if got != w {
+			t.Errorf("%s: detected %v, want %v", rel, got, w)
+		}
+	}
+}
+
+// TestRenderRemoteBasesOffline: a tree with remote bases and no mirror fails at once with each base named and
+// how to vendor it, without running git.
+func TestRenderRemoteBasesOffline(t *testing.T) {
+	manifests, out := manifestsDir(t, "26.03")
+	t.Setenv("PATH", t.TempDir()) // no git on PATH: a clone attempt would fail differently
+	r := &Render{Manifests: manifests, Values: testValues(config.OptionRDSS3, config.CredentialsIRSA), OutDir: out}
+	_, err := r.Run(context.Background())
+	var rb *RemoteBasesError
+	if !errors.As(err, &rb) {
+		t.Fatalf("want a RemoteBasesError, got %v", err)
+	}
+	msg := err.Error()
+	for _, want := range []string{
+		"https://github.com/argoproj/argo-workflows/manifests/base/workflow-controller?ref=v3.7.3",
+		"applications/pipeline/upstream/third-party/argo/base/kustomization.yaml",
+		"git clone --mirror https://github.com/argoproj/argo-workflows", "needs ref v3.7.3", "--git-mirror",
+	} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("message lacks %q:\n%s", want, msg)
+		}
+	}
+}
+
+func TestRenderRefusesUnknownTree(t *testing.T) {
+	dir := t.TempDir()
+	r := &Render{Manifests: dir, Values: testValues(config.OptionRDSS3, config.CredentialsIRSA)}
+	_, err := r.Run(context.Background())
+	if err == nil || !strings.Contains(err.Error(), "applications/pipeline/upstream/base/installs/generic/pipeline-install-config.yaml") ||
+		!strings.Contains(err.Error(), dir) {
+		t.Fatalf("want a refusal naming the directory and the files looked for, got %v", err)
+	}
+}
+
+func TestRenderMissingValueNamesFlag(t *testing.T) {
+	manifests, out := manifestsDir(t, "v1.10")
+	v := testValues(config.OptionRDSS3, config.CredentialsIRSA)
+	v.DBHost, v.BackendRoleARN = "", ""
+	r := &Render{Manifests: manifests, Values: v, OutDir: out}
+	_, err := r.Run(context.Background())
+	if err == nil || !strings.Contains(err.Error(), "--db-host") || !strings.Contains(err.Error(), "--backend-role-arn") {
+		t.Fatalf("want errors naming --db-host and --backend-role-arn, got %v", err)
+	}
+}

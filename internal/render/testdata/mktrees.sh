@@ -1,0 +1,614 @@
+#!/usr/bin/env bash
+# Writes the synthetic manifests trees under trees/: one per release layout, with the paths, kinds, names and keys
+# of the real releases (see ../../../../shared/facts/kfp-katib-storage.md §1) and far fewer fields.
+# Run from this directory: ./mktrees.sh
+set -euo pipefail
+cd "$(dirname "$0")"
+rm -rf trees
+
+# tree DIR PREFIX KFP KATIB STORE(minio|seaweedfs|both) MYSQLKEYS(0|1) REMOTE_ARGO(0|1) OVERLAYS(0|1)
+tree() {
+  local root=$1 prefix=$2 kfp=$3 katib=$4 store=$5 mysqlkeys=$6 remote=$7 overlays=$8
+  local P="trees/$root/$prefix/pipeline/upstream" K="trees/$root/$prefix/katib/upstream"
+  mkdir -p "$P"/base/installs/generic "$P"/base/pipeline "$P"/base/cache "$P"/base/metadata/base \
+    "$P"/base/installs/multi-user/pipelines-profile-controller "$P"/third-party/mysql/base \
+    "$P"/third-party/mysql/options/istio "$P"/third-party/argo/base "$P"/third-party/argo/installs/cluster \
+    "$P"/third-party/metacontroller/base "$P"/env/platform-agnostic-multi-user \
+    "$P"/env/cert-manager/platform-agnostic-multi-user
+
+  # --- install config, secrets, vars
+  local extra=""
+  if [ "$mysqlkeys" = 1 ]; then extra=$'  dbType: mysql\n  mysqlHost: mysql\n  mysqlPort: "3306"'; fi
+  cat > "$P"/base/installs/generic/pipeline-install-config.yaml <<EOF
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: pipeline-install-config
+data:
+  appName: pipeline
+  appVersion: $kfp
+  dbHost: mysql
+  dbPort: "3306"
+$extra
+  mlmdDb: metadb
+  cacheDb: cachedb
+  pipelineDb: mlpipeline
+  bucketName: mlpipeline
+  defaultPipelineRoot: ""
+  ConMaxLifeTime: "120s"
+EOF
+  cat > "$P"/base/installs/generic/mysql-secret.yaml <<'EOF'
+kind: Secret
+apiVersion: v1
+metadata:
+  name: mysql-secret
+stringData:
+  username: root
+  password: ""
+EOF
+  cat > "$P"/base/installs/generic/params.yaml <<'EOF'
+varReference:
+- path: data/defaultPipelineRoot
+  kind: ConfigMap
+EOF
+  cat > "$P"/base/installs/generic/kustomization.yaml <<'EOF'
+apiVersion: kustomize.config.k8s.io/v1beta1
+kind: Kustomization
+namespace: kubeflow
+resources:
+- ../../pipeline
+- ../../cache
+- pipeline-install-config.yaml
+- mysql-secret.yaml
+vars:
+- name: kfp-namespace
+  objref: {apiVersion: apps/v1, kind: Deployment, name: ml-pipeline}
+  fieldref: {fieldPath: metadata.namespace}
+- name: kfp-artifact-bucket-name
+  objref: {apiVersion: v1, kind: ConfigMap, name: pipeline-install-config}
+  fieldref: {fieldPath: data.bucketName}
+- name: kfp-default-pipeline-root
+  objref: {apiVersion: v1, kind: ConfigMap, name: pipeline-install-config}
+  fieldref: {fieldPath: data.defaultPipelineRoot}
+configurations:
+- params.yaml
+EOF
+
+  # --- KFP workloads
+  local osenv=""
+  case $store in
+    both) osenv=$'        - name: OBJECTSTORECONFIG_HOST\n          value: "minio-service.kubeflow"\n        - name: OBJECTSTORECONFIG_PORT\n          value: "9000"' ;;
+    seaweedfs) osenv=$'        - name: OBJECTSTORECONFIG_HOST\n          value: "seaweedfs.kubeflow"\n        - name: OBJECTSTORECONFIG_PORT\n          value: "9000"' ;;
+  esac
+  local mysqlenv=""
+  if [ "$mysqlkeys" = 1 ]; then
+    mysqlenv=$'        - name: DBCONFIG_MYSQLCONFIG_HOST\n          valueFrom:\n            configMapKeyRef: {name: pipeline-install-config, key: mysqlHost}\n        - name: DBCONFIG_MYSQLCONFIG_PORT\n          valueFrom:\n            configMapKeyRef: {name: pipeline-install-config, key: mysqlPort}\n        - name: DBCONFIG_MYSQLCONFIG_USER\n          valueFrom:\n            secretKeyRef: {name: mysql-secret, key: username}\n        - name: DBCONFIG_MYSQLCONFIG_PASSWORD\n          valueFrom:\n            secretKeyRef: {name: mysql-secret, key: password}'
+  fi
+  cat > "$P"/base/pipeline/ml-pipeline-apiserver-deployment.yaml <<EOF
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: ml-pipeline
+  labels: {app: ml-pipeline}
+spec:
+  selector:
+    matchLabels: {app: ml-pipeline}
+  template:
+    metadata:
+      labels: {app: ml-pipeline}
+    spec:
+      serviceAccountName: ml-pipeline
+      containers:
+      - name: ml-pipeline-api-server
+        image: ghcr.io/kubeflow/kfp-api-server:$kfp
+        env:
+        - name: OBJECTSTORECONFIG_SECURE
+          value: "false"
+        - name: OBJECTSTORECONFIG_BUCKETNAME
+          valueFrom:
+            configMapKeyRef: {name: pipeline-install-config, key: bucketName}
+$osenv
+        - name: DBCONFIG_USER
+          valueFrom:
+            secretKeyRef: {name: mysql-secret, key: username}
+        - name: DBCONFIG_PASSWORD
+          valueFrom:
+            secretKeyRef: {name: mysql-secret, key: password}
+        - name: DBCONFIG_DBNAME
+          valueFrom:
+            configMapKeyRef: {name: pipeline-install-config, key: pipelineDb}
+        - name: DBCONFIG_HOST
+          valueFrom:
+            configMapKeyRef: {name: pipeline-install-config, key: dbHost}
+        - name: DBCONFIG_PORT
+          valueFrom:
+            configMapKeyRef: {name: pipeline-install-config, key: dbPort}
+$mysqlenv
+        - name: OBJECTSTORECONFIG_ACCESSKEY
+          valueFrom:
+            secretKeyRef: {name: mlpipeline-minio-artifact, key: accesskey}
+        - name: OBJECTSTORECONFIG_SECRETACCESSKEY
+          valueFrom:
+            secretKeyRef: {name: mlpipeline-minio-artifact, key: secretkey}
+EOF
+  cat > "$P"/base/pipeline/ml-pipeline-ui-deployment.yaml <<EOF
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: ml-pipeline-ui
+  labels: {app: ml-pipeline-ui}
+spec:
+  selector:
+    matchLabels: {app: ml-pipeline-ui}
+  template:
+    metadata:
+      labels: {app: ml-pipeline-ui}
+    spec:
+      serviceAccountName: ml-pipeline-ui
+      containers:
+      - name: ml-pipeline-ui
+        image: ghcr.io/kubeflow/kfp-frontend:$kfp
+        env:
+        - name: MINIO_NAMESPACE
+          valueFrom:
+            fieldRef: {fieldPath: metadata.namespace}
+        - name: MINIO_ACCESS_KEY
+          valueFrom:
+            secretKeyRef: {name: mlpipeline-minio-artifact, key: accesskey}
+        - name: MINIO_SECRET_KEY
+          valueFrom:
+            secretKeyRef: {name: mlpipeline-minio-artifact, key: secretkey}
+        - name: ARGO_ARCHIVE_LOGS
+          value: "true"
+EOF
+  for sa in ml-pipeline ml-pipeline-ui; do
+    printf 'apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: %s\n' $sa > "$P/base/pipeline/$sa-sa.yaml"
+  done
+  cat > "$P"/base/pipeline/kfp-launcher-configmap.yaml <<'EOF'
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: kfp-launcher
+data:
+  defaultPipelineRoot: $(kfp-default-pipeline-root)
+EOF
+  printf 'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n- ml-pipeline-apiserver-deployment.yaml\n- ml-pipeline-sa.yaml\n- ml-pipeline-ui-deployment.yaml\n- ml-pipeline-ui-sa.yaml\n- kfp-launcher-configmap.yaml\n' > "$P"/base/pipeline/kustomization.yaml
+  cat > "$P"/base/cache/cache-deployment.yaml <<'EOF'
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: cache-server
+  labels: {app: cache-server}
+spec:
+  selector:
+    matchLabels: {app: cache-server}
+  template:
+    metadata:
+      labels: {app: cache-server}
+    spec:
+      serviceAccountName: kubeflow-pipelines-cache
+      containers:
+      - name: server
+        image: ghcr.io/kubeflow/kfp-cache-server
+        env:
+        - name: DBCONFIG_DB_NAME
+          valueFrom:
+            configMapKeyRef: {name: pipeline-install-config, key: cacheDb}
+        - name: DBCONFIG_HOST_NAME
+          valueFrom:
+            configMapKeyRef: {name: pipeline-install-config, key: dbHost}
+        - name: DBCONFIG_PORT
+          valueFrom:
+            configMapKeyRef: {name: pipeline-install-config, key: dbPort}
+        - name: DBCONFIG_USER
+          valueFrom:
+            secretKeyRef: {name: mysql-secret, key: username}
+        - name: DBCONFIG_PASSWORD
+          valueFrom:
+            secretKeyRef: {name: mysql-secret, key: password}
+        args: ["--db_driver=mysql", "--db_host=$(DBCONFIG_HOST_NAME)", "--db_port=$(DBCONFIG_PORT)",
+               "--db_name=$(DBCONFIG_DB_NAME)", "--db_user=$(DBCONFIG_USER)", "--db_password=$(DBCONFIG_PASSWORD)"]
+EOF
+  printf 'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n- cache-deployment.yaml\n' > "$P"/base/cache/kustomization.yaml
+  cat > "$P"/base/metadata/base/metadata-grpc-deployment.yaml <<'EOF'
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: metadata-grpc-deployment
+  labels: {component: metadata-grpc-server}
+spec:
+  selector:
+    matchLabels: {component: metadata-grpc-server}
+  template:
+    metadata:
+      labels: {component: metadata-grpc-server}
+    spec:
+      serviceAccountName: metadata-grpc-server
+      containers:
+      - name: container
+        image: gcr.io/tfx-oss-public/ml_metadata_store_server:1.14.0
+        env:
+        - name: DBCONFIG_USER
+          valueFrom:
+            secretKeyRef: {name: mysql-secret, key: username}
+        - name: DBCONFIG_PASSWORD
+          valueFrom:
+            secretKeyRef: {name: mysql-secret, key: password}
+        - name: MYSQL_DATABASE
+          valueFrom:
+            configMapKeyRef: {name: pipeline-install-config, key: mlmdDb}
+        - name: MYSQL_HOST
+          valueFrom:
+            configMapKeyRef: {name: pipeline-install-config, key: dbHost}
+        - name: MYSQL_PORT
+          valueFrom:
+            configMapKeyRef: {name: pipeline-install-config, key: dbPort}
+        args: ["--grpc_port=8080", "--mysql_config_database=$(MYSQL_DATABASE)", "--mysql_config_host=$(MYSQL_HOST)",
+               "--mysql_config_port=$(MYSQL_PORT)", "--mysql_config_user=$(DBCONFIG_USER)",
+               "--mysql_config_password=$(DBCONFIG_PASSWORD)", "--enable_database_upgrade=true"]
+EOF
+  printf 'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nnamespace: kubeflow\nresources:\n- metadata-grpc-deployment.yaml\n' > "$P"/base/metadata/base/kustomization.yaml
+
+  # --- multi-user install and the profile controller
+  printf 'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nnamespace: kubeflow\nresources:\n- ../generic\n- pipelines-profile-controller\n' > "$P"/base/installs/multi-user/kustomization.yaml
+  local PC="$P"/base/installs/multi-user/pipelines-profile-controller
+  printf '# stands in for the release'"'"'s sync.py\n' > "$PC"/sync.py
+  printf 'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nnamespace: kubeflow\nresources:\n- deployment.yaml\n- decorator-controller.yaml\nconfigMapGenerator:\n- name: kubeflow-pipelines-profile-controller-code\n  files:\n  - sync.py\n' > "$PC"/kustomization.yaml
+  local pcenv
+  if [ "$store" = minio ]; then
+    pcenv=$'        - name: KFP_DEFAULT_PIPELINE_ROOT\n          valueFrom:\n            configMapKeyRef: {name: pipeline-install-config, key: defaultPipelineRoot, optional: true}\n        - name: MINIO_ACCESS_KEY\n          valueFrom:\n            secretKeyRef: {name: mlpipeline-minio-artifact, key: accesskey}\n        - name: MINIO_SECRET_KEY\n          valueFrom:\n            secretKeyRef: {name: mlpipeline-minio-artifact, key: secretkey}'
+  else
+    pcenv=$'        - name: AWS_ENDPOINT_URL\n          value: http://seaweedfs.kubeflow:8111\n        - name: S3_ENDPOINT_URL\n          value: http://seaweedfs.kubeflow:8333\n        - name: AWS_REGION\n          value: us-east-1\n        - name: AWS_ACCESS_KEY_ID\n          valueFrom:\n            secretKeyRef: {name: mlpipeline-minio-artifact, key: accesskey}\n        - name: AWS_SECRET_ACCESS_KEY\n          valueFrom:\n            secretKeyRef: {name: mlpipeline-minio-artifact, key: secretkey}\n        - name: OBJECT_STORE_HOST\n          value: seaweedfs'
+  fi
+  cat > "$PC"/deployment.yaml <<EOF
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: kubeflow-pipelines-profile-controller
+spec:
+  template:
+    spec:
+      containers:
+      - name: profile-controller
+        image: docker.io/alpine/k8s:1.32.3
+        command: ["python", "/hooks/sync.py"]
+        env:
+        - name: KFP_VERSION
+          valueFrom:
+            configMapKeyRef: {name: pipeline-install-config, key: appVersion}
+$pcenv
+        volumeMounts:
+        - name: hooks
+          mountPath: /hooks
+      volumes:
+      - name: hooks
+        configMap:
+          name: kubeflow-pipelines-profile-controller-code
+EOF
+  cat > "$PC"/decorator-controller.yaml <<'EOF'
+apiVersion: metacontroller.k8s.io/v1alpha1
+kind: DecoratorController
+metadata:
+  name: kubeflow-pipelines-profile-controller
+spec:
+  resources:
+  - apiVersion: v1
+    resource: namespaces
+    labelSelector:
+      matchLabels:
+        pipelines.kubeflow.org/enabled: "true"
+  attachments:
+  - apiVersion: v1
+    resource: secrets
+  - apiVersion: v1
+    resource: configmaps
+  hooks:
+    sync:
+      webhook:
+        url: http://kubeflow-pipelines-profile-controller/sync
+EOF
+  printf 'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n- metacontroller-sa.yaml\n' > "$P"/third-party/metacontroller/base/kustomization.yaml
+  printf 'apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: meta-controller-service\n  namespace: kubeflow\n' > "$P"/third-party/metacontroller/base/metacontroller-sa.yaml
+
+  # --- in-cluster MySQL
+  local M="$P"/third-party/mysql
+  cat > "$M"/base/mysql-deployment.yaml <<'EOF'
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: mysql
+  labels: {app: mysql}
+spec:
+  selector:
+    matchLabels: {app: mysql}
+  strategy: {type: Recreate}
+  template:
+    metadata:
+      labels: {app: mysql}
+    spec:
+      serviceAccountName: mysql
+      containers:
+      - name: mysql
+        image: mysql:8.4
+        env:
+        - {name: MYSQL_ALLOW_EMPTY_PASSWORD, value: "true"}
+        volumeMounts:
+        - {name: mysql-persistent-storage, mountPath: /var/lib/mysql}
+      volumes:
+      - name: mysql-persistent-storage
+        persistentVolumeClaim: {claimName: mysql-pv-claim}
+EOF
+  printf 'apiVersion: v1\nkind: Service\nmetadata:\n  name: mysql\nspec:\n  ports:\n  - port: 3306\n  selector:\n    app: mysql\n' > "$M"/base/mysql-service.yaml
+  printf 'apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata:\n  name: mysql-pv-claim\nspec:\n  accessModes: [ReadWriteOnce]\n  resources:\n    requests:\n      storage: 20Gi\n' > "$M"/base/mysql-pv-claim.yaml
+  printf 'apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: mysql\n' > "$M"/base/mysql-serviceaccount.yaml
+  printf 'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nnamespace: kubeflow\nresources:\n- mysql-deployment.yaml\n- mysql-pv-claim.yaml\n- mysql-service.yaml\n- mysql-serviceaccount.yaml\n' > "$M"/base/kustomization.yaml
+  istio "$M"/options/istio mysql ml-pipeline-mysql mysql.kubeflow.svc.cluster.local
+
+  # --- object store
+  local stores=""
+  case $store in
+    minio) stores="- ../../third-party/minio/base
+- ../../third-party/minio/options/istio"; minio "$P" ;;
+    both|seaweedfs) stores="- ../../third-party/seaweedfs/istio"; seaweedfs "$P" "$store" ;;
+  esac
+
+  # --- Argo: the workflow-controller ConfigMap with the release's repository
+  local endpoint='minio-service.$(kfp-namespace):9000' kf='artifacts/{{workflow.name}}/{{workflow.creationTimestamp.Y}}/{{workflow.creationTimestamp.m}}/{{workflow.creationTimestamp.d}}/{{pod.name}}'
+  [ "$store" = seaweedfs ] && endpoint='seaweedfs.$(kfp-namespace):9000'
+  [ "$store" != minio ] && kf='private-artifacts/{{workflow.namespace}}/{{workflow.name}}/{{workflow.creationTimestamp.Y}}/{{workflow.creationTimestamp.m}}/{{workflow.creationTimestamp.d}}/{{pod.name}}'
+  cat > "$P"/third-party/argo/base/workflow-controller-configmap-patch.yaml <<EOF
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: workflow-controller-configmap
+data:
+  artifactRepository: |
+    archiveLogs: true
+    s3:
+      endpoint: "$endpoint"
+      bucket: "\$(kfp-artifact-bucket-name)"
+      keyFormat: "$kf"
+      insecure: true
+      accessKeySecret:
+        name: mlpipeline-minio-artifact
+        key: accesskey
+      secretKeySecret:
+        name: mlpipeline-minio-artifact
+        key: secretkey
+EOF
+  printf 'varReference:\n- path: data/artifactRepository\n  kind: ConfigMap\n' > "$P"/third-party/argo/base/params.yaml
+  if [ "$remote" = 1 ]; then
+    printf 'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n- https://github.com/argoproj/argo-workflows/manifests/base/workflow-controller?ref=v3.7.3\npatches:\n- path: workflow-controller-configmap-patch.yaml\nconfigurations:\n- params.yaml\n' > "$P"/third-party/argo/base/kustomization.yaml
+  else
+    printf 'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n- workflow-controller-configmap-patch.yaml\nconfigurations:\n- params.yaml\n' > "$P"/third-party/argo/base/kustomization.yaml
+  fi
+  printf 'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nnamespace: kubeflow\nresources:\n- ../../base\n' > "$P"/third-party/argo/installs/cluster/kustomization.yaml
+
+  # --- entry points
+  cat > "$P"/env/platform-agnostic-multi-user/kustomization.yaml <<EOF
+apiVersion: kustomize.config.k8s.io/v1beta1
+kind: Kustomization
+namespace: kubeflow
+resources:
+- ../../third-party/metacontroller/base
+- ../../base/installs/multi-user
+- ../../base/metadata/base
+- ../../third-party/argo/installs/cluster
+- ../../third-party/mysql/base
+- ../../third-party/mysql/options/istio
+$stores
+EOF
+  printf 'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nnamespace: kubeflow\nresources:\n- ../../platform-agnostic-multi-user\n' > "$P"/env/cert-manager/platform-agnostic-multi-user/kustomization.yaml
+  if [ "$overlays" = 1 ]; then
+    mkdir -p "trees/$root/$prefix/pipeline/overlays"
+    printf 'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n- ../upstream/env/cert-manager/platform-agnostic-multi-user\n' > "trees/$root/$prefix/pipeline/overlays/kustomization.yaml"
+  fi
+  katib "$K" "$katib"
+}
+
+# istio DIR AUTHZ_NAME DR_NAME HOST
+istio() {
+  mkdir -p "$1"
+  cat > "$1"/istio-authorization-policy.yaml <<EOF
+apiVersion: security.istio.io/v1beta1
+kind: AuthorizationPolicy
+metadata:
+  name: $2
+spec:
+  rules:
+  - from:
+    - source:
+        principals: [cluster.local/ns/kubeflow/sa/ml-pipeline]
+---
+apiVersion: networking.istio.io/v1alpha3
+kind: DestinationRule
+metadata:
+  name: $3
+spec:
+  host: $4
+  trafficPolicy:
+    tls: {mode: ISTIO_MUTUAL}
+EOF
+  printf 'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nnamespace: kubeflow\nresources:\n- istio-authorization-policy.yaml\n' > "$1"/kustomization.yaml
+}
+
+minio_secret() {
+  printf 'kind: Secret\napiVersion: v1\nmetadata:\n  name: mlpipeline-minio-artifact\nstringData:\n  accesskey: minio\n  secretkey: minio123\n' > "$1"/mlpipeline-minio-artifact-secret.yaml
+}
+
+minio() {
+  local D="$1"/third-party/minio/base
+  mkdir -p "$D"
+  cat > "$D"/minio-deployment.yaml <<'EOF'
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: minio
+  labels: {app: minio}
+spec:
+  selector:
+    matchLabels: {app: minio}
+  template:
+    metadata:
+      labels: {app: minio}
+    spec:
+      containers:
+      - name: minio
+        image: minio/minio:RELEASE.2019-08-14T20-37-41Z
+        args: [server, /data]
+        env:
+        - name: MINIO_ACCESS_KEY
+          valueFrom:
+            secretKeyRef: {name: mlpipeline-minio-artifact, key: accesskey}
+        - name: MINIO_SECRET_KEY
+          valueFrom:
+            secretKeyRef: {name: mlpipeline-minio-artifact, key: secretkey}
+        volumeMounts:
+        - {name: data, mountPath: /data, subPath: minio}
+      volumes:
+      - name: data
+        persistentVolumeClaim: {claimName: minio-pvc}
+EOF
+  printf 'apiVersion: v1\nkind: Service\nmetadata:\n  name: minio-service\nspec:\n  ports:\n  - name: http\n    port: 9000\n  selector:\n    app: minio\n' > "$D"/minio-service.yaml
+  printf 'apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata:\n  name: minio-pvc\nspec:\n  accessModes: [ReadWriteOnce]\n  resources:\n    requests:\n      storage: 20Gi\n' > "$D"/minio-pvc.yaml
+  minio_secret "$D"
+  printf 'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nnamespace: kubeflow\nresources:\n- minio-deployment.yaml\n- minio-pvc.yaml\n- minio-service.yaml\n- mlpipeline-minio-artifact-secret.yaml\n' > "$D"/kustomization.yaml
+  istio "$1"/third-party/minio/options/istio minio-service ml-pipeline-minio minio-service.kubeflow.svc.cluster.local
+}
+
+# seaweedfs PIPELINE_DIR STORE(both|seaweedfs): "both" (v1.11) also ships the minio-service compatibility Service.
+seaweedfs() {
+  local D="$1"/third-party/seaweedfs/base/seaweedfs
+  mkdir -p "$D"
+  cat > "$D"/seaweedfs-deployment.yaml <<'EOF'
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: seaweedfs
+  labels: {app: seaweedfs}
+spec:
+  selector:
+    matchLabels: {app: seaweedfs}
+  template:
+    metadata:
+      labels: {app: seaweedfs}
+    spec:
+      serviceAccountName: seaweedfs
+      containers:
+      - name: seaweedfs
+        image: chrislusf/seaweedfs:4.00
+        args: [server, -dir=/data, -s3, -iam, -filer, -master.volumePreallocate=false]
+        envFrom:
+        - secretRef: {name: mlpipeline-minio-artifact}
+        volumeMounts:
+        - {name: data, mountPath: /data}
+      volumes:
+      - name: data
+        persistentVolumeClaim: {claimName: seaweedfs-pvc}
+EOF
+  printf 'apiVersion: v1\nkind: Service\nmetadata:\n  name: seaweedfs\nspec:\n  ports:\n  - {name: http-s3, port: 8333}\n  - {name: http-s3-compat, port: 9000, targetPort: 8333}\n  selector:\n    app: seaweedfs\n' > "$D"/seaweedfs-service.yaml
+  printf 'apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata:\n  name: seaweedfs-pvc\nspec:\n  accessModes: [ReadWriteOnce]\n  resources:\n    requests:\n      storage: 20Gi\n' > "$D"/seaweedfs-pvc.yaml
+  printf 'apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: seaweedfs\n' > "$D"/seaweedfs-service-account.yaml
+  printf 'apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: seaweedfs\nspec:\n  podSelector:\n    matchLabels:\n      app: seaweedfs\n  policyTypes: [Ingress]\n  ingress:\n  - ports:\n    - port: 8333\n' > "$D"/seaweedfs-networkpolicy.yaml
+  minio_secret "$D"
+  local files="- seaweedfs-deployment.yaml
+- seaweedfs-pvc.yaml
+- seaweedfs-networkpolicy.yaml
+- seaweedfs-service.yaml
+- seaweedfs-service-account.yaml
+- mlpipeline-minio-artifact-secret.yaml"
+  if [ "$2" = both ]; then
+    printf 'apiVersion: v1\nkind: Service\nmetadata:\n  name: minio-service\n  labels:\n    app: seaweedfs\n    component: minio-compatibility\nspec:\n  ports:\n  - {name: http, port: 9000, targetPort: 8333}\n  selector:\n    app: seaweedfs\n' > "$D"/minio-service.yaml
+    files="$files
+- minio-service.yaml"
+  fi
+  printf 'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nnamespace: kubeflow\nresources:\n%s\n' "$files" > "$D"/kustomization.yaml
+  printf 'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nnamespace: kubeflow\nresources:\n- seaweedfs/\n' > "$1"/third-party/seaweedfs/base/kustomization.yaml
+  istio "$1"/third-party/seaweedfs/istio seaweedfs-service ml-pipeline-seaweedfs seaweedfs.kubeflow.svc.cluster.local
+  printf 'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nnamespace: kubeflow\nresources:\n- ../base/\n- istio-authorization-policy.yaml\n' > "$1"/third-party/seaweedfs/istio/kustomization.yaml
+}
+
+# katib DIR TAG
+katib() {
+  local K=$1
+  mkdir -p "$K"/installs/katib-with-kubeflow "$K"/installs/katib-cert-manager "$K"/components/db-manager "$K"/components/mysql
+  cat > "$K"/installs/katib-with-kubeflow/kustomization.yaml <<EOF
+apiVersion: kustomize.config.k8s.io/v1beta1
+kind: Kustomization
+namespace: kubeflow
+resources:
+- ../katib-cert-manager
+- istio-authorizationpolicy.yaml
+images:
+- name: ghcr.io/kubeflow/katib/katib-controller
+  newName: ghcr.io/kubeflow/katib/katib-controller
+  newTag: $2
+- name: ghcr.io/kubeflow/katib/katib-db-manager
+  newName: ghcr.io/kubeflow/katib/katib-db-manager
+  newTag: $2
+EOF
+  printf 'apiVersion: security.istio.io/v1beta1\nkind: AuthorizationPolicy\nmetadata:\n  name: katib-ui\nspec:\n  action: ALLOW\n' > "$K"/installs/katib-with-kubeflow/istio-authorizationpolicy.yaml
+  printf 'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nnamespace: kubeflow\nresources:\n- ../../components/db-manager/\n- ../../components/mysql/\n' > "$K"/installs/katib-cert-manager/kustomization.yaml
+  cat > "$K"/components/db-manager/db-manager.yaml <<'EOF'
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: katib-db-manager
+  labels: {katib.kubeflow.org/component: db-manager}
+spec:
+  selector:
+    matchLabels: {katib.kubeflow.org/component: db-manager}
+  template:
+    metadata:
+      labels: {katib.kubeflow.org/component: db-manager}
+      annotations: {sidecar.istio.io/inject: "false"}
+    spec:
+      containers:
+      - name: katib-db-manager
+        image: ghcr.io/kubeflow/katib/katib-db-manager
+        env:
+        - {name: DB_NAME, value: mysql}
+        - name: DB_PASSWORD
+          valueFrom:
+            secretKeyRef: {name: katib-mysql-secrets, key: MYSQL_ROOT_PASSWORD}
+EOF
+  printf 'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n- db-manager.yaml\n' > "$K"/components/db-manager/kustomization.yaml
+  cat > "$K"/components/mysql/mysql.yaml <<'EOF'
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: katib-mysql
+  labels: {katib.kubeflow.org/component: mysql}
+spec:
+  selector:
+    matchLabels: {katib.kubeflow.org/component: mysql}
+  template:
+    metadata:
+      labels: {katib.kubeflow.org/component: mysql}
+    spec:
+      containers:
+      - name: katib-mysql
+        image: mysql:8.0
+        env:
+        - name: MYSQL_ROOT_PASSWORD
+          valueFrom:
+            secretKeyRef: {name: katib-mysql-secrets, key: MYSQL_ROOT_PASSWORD}
+        - {name: MYSQL_DATABASE, value: katib}
+      volumes:
+      - name: katib-mysql
+        persistentVolumeClaim: {claimName: katib-mysql}
+EOF
+  printf 'apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata:\n  name: katib-mysql\nspec:\n  accessModes: [ReadWriteOnce]\n  resources:\n    requests:\n      storage: 10Gi\n' > "$K"/components/mysql/pvc.yaml
+  printf 'apiVersion: v1\nkind: Secret\ntype: Opaque\nmetadata:\n  name: katib-mysql-secrets\ndata:\n  MYSQL_ROOT_PASSWORD: dGVzdA==\n' > "$K"/components/mysql/secret.yaml
+  printf 'apiVersion: v1\nkind: Service\nmetadata:\n  name: katib-mysql\nspec:\n  ports:\n  - {name: dbapi, port: 3306}\n  selector:\n    katib.kubeflow.org/component: mysql\n' > "$K"/components/mysql/service.yaml
+  printf 'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n- mysql.yaml\n- pvc.yaml\n- secret.yaml\n- service.yaml\n' > "$K"/components/mysql/kustomization.yaml
+}
+
+#    dir      prefix         KFP            Katib    store     mysqlkeys remote overlays
+tree v1.7-aws upstream/apps  2.0.0-alpha.7  v0.15.0  minio     0 0 0
+mkdir -p trees/v1.7-aws/awsconfigs/apps && printf 'the awslabs overlays live here\n' > trees/v1.7-aws/awsconfigs/apps/README
+tree v1.8     apps           2.0.5          v0.16.0  minio     1 0 0
+tree v1.9     apps           2.2.0          v0.17.0  minio     1 0 0
+tree v1.10    applications   2.5.0          v0.18.0  minio     1 0 0
+tree v1.11    applications   2.15.0         v0.19.0  both      1 1 0
+tree 26.03    applications   2.16.0         v0.19.0  seaweedfs 1 1 1

@@ -1,0 +1,161 @@
+package render
+
+import (
+	"errors"
+	"fmt"
+	"regexp"
+	"strings"
+
+	"github.com/kfaws/kfaws/internal/config"
+	"github.com/kfaws/kfaws/internal/state"
+)
+
+// Values are everything the overlay needs to know about the AWS side. None of them is a secret: credentials
+// stay in Secrets Manager and reach the cluster through the Secrets Store CSI driver.
+type Values struct {
+	Option      config.Option
+	Credentials config.CredentialMode
+	Region      string
+
+	// RDS (rds-s3, rds-only).
+	DBHost string
+	DBPort int32
+	// RDSSecretName is the Secrets Manager secret synced to mysql-secret; its database key names Katib's database.
+	RDSSecretName string
+	// SecretsRoleARN is assumed by kubeflow/kubeflow-secrets-manager-sa to read the Secrets Manager secrets.
+	SecretsRoleARN string
+
+	// S3 (rds-s3, s3-only).
+	Bucket       string
+	S3SecretName string
+	// BackendRoleARN is assumed by ml-pipeline and ml-pipeline-ui, ProfileRoleARN by the profile's default-editor
+	// (irsa mode).
+	BackendRoleARN   string
+	ProfileRoleARN   string
+	ProfileNamespace string
+}
+
+// Overrides are values given on the command line for resources the user brought instead of `kfaws up`.
+// Empty fields do not override.
+type Overrides struct {
+	DBHost         string
+	DBPort         int32
+	Bucket         string
+	BackendRoleARN string
+	ProfileRoleARN string
+	SecretsRoleARN string
+}
+
+// NewValues combines the configuration, the outputs `kfaws up` recorded and the overrides (highest precedence),
+// then checks that everything the chosen option needs is present and well formed.
+func NewValues(c *config.Config, out state.Outputs, o Overrides) (Values, error) {
+	pick := func(vals ...string) string {
+		for _, v := range vals {
+			if v != "" {
+				return v
+			}
+		}
+		return ""
+	}
+	v := Values{
+		Option:           c.Option,
+		Credentials:      c.S3.Credentials,
+		Region:           c.Region,
+		DBHost:           pick(o.DBHost, out.DBHost),
+		DBPort:           out.DBPort,
+		RDSSecretName:    pick(out.RDSSecretName, c.RDS.SecretName),
+		SecretsRoleARN:   pick(o.SecretsRoleARN, out.SecretsRoleARN),
+		Bucket:           pick(o.Bucket, out.Bucket, c.S3.Bucket),
+		S3SecretName:     pick(out.S3SecretName, c.S3.SecretName),
+		BackendRoleARN:   pick(o.BackendRoleARN, out.BackendRoleARN),
+		ProfileRoleARN:   pick(o.ProfileRoleARN, out.ProfileRoleARN),
+		ProfileNamespace: c.IAM.ProfileNamespace,
+	}
+	if o.DBPort != 0 {
+		v.DBPort = o.DBPort
+	}
+	if v.DBPort == 0 && v.DBHost != "" {
+		v.DBPort = 3306
+	}
+	if out.S3Credentials != "" && v.Credentials == "" {
+		v.Credentials = config.CredentialMode(out.S3Credentials)
+	}
+	return v, v.Validate()
+}
+
+// FieldError names the flag (and the config or state field) a bad or missing value comes from.
+type FieldError struct {
+	Flag   string
+	Source string
+	Msg    string
+}
+
+func (e FieldError) Error() string {
+	return fmt.Sprintf("--%s (%s): %s", e.Flag, e.Source, e.Msg)
+}
+
+var (
+	hostRE   = regexp.MustCompile(`^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*$`)
+	regionRE = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]+$`)
+	roleRE   = regexp.MustCompile(`^arn:aws[a-z-]*:iam::[0-9]{12}:role/[A-Za-z0-9+=,.@_/-]{1,512}$`)
+	bucketRE = regexp.MustCompile(`^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$`)
+	// Secrets Manager names: letters, digits and /_+=.@- up to 512 characters.
+	smNameRE = regexp.MustCompile(`^[A-Za-z0-9/_+=.@-]{1,512}$`)
+	dnsLabel = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$`)
+)
+
+// Validate returns every missing or malformed value the option needs, each naming its flag and source.
+func (v Values) Validate() error {
+	var errs []error
+	add := func(flag, source, msg string) { errs = append(errs, FieldError{flag, source, msg}) }
+	check := func(ok bool, flag, source, value, what string) {
+		switch {
+		case value == "":
+			add(flag, source, "missing; set it or run `kfaws up` first")
+		case !ok:
+			add(flag, source, fmt.Sprintf("%q is not %s", value, what))
+		}
+	}
+	switch v.Option {
+	case config.OptionRDSS3, config.OptionRDSOnly, config.OptionS3Only:
+	default:
+		add("option", "config option", fmt.Sprintf("%q is not one of rds-s3, rds-only, s3-only", v.Option))
+	}
+	if v.Option.UsesRDS() {
+		check(hostRE.MatchString(v.DBHost) && len(v.DBHost) <= 253, "db-host", "state outputs.dbHost",
+			v.DBHost, "a host name or IPv4 address (no scheme, no port)")
+		if v.DBPort < 1 || v.DBPort > 65535 {
+			add("db-port", "state outputs.dbPort", fmt.Sprintf("%d is not a TCP port", v.DBPort))
+		}
+		check(smNameRE.MatchString(v.RDSSecretName), "rds-secret-name", "config rds.secretName", v.RDSSecretName,
+			"a Secrets Manager secret name")
+	}
+	if v.Option.UsesRDS() || (v.Option.UsesS3() && v.Credentials == config.CredentialsStatic) {
+		check(roleRE.MatchString(v.SecretsRoleARN), "secrets-role-arn", "state outputs.secretsRoleArn",
+			v.SecretsRoleARN, "an IAM role ARN")
+	}
+	if v.Option.UsesS3() {
+		v.validateS3(check, add)
+	}
+	return errors.Join(errs...)
+}
+
+func (v Values) validateS3(check func(bool, string, string, string, string), add func(string, string, string)) {
+	check(bucketRE.MatchString(v.Bucket) && !strings.Contains(v.Bucket, ".."), "bucket", "config s3.bucket",
+		v.Bucket, "an S3 bucket name")
+	check(regionRE.MatchString(v.Region), "region", "config region", v.Region, "an AWS region")
+	check(dnsLabel.MatchString(v.ProfileNamespace), "profile-namespace", "config iam.profileNamespace",
+		v.ProfileNamespace, "a Kubernetes namespace name")
+	switch v.Credentials {
+	case config.CredentialsIRSA:
+		check(roleRE.MatchString(v.BackendRoleARN), "backend-role-arn", "state outputs.backendRoleArn",
+			v.BackendRoleARN, "an IAM role ARN")
+		check(roleRE.MatchString(v.ProfileRoleARN), "profile-role-arn", "state outputs.profileRoleArn",
+			v.ProfileRoleARN, "an IAM role ARN")
+	case config.CredentialsStatic:
+		check(smNameRE.MatchString(v.S3SecretName), "s3-secret-name", "config s3.secretName", v.S3SecretName,
+			"a Secrets Manager secret name")
+	default:
+		add("s3-credentials", "config s3.credentials", fmt.Sprintf("%q is not one of irsa, static", v.Credentials))
+	}
+}

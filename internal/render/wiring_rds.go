@@ -1,0 +1,137 @@
+package render
+
+import (
+	"strconv"
+
+	"github.com/kfaws/kfaws/internal/render/detect"
+)
+
+// Names of the objects the RDS wiring reads or adds.
+const (
+	mysqlSecret       = "mysql-secret"
+	installConfig     = "pipeline-install-config"
+	secretsSA         = "kubeflow-secrets-manager-sa"
+	secretsSync       = "aws-secrets-sync"
+	rdsProviderClass  = "rds-secret"
+	s3ProviderClass   = "s3-secret"
+	minioSecret       = "mlpipeline-minio-artifact"
+	roleARNAnnotation = "eks.amazonaws.com/role-arn"
+)
+
+// wireRDS points KFP's three database clients and Katib's db-manager at RDS and removes both in-cluster MySQLs.
+func wireRDS(o *overlay, l *detect.Layout, v Values, inv inventory) {
+	// Every host/port key the release's workloads read: the API server reads mysqlHost/mysqlPort (KFP 2.0.5+),
+	// the cache server and MLMD the older dbHost/dbPort up to KFP 2.16.
+	data := obj{}
+	port := strconv.Itoa(int(v.DBPort))
+	for _, k := range []struct{ key, val string }{
+		{"dbHost", v.DBHost}, {"dbPort", port}, {"mysqlHost", v.DBHost}, {"mysqlPort", port},
+	} {
+		if l.HasKey(k.key) {
+			data[k.key] = k.val
+		}
+	}
+	o.patch("pipeline/rds-install-config.yaml", obj{
+		"apiVersion": "v1", "kind": "ConfigMap",
+		"metadata": obj{"name": installConfig, "namespace": Namespace},
+		"data":     data,
+	})
+	// KFP's in-cluster MySQL, its Istio policy and mTLS rule, and the upstream mysql-secret (root, no password),
+	// which the Secret synced from Secrets Manager replaces under the same name.
+	o.remove(inv, "Deployment", "mysql")
+	o.remove(inv, "Service", "mysql")
+	o.remove(inv, "PersistentVolumeClaim", "mysql-pv-claim")
+	o.remove(inv, "ServiceAccount", "mysql")
+	o.remove(inv, "Secret", mysqlSecret)
+	o.remove(inv, "AuthorizationPolicy", "mysql")
+	o.remove(inv, "DestinationRule", "ml-pipeline-mysql")
+
+	// Katib keeps katib-with-kubeflow (roles, VirtualService, AuthorizationPolicy, cert-manager) and only swaps the
+	// db-manager's connection for the synced RDS credentials.
+	o.patch("katib/db-manager.yaml", containerEnvPatch("katib-db-manager", "katib-db-manager", []obj{
+		envValue("DB_NAME", "mysql"),
+		envSecret("DB_USER", mysqlSecret, "username"),
+		envSecret("DB_PASSWORD", mysqlSecret, "password"),
+		envSecret("KATIB_MYSQL_DB_DATABASE", mysqlSecret, "database"),
+		envSecret("KATIB_MYSQL_DB_HOST", mysqlSecret, "host"),
+		envSecret("KATIB_MYSQL_DB_PORT", mysqlSecret, "port"),
+	}))
+	o.remove(inv, "Deployment", "katib-mysql")
+	o.remove(inv, "Service", "katib-mysql")
+	o.remove(inv, "PersistentVolumeClaim", "katib-mysql")
+	o.remove(inv, "Secret", "katib-mysql-secrets")
+}
+
+// wireSecrets adds the SecretProviderClasses that sync Secrets Manager secrets into Kubernetes Secrets and the
+// Deployment whose CSI volumes make the driver create and refresh them.
+func wireSecrets(o *overlay, v Values) {
+	var classes []string
+	if v.Option.UsesRDS() {
+		classes = append(classes, rdsProviderClass)
+		o.resource("aws-secrets/rds-secret.yaml", providerClass(rdsProviderClass, v.RDSSecretName, v.Region, mysqlSecret,
+			[][2]string{{"username", "username"}, {"password", "password"}, {"host", "host"},
+				{"database", "database"}, {"port", "port"}}))
+	}
+	if v.Option.UsesS3() && v.Credentials == "static" {
+		classes = append(classes, s3ProviderClass)
+		o.resource("aws-secrets/s3-secret.yaml", providerClass(s3ProviderClass, v.S3SecretName, v.Region, minioSecret,
+			[][2]string{{"accesskey", "accesskey"}, {"secretkey", "secretkey"}}))
+	}
+	if len(classes) == 0 {
+		return
+	}
+	o.resource("aws-secrets/service-account.yaml", obj{
+		"apiVersion": "v1", "kind": "ServiceAccount",
+		"metadata": obj{"name": secretsSA, "namespace": Namespace, "labels": labels("secrets-sync"),
+			"annotations": obj{roleARNAnnotation: v.SecretsRoleARN}},
+	})
+	var mounts, volumes []obj
+	for _, c := range classes {
+		mounts = append(mounts, obj{"name": c, "mountPath": "/mnt/" + c, "readOnly": true})
+		volumes = append(volumes, obj{"name": c, "csi": obj{"driver": "secrets-store.csi.k8s.io", "readOnly": true,
+			"volumeAttributes": obj{"secretProviderClass": c}}})
+	}
+	sel := obj{"app.kubernetes.io/name": secretsSync}
+	podLabels := labels("secrets-sync")
+	podLabels["app.kubernetes.io/name"] = secretsSync
+	o.resource("aws-secrets/deployment.yaml", obj{
+		"apiVersion": "apps/v1", "kind": "Deployment",
+		"metadata": obj{"name": secretsSync, "namespace": Namespace, "labels": labels("secrets-sync")},
+		"spec": obj{
+			"replicas": 1,
+			"selector": obj{"matchLabels": sel},
+			"template": obj{
+				"metadata": obj{"labels": podLabels, "annotations": obj{"sidecar.istio.io/inject": "false"}},
+				"spec": obj{
+					"serviceAccountName": secretsSA,
+					// The pod only exists to mount the CSI volumes; pause does nothing and needs no shell.
+					"containers": []obj{{"name": "secrets", "image": "registry.k8s.io/pause:3.10",
+						"volumeMounts": mounts,
+						"securityContext": obj{"allowPrivilegeEscalation": false, "runAsNonRoot": true,
+							"runAsUser": 65535, "capabilities": obj{"drop": []string{"ALL"}}}}},
+					"volumes": volumes,
+				},
+			},
+		},
+	})
+}
+
+// providerClass syncs the JSON keys of one Secrets Manager secret into Kubernetes Secret target.
+func providerClass(name, smName, region, target string, keys [][2]string) obj {
+	var jmes, data []obj
+	for _, k := range keys {
+		jmes = append(jmes, obj{"path": k[0], "objectAlias": k[1]})
+		data = append(data, obj{"objectName": k[1], "key": k[1]})
+	}
+	objects := []obj{{"objectName": smName, "objectType": "secretsmanager", "jmesPath": jmes}}
+	return obj{
+		"apiVersion": "secrets-store.csi.x-k8s.io/v1",
+		"kind":       "SecretProviderClass",
+		"metadata":   obj{"name": name, "namespace": Namespace, "labels": labels("secrets-sync")},
+		"spec": obj{
+			"provider":      "aws",
+			"parameters":    obj{"region": region, "objects": mustYAML(objects)},
+			"secretObjects": []obj{{"secretName": target, "type": "Opaque", "data": data}},
+		},
+	}
+}

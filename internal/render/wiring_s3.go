@@ -1,0 +1,176 @@
+package render
+
+import (
+	"fmt"
+
+	"sigs.k8s.io/yaml"
+
+	"github.com/kfaws/kfaws/internal/config"
+	"github.com/kfaws/kfaws/internal/render/detect"
+)
+
+// s3Host is the regional endpoint: it works for buckets in any region with path-style requests (KFP 2.16's
+// SDK client) as well as with minio-go (KFP up to 2.15) and Argo.
+func s3Host(region string) string { return "s3." + region + ".amazonaws.com" }
+
+// keyFormat is where Argo writes logs and v1 outputs: per namespace from v1.11 (SeaweedFS releases), flat before.
+func keyFormat(l *detect.Layout, namespace string) string {
+	const tail = "{{workflow.name}}/{{workflow.creationTimestamp.Y}}/{{workflow.creationTimestamp.m}}/" +
+		"{{workflow.creationTimestamp.d}}/{{pod.name}}"
+	if l.ObjectStore == detect.SeaweedFS {
+		return "private-artifacts/" + namespace + "/" + tail
+	}
+	return "artifacts/" + tail
+}
+
+// pipelineRoot is the KFP v2 default pipeline root for namespace ns (ns "" for the kubeflow namespace).
+func pipelineRoot(l *detect.Layout, v Values, ns string) string {
+	if l.ObjectStore == detect.SeaweedFS && ns != "" {
+		return "s3://" + v.Bucket + "/private-artifacts/" + ns + "/v2/artifacts"
+	}
+	return "s3://" + v.Bucket + "/v2/artifacts"
+}
+
+// supportsProviders reports whether the release's launcher reads the kfp-launcher providers block (KFP 2.2+).
+func supportsProviders(l *detect.Layout) bool {
+	switch l.Release {
+	case "v1.7", "v1.7-aws", "v1.8":
+		return false
+	}
+	return true
+}
+
+// artifactRepository is Argo's S3 repository: the pod identity in irsa mode, the synced keys in static mode.
+func artifactRepository(l *detect.Layout, v Values, namespace string) string {
+	s3 := obj{
+		"endpoint":  s3Host(v.Region),
+		"bucket":    v.Bucket,
+		"region":    v.Region,
+		"insecure":  false,
+		"keyFormat": keyFormat(l, namespace),
+	}
+	if v.Credentials == config.CredentialsIRSA {
+		s3["useSDKCreds"] = true
+	} else {
+		s3["accessKeySecret"] = obj{"name": minioSecret, "key": "accesskey"}
+		s3["secretKeySecret"] = obj{"name": minioSecret, "key": "secretkey"}
+	}
+	return mustYAML(obj{"archiveLogs": true, "s3": s3})
+}
+
+// launcherData is the kfp-launcher ConfigMap data for a namespace.
+func launcherData(l *detect.Layout, v Values, ns string) obj {
+	data := obj{"defaultPipelineRoot": pipelineRoot(l, v, ns)}
+	if !supportsProviders(l) {
+		return data
+	}
+	creds := obj{"fromEnv": true}
+	if v.Credentials == config.CredentialsStatic {
+		creds = obj{"fromEnv": false, "secretRef": obj{"secretName": minioSecret, "accessKeyKey": "accesskey",
+			"secretKeyKey": "secretkey"}}
+	}
+	data["providers"] = mustYAML(obj{"s3": obj{"default": obj{
+		// The launcher leaves the SDK's regional endpoint in place for this host.
+		"endpoint":       "s3.amazonaws.com",
+		"region":         v.Region,
+		"disableSSL":     false,
+		"forcePathStyle": false,
+		"credentials":    creds,
+	}}})
+	return data
+}
+
+// wireS3 moves KFP's object store to S3: the install config, the API server, the UI, Argo, the launcher config,
+// IRSA annotations, and removes MinIO or SeaweedFS.
+func wireS3(o *overlay, l *detect.Layout, v Values, inv inventory) {
+	o.patch("pipeline/s3-install-config.yaml", obj{
+		"apiVersion": "v1", "kind": "ConfigMap",
+		"metadata": obj{"name": installConfig, "namespace": Namespace},
+		"data": obj{"bucketName": v.Bucket, "minioServiceHost": s3Host(v.Region),
+			"minioServiceRegion": v.Region},
+	})
+	irsa := v.Credentials == config.CredentialsIRSA
+	api := []obj{
+		envValue("OBJECTSTORECONFIG_SECURE", "true"),
+		envConfigMap("OBJECTSTORECONFIG_BUCKETNAME", installConfig, "bucketName"),
+		envConfigMap("OBJECTSTORECONFIG_HOST", installConfig, "minioServiceHost"),
+		envConfigMap("OBJECTSTORECONFIG_REGION", installConfig, "minioServiceRegion"),
+		envValue("OBJECTSTORECONFIG_PORT", ""),
+	}
+	ui := []obj{envValue("AWS_REGION", v.Region), envValue("AWS_S3_ENDPOINT", s3Host(v.Region)),
+		envValue("AWS_SSL", "true")}
+	if irsa {
+		// Present and empty, not removed: the image's config.json holds minio's keys, and an unset variable
+		// would let them win over the pod identity.
+		api = append(api, envValue("OBJECTSTORECONFIG_ACCESSKEY", ""), envValue("OBJECTSTORECONFIG_SECRETACCESSKEY", ""))
+	} else {
+		api = append(api, envSecret("OBJECTSTORECONFIG_ACCESSKEY", minioSecret, "accesskey"),
+			envSecret("OBJECTSTORECONFIG_SECRETACCESSKEY", minioSecret, "secretkey"))
+		ui = append(ui, envSecret("AWS_ACCESS_KEY_ID", minioSecret, "accesskey"),
+			envSecret("AWS_SECRET_ACCESS_KEY", minioSecret, "secretkey"))
+	}
+	o.patch("pipeline/api-server.yaml", containerEnvPatch("ml-pipeline", "ml-pipeline-api-server", api))
+	o.patch("pipeline/ui.yaml", containerEnvPatch("ml-pipeline-ui", "ml-pipeline-ui", ui))
+	o.patch("pipeline/workflow-controller-configmap.yaml", obj{
+		"apiVersion": "v1", "kind": "ConfigMap",
+		"metadata": obj{"name": "workflow-controller-configmap", "namespace": Namespace},
+		"data":     obj{"artifactRepository": artifactRepository(l, v, "{{workflow.namespace}}")},
+	})
+	o.patch("pipeline/kfp-launcher.yaml", obj{
+		"apiVersion": "v1", "kind": "ConfigMap",
+		"metadata": obj{"name": "kfp-launcher", "namespace": Namespace},
+		"data":     launcherData(l, v, ""),
+	})
+	wireS3Credentials(o, v, inv)
+	removeObjectStore(o, inv)
+	wireProfiles(o, l, v, inv)
+}
+
+// wireS3Credentials gives KFP its S3 identity: IRSA role annotations, or the Secret synced from Secrets Manager.
+func wireS3Credentials(o *overlay, v Values, inv inventory) {
+	if v.Credentials == config.CredentialsStatic {
+		// Replaced under the same name by the Secret synced from the S3 Secrets Manager secret.
+		o.remove(inv, "Secret", minioSecret)
+		return
+	}
+	for _, sa := range []string{"ml-pipeline", "ml-pipeline-ui"} {
+		o.patch("pipeline/sa-"+sa+".yaml", obj{
+			"apiVersion": "v1", "kind": "ServiceAccount",
+			"metadata": obj{"name": sa, "namespace": Namespace,
+				"annotations": obj{roleARNAnnotation: v.BackendRoleARN}},
+		})
+	}
+	// Emptied rather than removed: Deployments that still reference it must start, and no default key may
+	// reach S3 in place of the role.
+	if inv.has(ObjectRef{Kind: "Secret", Name: minioSecret, Namespace: Namespace}) {
+		o.patch("pipeline/empty-minio-secret.yaml", obj{
+			"apiVersion": "v1", "kind": "Secret",
+			"metadata":   obj{"name": minioSecret, "namespace": Namespace},
+			"stringData": obj{"accesskey": "", "secretkey": ""},
+		})
+	}
+}
+
+// removeObjectStore removes MinIO (up to v1.11) and SeaweedFS (v1.11 on) with their network and Istio objects.
+func removeObjectStore(o *overlay, inv inventory) {
+	o.remove(inv, "Deployment", "minio")
+	o.remove(inv, "Service", "minio-service")
+	o.remove(inv, "PersistentVolumeClaim", "minio-pvc")
+	o.remove(inv, "AuthorizationPolicy", "minio-service")
+	o.remove(inv, "DestinationRule", "ml-pipeline-minio")
+	o.remove(inv, "Deployment", "seaweedfs")
+	o.remove(inv, "Service", "seaweedfs")
+	o.remove(inv, "PersistentVolumeClaim", "seaweedfs-pvc")
+	o.remove(inv, "ServiceAccount", "seaweedfs")
+	o.remove(inv, "NetworkPolicy", "seaweedfs")
+	o.remove(inv, "AuthorizationPolicy", "seaweedfs-service")
+	o.remove(inv, "DestinationRule", "ml-pipeline-seaweedfs")
+}
+
+func mustYAML(v any) string {
+	data, err := yaml.Marshal(v)
+	if err != nil {
+		panic(fmt.Sprintf("marshalling: %v", err)) // only plain maps, strings and numbers reach here
+	}
+	return string(data)
+}
