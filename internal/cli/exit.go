@@ -1,6 +1,8 @@
 package cli
 
 import (
+	"github.com/spf13/cobra"
+
 	"errors"
 
 	"github.com/kfaws/kfaws/internal/config"
@@ -52,4 +54,12 @@ func usageIfConfig(err error) error {
 		return usageError(err)
 	}
 	return err
+}
+
+// noArgs is cobra.NoArgs with the usage exit code.
+func noArgs(cmd *cobra.Command, args []string) error {
+	if err := cobra.NoArgs(cmd, args); err != nil {
+		return usageError(err)
+	}
+	return nil
 }

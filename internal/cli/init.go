@@ -18,7 +18,7 @@ func newInitCmd(s Streams) *cobra.Command {
 		Long: `Write a commented kfaws.yaml with every field at its default, overridden by the flags given.
 Without --out the file goes to stdout.`,
 		Example: `  kfaws init --cluster my-cluster --region us-west-2 --bucket my-kfp-artifacts --out kfaws.yaml`,
-		Args:    cobra.NoArgs,
+		Args:    noArgs,
 	}
 	flags := addConfigFlags(cmd.Flags())
 	cmd.Flags().StringVarP(&out, "out", "o", "", "file to write (default stdout)")

@@ -53,7 +53,7 @@ Then the steps, with which of them wait for which; the others run in parallel.
 Nothing is changed. Exit code 0, or 3 with conflicts; with --detailed-exitcode, 4 when changes are pending.`,
 		Example: `  kfaws plan --config kfaws.yaml
   kfaws plan --cluster my-cluster --region us-west-2 --bucket my-kfp-artifacts -o json`,
-		Args: cobra.NoArgs,
+		Args: noArgs,
 	}
 	f := addAWSFlags(cmd, g)
 	cmd.Flags().BoolVar(&detailed, "detailed-exitcode", false, "exit 4 when changes are pending, 0 when there are none")
