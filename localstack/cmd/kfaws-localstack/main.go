@@ -29,13 +29,16 @@ type options struct {
 }
 
 func main() {
-	if err := run(os.Args[1:], os.Stdout, os.Stderr); err != nil {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr); err != nil {
 		fmt.Fprintln(os.Stderr, "kfaws-localstack:", err)
 		os.Exit(1)
 	}
 }
 
-func run(args []string, stdout, stderr io.Writer) error {
+// run serves the stack until ctx ends.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var o options
 	fs := flag.NewFlagSet("kfaws-localstack", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -53,8 +56,6 @@ func run(args []string, stdout, stderr io.Writer) error {
 	}
 	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
 
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
 	stack, err := localstack.Start(ctx, localstack.Options{RDSDelay: o.rdsDelay, Region: o.region, Logger: logger})
 	if err != nil {
 		return err
@@ -83,9 +84,14 @@ func envLines(s *localstack.Stack, cl *localstack.Cluster) []string {
 	lines := make([]string, len(env))
 	for i, kv := range env {
 		k, v, _ := strings.Cut(kv, "=")
-		lines[i] = "export " + k + "='" + strings.ReplaceAll(v, "'", `'\''`) + "'"
+		lines[i] = exportLine(k, v)
 	}
 	return lines
+}
+
+// exportLine is a POSIX shell line exporting k with v single-quoted.
+func exportLine(k, v string) string {
+	return "export " + k + "='" + strings.ReplaceAll(v, "'", `'\''`) + "'"
 }
 
 // writeEnv prints lines, or writes them to path atomically so a script
