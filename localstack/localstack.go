@@ -69,34 +69,35 @@ type Stack struct {
 
 // Start starts moto, MariaDB and the proxy, each on a free port, and waits
 // until all answer. On error nothing is left running.
-func Start(ctx context.Context, opts Options) (s *Stack, err error) {
+func Start(ctx context.Context, opts Options) (*Stack, error) {
 	dir, err := makeDir()
 	if err != nil {
 		return nil, err
 	}
-	s = &Stack{Dir: dir, region: opts.Region}
+	s := &Stack{Dir: dir, region: opts.Region}
 	if s.region == "" {
 		s.region = DefaultRegion
 	}
-	defer func() {
-		if err != nil {
-			s.Close()
-		}
-	}()
-	if s.moto, s.MotoURL, err = startMoto(ctx, dir); err != nil {
-		return nil, err
-	}
-	if s.maria, err = startMariaDB(ctx, filepath.Join(dir, "mariadb")); err != nil {
-		return nil, err
-	}
-	s.MySQLAddr = net.JoinHostPort("127.0.0.1", strconv.Itoa(s.maria.port))
-	if s.admin, err = s.maria.root(); err != nil {
-		return nil, err
-	}
-	if err = s.startProxy(opts); err != nil {
+	if err := s.start(ctx, opts); err != nil {
+		s.Close()
 		return nil, err
 	}
 	return s, nil
+}
+
+func (s *Stack) start(ctx context.Context, opts Options) error {
+	var err error
+	if s.moto, s.MotoURL, err = startMoto(ctx, s.Dir); err != nil {
+		return err
+	}
+	if s.maria, err = startMariaDB(ctx, filepath.Join(s.Dir, "mariadb")); err != nil {
+		return err
+	}
+	s.MySQLAddr = net.JoinHostPort("127.0.0.1", strconv.Itoa(s.maria.port))
+	if s.admin, err = s.maria.root(); err != nil {
+		return err
+	}
+	return s.startProxy(opts)
 }
 
 func (s *Stack) startProxy(opts Options) error {
