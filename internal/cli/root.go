@@ -79,6 +79,7 @@ func newRoot(s Streams) *cobra.Command {
 		newPlanCmd(s, g),
 		newUpCmd(s, g),
 		newVersionCmd(s),
+		newRenderCmd(s),
 	)
 	return root
 }

@@ -1,8 +1,11 @@
 package render
 
 import (
+	"bufio"
 	"context"
 	"fmt"
+	stdlog "log"
+	"log/slog"
 	"os"
 	"sort"
 	"strconv"
@@ -38,6 +41,15 @@ func refsOf(m resmap.ResMap) []ObjectRef {
 	return out
 }
 
+// BuildError is a failed kustomize build of Dir.
+type BuildError struct {
+	Dir string
+	Err error
+}
+
+func (e *BuildError) Error() string { return fmt.Sprintf("kustomize build %q: %v", e.Dir, e.Err) }
+func (e *BuildError) Unwrap() error { return e.Err }
+
 // gitEnvMu serialises builds that set git's environment: kustomize runs the git binary for remote bases and
 // offers no hook to configure it, so URL rewrites to local mirrors can only travel through the process
 // environment, which is shared by every goroutine.
@@ -46,7 +58,7 @@ var gitEnvMu sync.Mutex
 // kustomizeBuild builds dir with the kustomize API on the real file system, like `kustomize build dir`
 // (load restrictions on, plugins off). mirrors maps remote repository URLs to local git repositories; git is
 // never allowed to prompt. The build is abandoned when ctx ends.
-func kustomizeBuild(ctx context.Context, dir string, mirrors map[string]string) (resmap.ResMap, error) {
+func kustomizeBuild(ctx context.Context, dir string, mirrors map[string]string, log *slog.Logger) (resmap.ResMap, error) {
 	type result struct {
 		m   resmap.ResMap
 		err error
@@ -57,6 +69,8 @@ func kustomizeBuild(ctx context.Context, dir string, mirrors map[string]string) 
 		defer gitEnvMu.Unlock()
 		restore := setGitEnv(mirrors)
 		defer restore()
+		stopCapture := captureStderr(log)
+		defer stopCapture()
 		k := krusty.MakeKustomizer(krusty.MakeDefaultOptions())
 		m, err := k.Run(filesys.MakeFsOnDisk(), dir)
 		done <- result{m, err}
@@ -64,11 +78,39 @@ func kustomizeBuild(ctx context.Context, dir string, mirrors map[string]string) 
 	select {
 	case r := <-done:
 		if r.err != nil {
-			return nil, fmt.Errorf("kustomize build %q: %w", dir, r.err)
+			return nil, &BuildError{Dir: dir, Err: r.err}
 		}
 		return r.m, nil
 	case <-ctx.Done():
 		return nil, fmt.Errorf("kustomize build %q: %w", dir, ctx.Err())
+	}
+}
+
+// captureStderr sends what kustomize prints on the process's stderr (deprecation notes about upstream
+// kustomizations, unused vars) to log at debug level until the returned function is called: kustomize writes
+// them to os.Stderr and the standard logger directly, and they are not actionable for kfaws users.
+func captureStderr(log *slog.Logger) func() {
+	r, w, err := os.Pipe()
+	if err != nil {
+		return func() {}
+	}
+	oldErr, oldLog := os.Stderr, stdlog.Writer()
+	os.Stderr = w
+	stdlog.SetOutput(w)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		sc := bufio.NewScanner(r)
+		for sc.Scan() {
+			log.Debug("kustomize", "message", strings.TrimSpace(sc.Text()))
+		}
+	}()
+	return func() {
+		os.Stderr = oldErr
+		stdlog.SetOutput(oldLog)
+		w.Close()
+		<-done
+		r.Close()
 	}
 }
 

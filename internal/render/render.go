@@ -90,10 +90,7 @@ func (e *RemoteBasesError) Error() string {
 
 // Run detects the tree, checks the known limits, writes the overlay and builds it.
 func (r *Render) Run(ctx context.Context) (*Result, error) {
-	log := r.Logger
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
-	}
+	log := r.logger()
 	l, err := detect.Detect(r.Manifests)
 	if err != nil {
 		return nil, err
@@ -118,6 +115,13 @@ func (r *Render) Run(ctx context.Context) (*Result, error) {
 	return res, r.generate(ctx, res)
 }
 
+func (r *Render) logger() *slog.Logger {
+	if r.Logger == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return r.Logger
+}
+
 // unmirrored lists the remote bases no mirror covers.
 func (r *Render) unmirrored(remote []detect.Remote) []detect.Remote {
 	var out []detect.Remote
@@ -138,7 +142,7 @@ func (r *Render) generate(ctx context.Context, res *Result) error {
 	l := res.Layout
 	inv := inventory{}
 	for _, entry := range []string{l.PipelineEntry, l.KatibEntry} {
-		m, err := kustomizeBuild(ctx, filepath.Join(l.Root, filepath.FromSlash(entry)), r.GitMirrors)
+		m, err := kustomizeBuild(ctx, filepath.Join(l.Root, filepath.FromSlash(entry)), r.GitMirrors, r.logger())
 		if err != nil {
 			return fmt.Errorf("building upstream entry point %q (fix the tree or report it; kfaws did not change "+
 				"it): %w", entry, err)
@@ -177,7 +181,7 @@ func (r *Render) generate(ctx context.Context, res *Result) error {
 	if r.SkipBuild {
 		return nil
 	}
-	m, err := kustomizeBuild(ctx, dir, r.GitMirrors)
+	m, err := kustomizeBuild(ctx, dir, r.GitMirrors, r.logger())
 	if err != nil {
 		return fmt.Errorf("building the generated overlay: %w", err)
 	}

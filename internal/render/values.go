@@ -124,12 +124,14 @@ func (v Values) Validate() error {
 	if v.Option.UsesRDS() {
 		check(hostRE.MatchString(v.DBHost) && len(v.DBHost) <= 253, "db-host", "state outputs.dbHost",
 			v.DBHost, "a host name or IPv4 address (no scheme, no port)")
-		if v.DBPort < 1 || v.DBPort > 65535 {
+		if v.DBHost != "" && (v.DBPort < 1 || v.DBPort > 65535) {
 			add("db-port", "state outputs.dbPort", fmt.Sprintf("%d is not a TCP port", v.DBPort))
 		}
 		check(smNameRE.MatchString(v.RDSSecretName), "rds-secret-name", "config rds.secretName", v.RDSSecretName,
 			"a Secrets Manager secret name")
 	}
+	// The region goes into the SecretProviderClasses and every S3 reader.
+	check(regionRE.MatchString(v.Region), "region", "config region", v.Region, "an AWS region")
 	if v.Option.UsesRDS() || (v.Option.UsesS3() && v.Credentials == config.CredentialsStatic) {
 		check(roleRE.MatchString(v.SecretsRoleARN), "secrets-role-arn", "state outputs.secretsRoleArn",
 			v.SecretsRoleARN, "an IAM role ARN")
@@ -143,7 +145,6 @@ func (v Values) Validate() error {
 func (v Values) validateS3(check func(bool, string, string, string, string), add func(string, string, string)) {
 	check(bucketRE.MatchString(v.Bucket) && !strings.Contains(v.Bucket, ".."), "bucket", "config s3.bucket",
 		v.Bucket, "an S3 bucket name")
-	check(regionRE.MatchString(v.Region), "region", "config region", v.Region, "an AWS region")
 	check(dnsLabel.MatchString(v.ProfileNamespace), "profile-namespace", "config iam.profileNamespace",
 		v.ProfileNamespace, "a Kubernetes namespace name")
 	switch v.Credentials {

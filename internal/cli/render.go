@@ -1,0 +1,169 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/kfaws/kfaws/internal/render"
+	"github.com/kfaws/kfaws/internal/state"
+)
+
+const renderLong = `Generate the kustomize overlay that puts Kubeflow Pipelines and Katib of an existing manifests checkout on
+RDS for MySQL and/or S3, and build it.
+
+The checkout is recognised by reading its files (awslabs/kubeflow-manifests v1.7 with upstream/, kubeflow/manifests
+v1.8 to 26.03 and master); the overlay only references its KFP and Katib entry points and never edits them.
+Values come from the state file that "kfaws up" wrote, or from the flags below when you bring your own resources.
+
+Remote kustomize bases (Argo Workflows from GitHub, v1.11 on) are not fetched unless --allow-network is given;
+--git-mirror URL=DIR builds them offline from a local clone.
+
+Without --out and --build the built YAML goes to stdout.`
+
+type renderFlags struct {
+	manifests, out, build string
+	over                  render.Overrides
+	mirrors               []string
+	allowNetwork          bool
+}
+
+func newRenderCmd(s Streams) *cobra.Command {
+	f := &renderFlags{}
+	cmd := &cobra.Command{
+		Use:   "render",
+		Short: "Generate and build the RDS/S3 overlay for a Kubeflow manifests checkout",
+		Long:  renderLong,
+		Example: `  kfaws render --config kfaws.yaml --manifests ./manifests --out ./kfaws-overlay --build kubeflow.yaml
+  kfaws render --manifests ./manifests --option rds-only --region us-west-2 \
+    --db-host mydb.abc.us-west-2.rds.amazonaws.com --secrets-role-arn arn:aws:iam::123456789012:role/reader --build -`,
+		Args: cobra.NoArgs,
+	}
+	cfg := addConfigFlags(cmd.Flags())
+	fl := cmd.Flags()
+	fl.StringVar(&f.manifests, "manifests", "", "root of the Kubeflow manifests checkout (required)")
+	fl.StringVar(&f.out, "out", "", "directory to keep the generated overlay in (for GitOps)")
+	fl.StringVar(&f.build, "build", "", "write the built YAML to FILE, or - for stdout")
+	fl.StringVar(&f.over.DBHost, "db-host", "", "RDS endpoint address (default: from the state file)")
+	fl.Int32Var(&f.over.DBPort, "db-port", 0, "RDS port (default: from the state file, else 3306)")
+	fl.StringVar(&f.over.BackendRoleARN, "backend-role-arn", "", "IAM role for ml-pipeline and ml-pipeline-ui (irsa)")
+	fl.StringVar(&f.over.ProfileRoleARN, "profile-role-arn", "", "IAM role for the profile's default-editor (irsa)")
+	fl.StringVar(&f.over.SecretsRoleARN, "secrets-role-arn", "", "IAM role for kubeflow-secrets-manager-sa")
+	fl.StringArrayVar(&f.mirrors, "git-mirror", nil, "URL=DIR: build remote bases of repository URL from local git repository DIR (repeatable)")
+	fl.BoolVar(&f.allowNetwork, "allow-network", false, "let kustomize fetch remote bases that have no --git-mirror")
+	cmd.RunE = func(c *cobra.Command, _ []string) error {
+		if f.manifests == "" {
+			return usageError(errors.New("--manifests is required: the root of your Kubeflow manifests checkout"))
+		}
+		conf, err := cfg.load(nil)
+		if err != nil {
+			return err
+		}
+		st, err := state.Open(conf.StatePath())
+		if err != nil {
+			return usageError(err)
+		}
+		if cfg.fs.Changed("bucket") {
+			f.over.Bucket = conf.S3.Bucket
+		}
+		vals, err := render.NewValues(conf, st.Snapshot().Outputs, f.over)
+		if err != nil {
+			return usageError(fmt.Errorf("values for option %q:\n%w", conf.Option, err))
+		}
+		mirrors, err := parseMirrors(f.mirrors)
+		if err != nil {
+			return usageError(err)
+		}
+		op := &render.Render{Manifests: f.manifests, Values: vals, OutDir: f.out, GitMirrors: mirrors,
+			AllowNetwork: f.allowNetwork}
+		res, err := op.Run(c.Context())
+		if res != nil {
+			printRender(s.Err, res)
+		}
+		if err != nil {
+			return renderError(err)
+		}
+		return writeBuild(s, f, res)
+	}
+	return cmd
+}
+
+// parseMirrors reads URL=DIR pairs.
+func parseMirrors(pairs []string) (map[string]string, error) {
+	out := map[string]string{}
+	for _, p := range pairs {
+		url, dir, ok := strings.Cut(p, "=")
+		if !ok || url == "" || dir == "" {
+			return nil, fmt.Errorf("--git-mirror %q: want URL=DIR, e.g. https://github.com/argoproj/argo-workflows=/srv/mirrors/argo-workflows.git", p)
+		}
+		if st, err := os.Stat(dir); err != nil || !st.IsDir() {
+			return nil, fmt.Errorf("--git-mirror %q: %q is not a directory", p, dir)
+		}
+		out[strings.TrimSuffix(url, "/")] = dir
+	}
+	return out, nil
+}
+
+// renderError marks bad input (unknown tree, remote bases offline, a refused combination) as a usage error;
+// a failing build stays an operation failure.
+func renderError(err error) error {
+	var be *render.BuildError
+	if errors.As(err, &be) || errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
+		return err
+	}
+	return usageError(err)
+}
+
+func writeBuild(s Streams, f *renderFlags, res *render.Result) error {
+	if f.build == "" && f.out != "" {
+		return nil
+	}
+	data, err := res.YAML()
+	if err != nil {
+		return err
+	}
+	if f.build == "" || f.build == "-" {
+		_, err := s.Out.Write(data)
+		return err
+	}
+	if err := os.WriteFile(f.build, data, 0o644); err != nil {
+		return fmt.Errorf("writing --build: %w", err)
+	}
+	fmt.Fprintf(s.Err, "wrote %d objects to %s\n", res.Built, f.build)
+	return nil
+}
+
+// printRender says what was found and done, on stderr.
+func printRender(w io.Writer, res *render.Result) {
+	if l := res.Layout; l != nil {
+		fmt.Fprintf(w, "detected %s %s in %q: KFP %s, Katib %s, object store %s\n", l.Kind, l.Release, l.Root,
+			l.KFPVersion, l.KatibVersion, l.ObjectStore)
+		fmt.Fprintf(w, "entry points: %s, %s\n", l.PipelineEntry, l.KatibEntry)
+	}
+	if len(res.Remote) > 0 {
+		fmt.Fprintf(w, "remote bases: %d\n", len(res.Remote))
+		for _, r := range res.Remote {
+			fmt.Fprintf(w, "  %s (in %s)\n", r.URL, r.File)
+		}
+	}
+	if len(res.Removed) > 0 {
+		fmt.Fprintf(w, "removed %d upstream objects:\n", len(res.Removed))
+		for _, r := range res.Removed {
+			fmt.Fprintf(w, "  %s\n", r)
+		}
+	}
+	for _, msg := range res.Warnings {
+		fmt.Fprintf(w, "warning: %s\n", msg)
+	}
+	if res.OutDir != "" && len(res.Files) > 0 {
+		fmt.Fprintf(w, "wrote the overlay (%d files) to %s\n", len(res.Files), res.OutDir)
+	}
+	if res.Built > 0 {
+		fmt.Fprintf(w, "built %d objects (upstream entry points: %d)\n", res.Built, res.Upstream)
+	}
+}
