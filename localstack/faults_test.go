@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/eks"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/rds"
+	rdstypes "github.com/aws/aws-sdk-go-v2/service/rds/types"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
@@ -166,5 +167,27 @@ func TestLatencyFault(t *testing.T) {
 	}
 	if left := s.Faults(); len(left) != 0 {
 		t.Errorf("latency fault not used: %v", left)
+	}
+}
+
+// TestLostResponse: moto creates the instance, the SDK sees a 500, retries,
+// and gets the typed already-exists error a real lost response causes.
+func TestLostResponse(t *testing.T) {
+	s := localstack.Shared(t)
+	c := rdsClient(t, s)
+	if err := s.InjectFault("rds:CreateDBInstance", proxy.FaultLostResponse, 1, 0); err != nil {
+		t.Fatal(err)
+	}
+	_, err := c.CreateDBInstance(context.Background(), &rds.CreateDBInstanceInput{
+		DBInstanceIdentifier: aws.String("lost"), DBInstanceClass: aws.String("db.t3.micro"), Engine: aws.String("mysql"),
+		EngineVersion: aws.String("8.4.7"), AllocatedStorage: aws.Int32(20),
+		MasterUsername: aws.String("lostuser"), MasterUserPassword: aws.String("lost-pass"), DBName: aws.String("lost")})
+	var exists *rdstypes.DBInstanceAlreadyExistsFault
+	if !errors.As(err, &exists) {
+		t.Fatalf("CreateDBInstance after a lost response: %v, want DBInstanceAlreadyExistsFault", err)
+	}
+	defer deleteInstance(t, c, "lost")
+	if _, err := connect(t, describe(t, c, "lost"), "lostuser", "lost-pass", "lost"); err != nil {
+		t.Errorf("instance created by the lost request has no working master user: %v", err)
 	}
 }

@@ -23,6 +23,11 @@ const (
 	Fault503 FaultKind = "503"
 	// FaultLatency delays the request by Latency, then forwards it.
 	FaultLatency FaultKind = "latency"
+	// FaultLostResponse forwards the request, so moto applies it, then
+	// answers 500 as if the response had been lost: the SDK retries a call
+	// that already took effect (e.g. CreateDBInstance then sees
+	// DBInstanceAlreadyExists).
+	FaultLostResponse FaultKind = "lost-response"
 )
 
 // Fault is one injection rule: the next Count requests of Operation
@@ -75,13 +80,13 @@ func (f Fault) Validate() error {
 		return fmt.Errorf("fault operation %q: want \"service:Action\", e.g. \"rds:CreateDBInstance\" or \"s3:*\"", f.Operation)
 	}
 	switch f.Kind {
-	case FaultThrottle, Fault500, Fault503:
+	case FaultThrottle, Fault500, Fault503, FaultLostResponse:
 	case FaultLatency:
 		if f.Latency <= 0 {
 			return fmt.Errorf("fault %q: kind \"latency\" needs a positive latency", f.Operation)
 		}
 	default:
-		return fmt.Errorf("fault %q: kind %q: want one of throttle, 500, 503, latency", f.Operation, f.Kind)
+		return fmt.Errorf("fault %q: kind %q: want one of throttle, 500, 503, latency, lost-response", f.Operation, f.Kind)
 	}
 	if f.Count <= 0 {
 		return fmt.Errorf("fault %q: count %d: want at least 1", f.Operation, f.Count)
@@ -152,7 +157,7 @@ func writeFault(w http.ResponseWriter, op Operation, kind FaultKind) {
 		status, code, msg = http.StatusServiceUnavailable, "SlowDown", "Please reduce your request rate."
 	}
 	switch kind {
-	case Fault500:
+	case Fault500, FaultLostResponse:
 		status, code, msg = http.StatusInternalServerError, "InternalFailure", "injected internal error"
 		if op.Protocol == ProtocolRESTXML || op.Protocol == ProtocolEC2 {
 			code = "InternalError"

@@ -105,15 +105,19 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "reading request: "+err.Error(), http.StatusBadRequest)
 		return
 	}
-	if f, ok := p.faults.take(op); ok {
+	f, faulty := p.faults.take(op)
+	if faulty {
 		p.log.Info("fault injected", "operation", op.String(), "kind", f.Kind)
-		if f.Kind != FaultLatency {
+		switch f.Kind {
+		case FaultLatency:
+			select {
+			case <-time.After(f.Latency):
+			case <-r.Context().Done():
+				return
+			}
+		case FaultLostResponse:
+		default:
 			writeFault(w, op, f.Kind)
-			return
-		}
-		select {
-		case <-time.After(f.Latency):
-		case <-r.Context().Done():
 			return
 		}
 	}
@@ -123,8 +127,21 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	p.upstream.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), opKey{}, op)))
+	r = r.WithContext(context.WithValue(r.Context(), opKey{}, op))
+	if faulty && f.Kind == FaultLostResponse {
+		p.upstream.ServeHTTP(&discardWriter{header: http.Header{}}, r)
+		writeFault(w, op, f.Kind)
+		return
+	}
+	p.upstream.ServeHTTP(w, r)
 }
+
+// discardWriter receives a response nobody will see.
+type discardWriter struct{ header http.Header }
+
+func (d *discardWriter) Header() http.Header         { return d.header }
+func (d *discardWriter) Write(b []byte) (int, error) { return len(b), nil }
+func (d *discardWriter) WriteHeader(int)             {}
 
 // modifyResponse lets the RDS data plane see and rewrite RDS responses.
 func (p *Proxy) modifyResponse(resp *http.Response) error {
