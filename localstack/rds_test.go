@@ -119,11 +119,11 @@ func userPlugin(t *testing.T, s *localstack.Stack, user string) string {
 func TestCreateInstanceMasterUserConnects(t *testing.T) {
 	s := localstack.Shared(t)
 	c := rdsClient(t, s)
-	created := createInstance(t, c, "connect-db", "8.4.7", "kfadmin", "s3cret-Pass", "kubeflow", "", "")
+	created := createInstance(t, c, "Connect-DB", "8.4.7", "kfadmin", "s3cret-Pass", "kubeflow", "", "")
 	if got := aws.ToString(created.Endpoint.Address); got != "127.0.0.1" {
 		t.Errorf("CreateDBInstance endpoint address = %q, want 127.0.0.1", got)
 	}
-	inst := describe(t, c, "connect-db")
+	inst := describe(t, c, "Connect-DB") // RDS matches identifiers case-insensitively
 	if got := aws.ToString(inst.DBInstanceStatus); got != "available" {
 		t.Errorf("status = %q, want available", got)
 	}

@@ -74,7 +74,7 @@ func (p *rdsPlane) setDelay(d time.Duration) {
 func (p *rdsPlane) lookup(id string) (instance, bool) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	in, ok := p.instances[id]
+	in, ok := p.instances[instanceKey(id)]
 	if !ok {
 		return instance{}, false
 	}
@@ -153,7 +153,7 @@ func (p *rdsPlane) clash(id, user string) string {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	for _, in := range p.instances {
-		if in.id != id && in.user == user {
+		if instanceKey(in.id) != instanceKey(id) && in.user == user {
 			return in.id
 		}
 	}
@@ -172,7 +172,7 @@ func (p *rdsPlane) create(ctx context.Context, id, user, password, dbName string
 		}
 	}
 	p.mu.Lock()
-	p.instances[id] = in
+	p.instances[instanceKey(id)] = in
 	p.mu.Unlock()
 	p.log.Info("rds instance backed by mariadb", "instance", id, "user", user, "database", dbName, "native", native)
 	return nil
@@ -249,8 +249,8 @@ func (p *rdsPlane) setPassword(ctx context.Context, id, password string) error {
 // live instance named the same database.
 func (p *rdsPlane) remove(ctx context.Context, id string) error {
 	p.mu.Lock()
-	in, ok := p.instances[id]
-	delete(p.instances, id)
+	in, ok := p.instances[instanceKey(id)]
+	delete(p.instances, instanceKey(id))
 	shared := false
 	for _, other := range p.instances {
 		shared = shared || (ok && other.dbName == in.dbName)
@@ -272,6 +272,10 @@ func (p *rdsPlane) remove(ctx context.Context, id string) error {
 	p.log.Info("rds instance removed from mariadb", "instance", id)
 	return nil
 }
+
+// instanceKey folds an instance identifier as RDS (and moto) do: they
+// store it in lower case and match it case-insensitively.
+func instanceKey(id string) string { return strings.ToLower(id) }
 
 func quoteIdent(name string) string {
 	return "`" + strings.ReplaceAll(name, "`", "``") + "`"
