@@ -176,6 +176,16 @@ func TestAuthPluginFollowsParameterGroup(t *testing.T) {
 			if _, err := connect(t, *inst, user, "pw-"+tc.name, "db"+strconv.Itoa(i)); err != nil {
 				t.Errorf("master user cannot connect: %v", err)
 			}
+			// A client that only speaks mysql_native_password logs in exactly
+			// when the user has that plugin; otherwise the server asks for
+			// another plugin, which such a client (MLMD's) cannot provide.
+			wantSwitch := "client_ed25519"
+			if tc.want == "mysql_native_password" {
+				wantSwitch = ""
+			}
+			if got := nativeOnlyLogin(t, s.MySQLAddr, user, "pw-"+tc.name); got != wantSwitch {
+				t.Errorf("native-only login: server asked for plugin %q, want %q (\"\" = logged in)", got, wantSwitch)
+			}
 		})
 	}
 }
