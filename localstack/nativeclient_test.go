@@ -95,4 +95,3 @@ func nativeScramble(salt []byte, password string) []byte {
 	}
 	return out
 }
-
