@@ -11,11 +11,8 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/watch"
-	"k8s.io/client-go/tools/cache"
-	watchtools "k8s.io/client-go/tools/watch"
 )
 
 // deleteStep deletes one step's objects, keeps shared namespaces and CRDs,
@@ -82,42 +79,32 @@ func (r *Remover) waitGoneOf(ctx context.Context, gvr schema.GroupVersionResourc
 	for _, f := range fs {
 		left[f.obj.GetNamespace()+"/"+f.obj.GetName()] = f.obj
 	}
-	ri := r.Client.Dynamic.Resource(gvr)
-	sel := Selector(r.Installation)
-	lw := &cache.ListWatch{
-		ListWithContextFunc: func(ctx context.Context, o metav1.ListOptions) (runtime.Object, error) {
-			o.LabelSelector = sel
-			return ri.List(ctx, o)
-		},
-		WatchFuncWithContext: func(ctx context.Context, o metav1.ListOptions) (watch.Interface, error) {
-			o.LabelSelector = sel
-			return ri.Watch(ctx, o)
-		},
-	}
-	pre := func(store cache.Store) (bool, error) {
-		mu.Lock()
-		defer mu.Unlock()
-		for k, u := range left {
-			if _, exists, _ := store.Get(u); !exists {
-				delete(left, k)
+	err := watchUntil(ctx, r.Client.Dynamic.Resource(gvr), Selector(r.Installation),
+		func(items []unstructured.Unstructured) bool {
+			mu.Lock()
+			defer mu.Unlock()
+			present := map[string]bool{}
+			for i := range items {
+				present[items[i].GetNamespace()+"/"+items[i].GetName()] = true
 			}
-		}
-		return len(left) == 0, nil
-	}
-	_, err := watchtools.UntilWithSync(ctx, lw, &unstructured.Unstructured{}, pre, func(ev watch.Event) (bool, error) {
-		u, ok := ev.Object.(*unstructured.Unstructured)
-		mu.Lock()
-		defer mu.Unlock()
-		if ok {
+			for k := range left {
+				if !present[k] {
+					delete(left, k)
+				}
+			}
+			return len(left) == 0
+		},
+		func(typ watch.EventType, u *unstructured.Unstructured) bool {
+			mu.Lock()
+			defer mu.Unlock()
 			k := u.GetNamespace() + "/" + u.GetName()
-			if ev.Type == watch.Deleted {
+			if typ == watch.Deleted {
 				delete(left, k)
 			} else if _, waiting := left[k]; waiting {
 				left[k] = u
 			}
-		}
-		return len(left) == 0, nil
-	})
+			return len(left) == 0
+		})
 	mu.Lock()
 	defer mu.Unlock()
 	if err == nil || len(left) == 0 {

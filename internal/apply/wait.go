@@ -10,13 +10,9 @@ import (
 	"sync"
 	"time"
 
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/watch"
-	"k8s.io/client-go/tools/cache"
-	watchtools "k8s.io/client-go/tools/watch"
 )
 
 var (
@@ -88,44 +84,46 @@ func waitFor(ctx context.Context, a *Applier, t waitTarget, progress bool) error
 	for k := range t.keys {
 		pending[k] = "not seen yet"
 	}
-	ri := a.Client.Dynamic.Resource(t.gvr)
-	sel := Selector(a.Installation)
-	lw := &cache.ListWatch{
-		ListWithContextFunc: func(ctx context.Context, o metav1.ListOptions) (runtime.Object, error) {
-			o.LabelSelector = sel
-			return ri.List(ctx, o)
-		},
-		WatchFuncWithContext: func(ctx context.Context, o metav1.ListOptions) (watch.Interface, error) {
-			o.LabelSelector = sel
-			return ri.Watch(ctx, o)
-		},
-	}
 	if progress {
 		stop := make(chan struct{})
 		defer close(stop)
 		go reportPending(a.Progress, t, &mu, pending, stop)
 	}
-	_, err := watchtools.UntilWithSync(ctx, lw, &unstructured.Unstructured{}, nil, func(ev watch.Event) (bool, error) {
-		u, ok := ev.Object.(*unstructured.Unstructured)
-		if !ok || ev.Type == watch.Deleted {
-			return false, nil
-		}
+	// see reports whether all are ready after u; callers hold mu.
+	see := func(u *unstructured.Unstructured) bool {
 		k := u.GetNamespace() + "/" + u.GetName()
-		mu.Lock()
-		defer mu.Unlock()
 		if _, waiting := pending[k]; !waiting {
-			return len(pending) == 0, nil
+			return len(pending) == 0
 		}
 		if ready, why := t.ready(u); !ready {
 			pending[k] = why
-			return false, nil
+			return false
 		}
 		delete(pending, k)
 		if progress {
 			fmt.Fprintf(a.Progress, "✓ %s %s (%s)\n", Ref{GVK: u.GroupVersionKind(), Namespace: u.GetNamespace(), Name: u.GetName()}, t.verb, since(start))
 		}
-		return len(pending) == 0, nil
-	})
+		return len(pending) == 0
+	}
+	err := watchUntil(ctx, a.Client.Dynamic.Resource(t.gvr), Selector(a.Installation),
+		func(items []unstructured.Unstructured) bool {
+			mu.Lock()
+			defer mu.Unlock()
+			for i := range items {
+				if see(&items[i]) {
+					return true
+				}
+			}
+			return len(pending) == 0
+		},
+		func(typ watch.EventType, u *unstructured.Unstructured) bool {
+			mu.Lock()
+			defer mu.Unlock()
+			if typ == watch.Deleted {
+				return false
+			}
+			return see(u)
+		})
 	if err == nil {
 		return nil
 	}
