@@ -170,6 +170,8 @@ func TestAuthPluginFollowsParameterGroup(t *testing.T) {
 		{"p84-native-list", "8.4.7", "authentication_policy", "mysql_native_password,,", "mysql_native_password"},
 		{"p84-default", "8.4.7", "", "", "ed25519"},
 		{"p84-star", "8.4.7", "authentication_policy", "*,,", "ed25519"},
+		{"p84-any-native", "8.4.7", "authentication_policy", "*:mysql_native_password", "mysql_native_password"},
+		{"p84-any-sha2", "8.4.7", "authentication_policy", "*:caching_sha2_password", "ed25519"},
 		{"p80-default", "8.0.40", "", "", "mysql_native_password"},
 		{"p80-native", "8.0.40", "default_authentication_plugin", "mysql_native_password", "mysql_native_password"},
 		{"p80-sha2", "8.0.40", "default_authentication_plugin", "caching_sha2_password", "ed25519"},

@@ -105,14 +105,26 @@ func (p *rdsPlane) recordParameters(form map[string][]string) {
 		value := strings.TrimSpace(get(prefix + "ParameterValue"))
 		switch name {
 		case "authentication_policy":
-			// The first element of the list names the default plugin; "*" means
-			// the server default, caching_sha2_password.
-			first, _, _ := strings.Cut(value, ",")
-			p.setGroup(group, strings.TrimSpace(first) == "mysql_native_password")
+			p.setGroup(group, policyDefaultPlugin(value) == "mysql_native_password")
 		case "default_authentication_plugin":
 			p.setGroup(group, value == "mysql_native_password")
 		}
 	}
+}
+
+// policyDefaultPlugin reads the default plugin from an authentication_policy
+// value: its first element is "plugin", "*:plugin" (any plugin allowed,
+// that one by default) or "*" (the server default, caching_sha2_password).
+func policyDefaultPlugin(value string) string {
+	first, _, _ := strings.Cut(value, ",")
+	first = strings.TrimSpace(first)
+	if _, plugin, ok := strings.Cut(first, ":"); ok {
+		first = strings.TrimSpace(plugin)
+	}
+	if first == "*" || first == "" {
+		return "caching_sha2_password"
+	}
+	return first
 }
 
 func (p *rdsPlane) setGroup(group string, native bool) {

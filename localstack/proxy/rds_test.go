@@ -35,6 +35,8 @@ func TestWantsNative(t *testing.T) {
 	}
 	set("g84", "authentication_policy", "mysql_native_password,,")
 	set("g84star", "authentication_policy", "*,,")
+	set("g84any", "authentication_policy", "*:mysql_native_password")
+	set("g84anysha", "authentication_policy", "*:caching_sha2_password,,")
 	set("g80", "default_authentication_plugin", "caching_sha2_password")
 	p.recordParameters(url.Values{"DBParameterGroupName": {"gmember"},
 		"Parameters.member.1.ParameterName": {"authentication_policy"}, "Parameters.member.1.ParameterValue": {"mysql_native_password"}})
@@ -42,7 +44,7 @@ func TestWantsNative(t *testing.T) {
 		group, version string
 		want           bool
 	}{
-		{"g84", "8.4.7", true}, {"g84star", "8.4.7", false}, {"g80", "8.0.40", false}, {"gmember", "8.4.7", true},
+		{"g84", "8.4.7", true}, {"g84star", "8.4.7", false}, {"g84any", "8.4.7", true}, {"g84anysha", "8.4.7", false}, {"g80", "8.0.40", false}, {"gmember", "8.4.7", true},
 		{"", "8.4.7", false}, {"", "8.0.40", true}, {"", "5.7.44", true}, {"", "9.1.0", false}, {"other", "8.0.36", true},
 	} {
 		if got := p.wantsNative(tc.group, tc.version); got != tc.want {
