@@ -127,7 +127,13 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	r = r.WithContext(context.WithValue(r.Context(), opKey{}, op))
+	// Like AWS, finish a request that arrived even if the client goes away
+	// (a killed kfaws): moto applies it and the data plane must follow. The
+	// context stays cancellable so ReverseProxy does not fall back to
+	// watching the connection.
+	ctx, cancel := context.WithCancel(context.WithoutCancel(r.Context()))
+	defer cancel()
+	r = r.WithContext(context.WithValue(ctx, opKey{}, op))
 	if faulty && f.Kind == FaultLostResponse {
 		p.upstream.ServeHTTP(&discardWriter{header: http.Header{}}, r)
 		writeFault(w, op, f.Kind)
@@ -161,7 +167,9 @@ func (p *Proxy) modifyResponse(resp *http.Response) error {
 	case isEKSCluster && resp.StatusCode == http.StatusOK:
 		body = p.addClusterVpcID(ctx, resp.Request, body)
 	case isRDS:
-		body, err = p.rds.rdsAfterForward(ctx, op, resp.StatusCode, body)
+		dbCtx, cancel := context.WithTimeout(ctx, time.Minute)
+		defer cancel()
+		body, err = p.rds.rdsAfterForward(dbCtx, op, resp.StatusCode, body)
 		if err != nil {
 			p.log.Error("rds data plane", "operation", op.String(), "err", err)
 			resp.StatusCode = http.StatusInternalServerError
