@@ -227,3 +227,33 @@ func TestPreflightNamesMissingKindsAndUnreachableCluster(t *testing.T) {
 		t.Errorf("preflight on a dead endpoint = %v, want an unreachable-cluster error with a hint", err)
 	}
 }
+
+func TestPreflightNamesMissingNamespacesAndPermissions(t *testing.T) {
+	c := cluster(t)
+	objs := readObjects(t, "testdata/install.yaml", "perm")
+	var withoutNS []*unstructured.Unstructured
+	for _, u := range objs {
+		if u.GetKind() != "Namespace" {
+			withoutNS = append(withoutNS, u)
+		}
+	}
+	err := Preflight(context.Background(), c, withoutNS)
+	if err == nil || !strings.Contains(err.Error(), `namespace "kf-perm" does not exist and the manifests do not create it`) {
+		t.Errorf("preflight = %v, want the missing namespace named", err)
+	}
+
+	viewer := env.UserClient(t, "no-rights")
+	err = Preflight(context.Background(), viewer, objs)
+	for _, want := range []string{"may not create customresourcedefinitions.apiextensions.k8s.io cluster-wide",
+		"may not create deployments.apps in namespace \"kf-perm\"", "cluster-admin"} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("preflight as a user without rights lacks %q: %v", want, err)
+		}
+	}
+	// Applying anyway fails on the first object with the server's reason and a hint.
+	_, err = newApplier(viewer, "perm", &syncBuffer{}).Apply(context.Background(), objs)
+	var oe *ObjectError
+	if !errors.As(err, &oe) || !strings.Contains(err.Error(), "forbidden") || !strings.Contains(err.Error(), "cluster-admin") {
+		t.Errorf("apply as a user without rights = %v, want a forbidden ObjectError with a hint", err)
+	}
+}

@@ -41,9 +41,13 @@ func (e *PreflightError) Error() string {
 }
 
 // Preflight checks, before any change, that the cluster is reachable, runs a
-// supported Kubernetes version, and serves every kind objs use that objs do
-// not define themselves (cert-manager's and Istio's, typically).
-func Preflight(ctx context.Context, c *kube.Client, objs []*unstructured.Unstructured) error {
+// supported Kubernetes version, serves every kind objs use that objs do not
+// define themselves (cert-manager's and Istio's, typically), has the
+// namespaces objs use but do not create, and lets the current user create and
+// patch every resource type involved. provided are objects installed
+// separately before objs (the CSI driver's CRDs): their kinds count as
+// defined.
+func Preflight(ctx context.Context, c *kube.Client, objs []*unstructured.Unstructured, provided ...*unstructured.Unstructured) error {
 	v, err := c.Discovery.ServerVersion()
 	if err != nil {
 		return unreachable(c, err)
@@ -55,11 +59,21 @@ func Preflight(ctx context.Context, c *kube.Client, objs []*unstructured.Unstruc
 		problems = append(problems, fmt.Sprintf("Kubernetes %s.%s is not supported; kfaws needs 1.%d or later "+
 			"(upgrade the cluster: eksctl upgrade cluster)", v.Major, v.Minor, MinMinor))
 	}
-	missing, err := missingKinds(c, objs)
+	missing, err := missingKinds(c, objs, provided)
 	if err != nil {
 		return err
 	}
 	problems = append(problems, missing...)
+	namespaces, err := missingNamespaces(ctx, c, objs)
+	if err != nil {
+		return err
+	}
+	problems = append(problems, namespaces...)
+	denied, err := deniedAccess(ctx, c, objs)
+	if err != nil {
+		return err
+	}
+	problems = append(problems, denied...)
 	if len(problems) > 0 {
 		return &PreflightError{Problems: problems}
 	}
@@ -78,7 +92,7 @@ func unreachable(c *kube.Client, err error) error {
 
 // missingKinds lists kinds neither served by the cluster nor defined by a CRD
 // among objs, grouped by the software that provides them.
-func missingKinds(c *kube.Client, objs []*unstructured.Unstructured) ([]string, error) {
+func missingKinds(c *kube.Client, objs, provided []*unstructured.Unstructured) ([]string, error) {
 	_, lists, err := c.Discovery.ServerGroupsAndResources()
 	var partial *discovery.ErrGroupDiscoveryFailed
 	if err != nil && !errors.As(err, &partial) {
@@ -91,7 +105,7 @@ func missingKinds(c *kube.Client, objs []*unstructured.Unstructured) ([]string, 
 		}
 	}
 	defined := map[string]bool{} // "group/Kind", any version
-	for _, u := range objs {
+	for _, u := range append(provided[:len(provided):len(provided)], objs...) {
 		if StageOf(u) != StageCRDs {
 			continue
 		}

@@ -80,6 +80,7 @@ func newRoot(s Streams) *cobra.Command {
 		newUpCmd(s, g),
 		newVersionCmd(s),
 		newRenderCmd(s),
+		newApplyCmd(s, g),
 	)
 	return root
 }

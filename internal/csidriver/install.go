@@ -107,6 +107,12 @@ func (in *Installer) tryAddon(ctx context.Context, method Method) (*Result, erro
 	}
 	k8s := v.Major + "." + trimPlus(v.Minor)
 	version, err := addonVersion(ctx, in.EKS, k8s)
+	if err != nil && method == Auto {
+		// Without EKS (no credentials, a non-EKS cluster) the manifests
+		// path still works; say why it was chosen.
+		fmt.Fprintf(in.Progress, "! cannot ask EKS for the %s add-on (%v); installing kfaws's pinned manifests\n", AddonName, err)
+		return nil, nil
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -6,10 +6,16 @@
 package kubetest
 
 import (
+	"context"
 	"fmt"
 	"os"
+	"path/filepath"
 	"sync"
 	"testing"
+	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/kubernetes"
 
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
@@ -69,4 +75,70 @@ func (e *Env) Stop() {
 	if e.env != nil && e.cfg != nil {
 		_ = e.env.Stop()
 	}
+}
+
+// UserClient returns a client for a new user of the test apiserver with no
+// rights beyond what every authenticated user has, for permission tests.
+func (e *Env) UserClient(tb testing.TB, name string) *kube.Client {
+	tb.Helper()
+	cfg := e.Config(tb)
+	u, err := e.env.AddUser(envtest.User{Name: name}, cfg)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	c, err := kube.New(u.Config())
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return c
+}
+
+// Kubeconfig writes a kubeconfig for a cluster-admin user of the test
+// apiserver into a temporary directory and returns its path, for code that
+// loads clients the way kubectl does.
+func (e *Env) Kubeconfig(tb testing.TB) string {
+	tb.Helper()
+	cfg := e.Config(tb)
+	u, err := e.env.AddUser(envtest.User{Name: "kubeconfig-admin", Groups: []string{"system:masters"}}, cfg)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	data, err := u.KubeConfig()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	path := filepath.Join(tb.TempDir(), "kubeconfig")
+	if err := os.WriteFile(path, data, 0o600); err != nil {
+		tb.Fatal(err)
+	}
+	return path
+}
+
+// FinalizeNamespaces does the namespace controller's last step, which this
+// test apiserver lacks: it clears the finalizers of terminating namespaces
+// until ctx ends. Callers delete the namespaces' contents themselves.
+func (e *Env) FinalizeNamespaces(ctx context.Context, tb testing.TB) {
+	tb.Helper()
+	cs, err := kubernetes.NewForConfig(e.Config(tb))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	go func() {
+		for ctx.Err() == nil {
+			list, err := cs.CoreV1().Namespaces().List(ctx, metav1.ListOptions{})
+			if err == nil {
+				for i := range list.Items {
+					ns := &list.Items[i]
+					if ns.DeletionTimestamp != nil && len(ns.Spec.Finalizers) > 0 {
+						ns.Spec.Finalizers = nil
+						_, _ = cs.CoreV1().Namespaces().Finalize(ctx, ns, metav1.UpdateOptions{})
+					}
+				}
+			}
+			select {
+			case <-ctx.Done():
+			case <-time.After(50 * time.Millisecond):
+			}
+		}
+	}()
 }
