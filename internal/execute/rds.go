@@ -195,6 +195,9 @@ func (e *Executor) waitInstance(ctx context.Context, s plan.Step) error {
 		}
 		switch status {
 		case "available":
+			e.mu.Lock()
+			e.available = &out.DBInstances[0]
+			e.mu.Unlock()
 			return nil
 		case "failed", "deleting", "incompatible-parameters", "incompatible-network", "storage-full":
 			return fmt.Errorf("DB instance %q is %s; see its events in the RDS console", id, status)
@@ -214,14 +217,11 @@ func (e *Executor) recordEndpoint(ctx context.Context, _ plan.Step) error {
 	if err != nil {
 		return err
 	}
-	out, err := e.AWS.RDS.DescribeDBInstances(ctx, &rds.DescribeDBInstancesInput{DBInstanceIdentifier: &r.InstanceName})
+	db, err := e.availableInstance(ctx)
 	if err != nil {
-		return fmt.Errorf("rds:DescribeDBInstances %q: %w", r.InstanceName, err)
+		return err
 	}
-	if len(out.DBInstances) == 0 || out.DBInstances[0].Endpoint == nil {
-		return fmt.Errorf("DB instance %q has no endpoint yet; run kfaws up again", r.InstanceName)
-	}
-	in := observe.InstanceFrom(out.DBInstances[0])
+	in := observe.InstanceFrom(*db)
 	value, err := json.Marshal(rdsSecret{
 		Username: in.MasterUsername, Password: pw, Database: in.DBName, Host: in.Address, Port: strconv.Itoa(int(in.Port)),
 	})
@@ -269,4 +269,23 @@ func (e *Executor) masterPassword(ctx context.Context) (string, error) {
 	}
 	e.setPassword(v.Password)
 	return v.Password, nil
+}
+
+// availableInstance is the description the wait ended with, or a fresh one when this run did not wait.
+func (e *Executor) availableInstance(ctx context.Context) (*rdstypes.DBInstance, error) {
+	e.mu.Lock()
+	db := e.available
+	e.mu.Unlock()
+	if db != nil {
+		return db, nil
+	}
+	id := e.Config.RDS.InstanceName
+	out, err := e.AWS.RDS.DescribeDBInstances(ctx, &rds.DescribeDBInstancesInput{DBInstanceIdentifier: &id})
+	if err != nil {
+		return nil, fmt.Errorf("rds:DescribeDBInstances %q: %w", id, err)
+	}
+	if len(out.DBInstances) == 0 || out.DBInstances[0].Endpoint == nil {
+		return nil, fmt.Errorf("DB instance %q has no endpoint yet; run kfaws up again", id)
+	}
+	return &out.DBInstances[0], nil
 }

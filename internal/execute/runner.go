@@ -10,6 +10,8 @@ import (
 	"sync"
 	"time"
 
+	rdstypes "github.com/aws/aws-sdk-go-v2/service/rds/types"
+
 	kaws "github.com/kfaws/kfaws/internal/aws"
 	"github.com/kfaws/kfaws/internal/config"
 	"github.com/kfaws/kfaws/internal/observe"
@@ -39,10 +41,14 @@ type Executor struct {
 	Log      *slog.Logger
 	// PollInterval is how often the RDS wait asks for the instance's status; 0 means 15 s.
 	PollInterval time.Duration
+	// Sequential runs the steps one by one in plan order, the reference script's way; the benchmark compares
+	// against it.
+	Sequential bool
 
-	mu       sync.Mutex
-	password string // the master password, held in memory only
-	sgID     string // the DB security group this run created
+	mu        sync.Mutex
+	password  string               // the master password, held in memory only
+	sgID      string               // the DB security group this run created
+	available *rdstypes.DBInstance // the instance as the wait last saw it
 }
 
 // Run executes every step. A failed step stops only the steps that depend on it; the rest run to completion, so
@@ -65,7 +71,12 @@ func (e *Executor) Run(ctx context.Context) error {
 	}
 	var wg sync.WaitGroup
 	var errs []error
+	// One token serialises the steps in plan order when Sequential; plan order lists dependencies first.
+	turn := make(chan struct{}, 1)
 	for _, s := range e.Plan.Steps {
+		if e.Sequential {
+			turn <- struct{}{}
+		}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -76,6 +87,9 @@ func (e *Executor) Run(ctx context.Context) error {
 				mu.Lock()
 				skip = skip || failed[dep]
 				mu.Unlock()
+			}
+			if e.Sequential {
+				defer func() { <-turn }()
 			}
 			err := ErrSkipped
 			start := time.Now()

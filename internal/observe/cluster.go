@@ -12,6 +12,7 @@ import (
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 	"github.com/aws/aws-sdk-go-v2/service/eks"
 	ekstypes "github.com/aws/aws-sdk-go-v2/service/eks/types"
+	"golang.org/x/sync/errgroup"
 )
 
 // cluster reads the EKS cluster, its VPC, and classifies each of its subnets as private or public.
@@ -38,10 +39,16 @@ func (o *Observer) cluster(ctx context.Context) (Cluster, error) {
 	c.VPCID = aws.ToString(vpc.VpcId)
 	c.SecurityGroupID = aws.ToString(vpc.ClusterSecurityGroupId)
 	c.ControlPlaneSecurityGroups = vpc.SecurityGroupIds
-	if c.VPCCIDRs, err = o.vpcCIDRs(ctx, c.VPCID); err != nil {
-		return Cluster{}, err
-	}
-	if c.Subnets, err = o.subnets(ctx, c.VPCID, vpc.SubnetIds); err != nil {
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() (err error) {
+		c.VPCCIDRs, err = o.vpcCIDRs(gctx, c.VPCID)
+		return err
+	})
+	g.Go(func() (err error) {
+		c.Subnets, err = o.subnets(gctx, c.VPCID, vpc.SubnetIds)
+		return err
+	})
+	if err := g.Wait(); err != nil {
 		return Cluster{}, err
 	}
 	return c, nil
@@ -73,37 +80,55 @@ func (o *Observer) subnets(ctx context.Context, vpcID string, ids []string) ([]S
 		return nil, nil
 	}
 	var subnets []Subnet
-	sp := ec2.NewDescribeSubnetsPaginator(o.AWS.EC2, &ec2.DescribeSubnetsInput{SubnetIds: ids})
-	for sp.HasMorePages() {
-		page, err := sp.NextPage(ctx)
-		if err != nil {
-			return nil, fmt.Errorf("describing the cluster's subnets: %w", err)
+	var tables []ec2types.RouteTable
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() error {
+		sp := ec2.NewDescribeSubnetsPaginator(o.AWS.EC2, &ec2.DescribeSubnetsInput{SubnetIds: ids})
+		for sp.HasMorePages() {
+			page, err := sp.NextPage(gctx)
+			if err != nil {
+				return fmt.Errorf("describing the cluster's subnets: %w", err)
+			}
+			for _, sn := range page.Subnets {
+				subnets = append(subnets, Subnet{
+					ID: aws.ToString(sn.SubnetId), AZ: aws.ToString(sn.AvailabilityZone), CIDR: aws.ToString(sn.CidrBlock),
+				})
+			}
 		}
-		for _, sn := range page.Subnets {
-			subnets = append(subnets, Subnet{
-				ID: aws.ToString(sn.SubnetId), AZ: aws.ToString(sn.AvailabilityZone), CIDR: aws.ToString(sn.CidrBlock),
-			})
+		return nil
+	})
+	g.Go(func() error {
+		rp := ec2.NewDescribeRouteTablesPaginator(o.AWS.EC2, &ec2.DescribeRouteTablesInput{
+			Filters: []ec2types.Filter{{Name: aws.String("vpc-id"), Values: []string{vpcID}}},
+		})
+		for rp.HasMorePages() {
+			page, err := rp.NextPage(gctx)
+			if err != nil {
+				return fmt.Errorf("describing route tables of VPC %q: %w", vpcID, err)
+			}
+			tables = append(tables, page.RouteTables...)
 		}
+		return nil
+	})
+	if err := g.Wait(); err != nil {
+		return nil, err
 	}
+	classify(subnets, tables)
+	sort.Slice(subnets, func(i, j int) bool { return subnets[i].ID < subnets[j].ID })
+	return subnets, nil
+}
 
+// classify sets each subnet's route table (its own association, else the VPC's main table) and Private.
+func classify(subnets []Subnet, tables []ec2types.RouteTable) {
 	bySubnet := map[string]ec2types.RouteTable{}
 	var main *ec2types.RouteTable
-	rp := ec2.NewDescribeRouteTablesPaginator(o.AWS.EC2, &ec2.DescribeRouteTablesInput{
-		Filters: []ec2types.Filter{{Name: aws.String("vpc-id"), Values: []string{vpcID}}},
-	})
-	for rp.HasMorePages() {
-		page, err := rp.NextPage(ctx)
-		if err != nil {
-			return nil, fmt.Errorf("describing route tables of VPC %q: %w", vpcID, err)
-		}
-		for _, rt := range page.RouteTables {
-			for _, a := range rt.Associations {
-				if aws.ToBool(a.Main) {
-					main = &rt
-				}
-				if a.SubnetId != nil {
-					bySubnet[*a.SubnetId] = rt
-				}
+	for _, rt := range tables {
+		for _, a := range rt.Associations {
+			if aws.ToBool(a.Main) {
+				main = &rt
+			}
+			if a.SubnetId != nil {
+				bySubnet[*a.SubnetId] = rt
 			}
 		}
 	}
@@ -120,8 +145,6 @@ func (o *Observer) subnets(ctx context.Context, vpcID string, ids []string) ([]S
 		subnets[i].RouteTable = aws.ToString(rt.RouteTableId)
 		subnets[i].Private = !routesToInternetGateway(rt)
 	}
-	sort.Slice(subnets, func(i, j int) bool { return subnets[i].ID < subnets[j].ID })
-	return subnets, nil
 }
 
 func routesToInternetGateway(rt ec2types.RouteTable) bool {

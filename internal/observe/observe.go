@@ -28,14 +28,23 @@ var ErrClusterNotFound = errors.New("EKS cluster not found")
 func (o *Observer) Observe(ctx context.Context) (*Snapshot, error) {
 	c := o.Config
 	s := &Snapshot{}
-	id, err := o.AWS.STS.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
-	if err != nil {
-		return nil, fmt.Errorf("checking AWS credentials (sts:GetCallerIdentity): %w; configure credentials with "+
-			"--profile, AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY", err)
-	}
-	s.Account = aws.ToString(id.Account)
-	s.Partition = partitionOf(aws.ToString(id.Arn))
-	if s.Cluster, err = o.cluster(ctx); err != nil {
+	// Credentials and the cluster are independent; everything else needs the cluster's VPC.
+	first, fctx := errgroup.WithContext(ctx)
+	first.Go(func() error {
+		id, err := o.AWS.STS.GetCallerIdentity(fctx, &sts.GetCallerIdentityInput{})
+		if err != nil {
+			return fmt.Errorf("checking AWS credentials (sts:GetCallerIdentity): %w; configure credentials with "+
+				"--profile, AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY", err)
+		}
+		s.Account = aws.ToString(id.Account)
+		s.Partition = partitionOf(aws.ToString(id.Arn))
+		return nil
+	})
+	first.Go(func() (err error) {
+		s.Cluster, err = o.cluster(fctx)
+		return err
+	})
+	if err := first.Wait(); err != nil {
 		return nil, err
 	}
 

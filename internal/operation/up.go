@@ -13,6 +13,8 @@ type Up struct {
 	Reporter execute.Reporter
 	// PollInterval is how often the RDS wait polls; 0 for the default.
 	PollInterval time.Duration
+	// Sequential runs one step at a time, as the reference script does (for comparison).
+	Sequential bool
 }
 
 // UpResult says what Up did.
@@ -35,6 +37,7 @@ func (u *Up) Run(ctx context.Context) (*UpResult, error) {
 	ex := &execute.Executor{
 		AWS: u.AWS, Config: u.Config, Plan: pr.Plan, Snapshot: pr.Snapshot, State: u.State,
 		Reporter: u.Reporter, Log: u.logger(), PollInterval: u.PollInterval,
+		Sequential: u.Sequential,
 	}
 	res.Changed = pr.Plan.HasChanges()
 	return res, ex.Run(ctx)
