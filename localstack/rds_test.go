@@ -158,6 +158,15 @@ func TestCreateInstanceMasterUserConnects(t *testing.T) {
 	if p := userPlugin(t, s, "kfadmin"); p != "" {
 		t.Errorf("user kfadmin still exists after delete (plugin %q)", p)
 	}
+	root, err := s.MySQLRoot(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer root.Close()
+	var n int
+	if err := root.QueryRow("SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = 'kubeflow'").Scan(&n); err != nil || n != 0 {
+		t.Errorf("database kubeflow after delete: count %d, err %v; want it dropped", n, err)
+	}
 }
 
 func TestAuthPluginFollowsParameterGroup(t *testing.T) {
