@@ -318,3 +318,30 @@ func TestCreationDelayWaiter(t *testing.T) {
 		t.Errorf("master user cannot connect once available: %v", err)
 	}
 }
+
+func TestSharedDatabaseNameOutlivesOneInstance(t *testing.T) {
+	s := localstack.Shared(t)
+	c := rdsClient(t, s)
+	createInstance(t, c, "share-a", "8.4.7", "sharea", "pw-share-a", "shareddb", "", "")
+	createInstance(t, c, "share-b", "8.4.7", "shareb", "pw-share-b", "shareddb", "", "")
+	root, err := s.MySQLRoot(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer root.Close()
+	exists := func() bool {
+		var n int
+		if err := root.QueryRow("SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = 'shareddb'").Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n == 1
+	}
+	deleteInstance(t, c, "share-a")
+	if !exists() {
+		t.Error("database dropped while instance share-b still uses it")
+	}
+	deleteInstance(t, c, "share-b")
+	if exists() {
+		t.Error("database kept after its last instance was deleted")
+	}
+}
