@@ -7,6 +7,7 @@ import (
 	stdlog "log"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
@@ -126,8 +127,12 @@ func setGitEnv(mirrors map[string]string) func() {
 	n := 0
 	for _, repo := range repos {
 		// kustomize may clone "<repo>" or "<repo>.git"; git uses the longest matching prefix.
+		to := mirrors[repo]
+		if filepath.IsAbs(to) {
+			to = "file://" + to // git honours --depth for file:// URLs, not for plain paths
+		}
 		for _, from := range []string{strings.TrimSuffix(repo, ".git"), strings.TrimSuffix(repo, ".git") + ".git"} {
-			vars["GIT_CONFIG_KEY_"+strconv.Itoa(n)] = "url." + mirrors[repo] + ".insteadOf"
+			vars["GIT_CONFIG_KEY_"+strconv.Itoa(n)] = "url." + to + ".insteadOf"
 			vars["GIT_CONFIG_VALUE_"+strconv.Itoa(n)] = from
 			n++
 		}
@@ -153,4 +158,26 @@ func setGitEnv(mirrors map[string]string) func() {
 			}
 		}
 	}
+}
+
+// checkContainers fails when a patch created a container instead of changing one: a strategic merge on a
+// container name the release does not have adds a container without an image.
+func checkContainers(m resmap.ResMap) error {
+	for _, r := range m.Resources() {
+		if r.GetKind() != "Deployment" {
+			continue
+		}
+		containers, err := r.GetSlice("spec.template.spec.containers")
+		if err != nil {
+			continue
+		}
+		for _, c := range containers {
+			cm, _ := c.(map[string]any)
+			if _, ok := cm["image"]; !ok {
+				return fmt.Errorf("Deployment %q: the overlay patched container %q, which this release does not "+
+					"have; the release's layout differs from what kfaws knows, report it", r.GetName(), cm["name"])
+			}
+		}
+	}
+	return nil
 }

@@ -174,6 +174,10 @@ func (r *Render) generate(ctx context.Context, res *Result) error {
 		bases = append(bases, rel)
 	}
 	o.add("kustomization.yaml", o.kustomization(bases))
+	o.files["kustomization.yaml"] = append([]byte(generatedHeader), o.files["kustomization.yaml"]...)
+	if err := prepareOutDir(dir); err != nil {
+		return err
+	}
 	if _, err := o.write(dir); err != nil {
 		return err
 	}
@@ -184,6 +188,9 @@ func (r *Render) generate(ctx context.Context, res *Result) error {
 	m, err := kustomizeBuild(ctx, dir, r.GitMirrors, r.logger())
 	if err != nil {
 		return fmt.Errorf("building the generated overlay: %w", err)
+	}
+	if err := checkContainers(m); err != nil {
+		return err
 	}
 	res.objects, res.Built = m, m.Size()
 	return nil

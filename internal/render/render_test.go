@@ -3,6 +3,9 @@ package render
 import (
 	"context"
 	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -138,5 +141,54 @@ func TestRenderMissingValueNamesFlag(t *testing.T) {
 	_, err := r.Run(context.Background())
 	if err == nil || !strings.Contains(err.Error(), "--db-host") || !strings.Contains(err.Error(), "--backend-role-arn") {
 		t.Fatalf("want errors naming --db-host and --backend-role-arn, got %v", err)
+	}
+}
+
+func TestRenderOutDirSafety(t *testing.T) {
+	mirror := argoMirror(t)
+	manifests, out := manifestsDir(t, "v1.10")
+	r := &Render{Manifests: manifests, Values: testValues(config.OptionRDSS3, config.CredentialsIRSA), OutDir: out}
+	if _, err := r.Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	// A second render with another option replaces the overlay without leaving the first one's patches.
+	r.Values = testValues(config.OptionRDSOnly, config.CredentialsIRSA)
+	if _, err := r.Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(out, "pipeline", "api-server.yaml")); !os.IsNotExist(err) {
+		t.Errorf("a stale S3 patch survived the rds-only render: %v", err)
+	}
+	other := t.TempDir()
+	if err := os.WriteFile(filepath.Join(other, "notes.txt"), []byte("mine"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r.OutDir = other
+	r.GitMirrors = map[string]string{argoRepo: mirror}
+	_, err := r.Run(context.Background())
+	if err == nil || !strings.Contains(err.Error(), other) || !strings.Contains(err.Error(), "not empty") {
+		t.Fatalf("want a refusal to write into a foreign directory, got %v", err)
+	}
+}
+
+// TestRenderRefusesUnknownContainer: a release whose container names differ must fail the build naming the
+// Deployment, not produce a Deployment with an image-less container.
+func TestRenderRefusesUnknownContainer(t *testing.T) {
+	dir := t.TempDir()
+	if out, err := exec.Command("cp", "-r", filepath.Join("testdata", "trees", "v1.10"), dir).CombinedOutput(); err != nil {
+		t.Fatalf("%v %s", err, out)
+	}
+	dep := filepath.Join(dir, "v1.10", "applications", "pipeline", "upstream", "base", "pipeline", "ml-pipeline-ui-deployment.yaml")
+	data, err := os.ReadFile(dep)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(dep, []byte(strings.Replace(string(data), "- name: ml-pipeline-ui\n", "- name: frontend\n", 1)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r := &Render{Manifests: filepath.Join(dir, "v1.10"), Values: testValues(config.OptionS3Only, config.CredentialsIRSA)}
+	_, err = r.Run(context.Background())
+	if err == nil || !strings.Contains(err.Error(), `Deployment "ml-pipeline-ui"`) {
+		t.Fatalf("want an error naming the Deployment, got %v", err)
 	}
 }
