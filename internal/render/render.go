@@ -18,6 +18,7 @@ import (
 	"strings"
 
 	"sigs.k8s.io/kustomize/api/resmap"
+	kyaml "sigs.k8s.io/kustomize/kyaml/yaml"
 
 	"github.com/kfaws/kfaws/internal/config"
 	"github.com/kfaws/kfaws/internal/render/detect"
@@ -223,6 +224,10 @@ func limits(l *detect.Layout, v Values) ([]string, error) {
 				"v2 pipelines need --s3-credentials static")
 		}
 	}
+	if v.Option.UsesS3() && v.Credentials == config.CredentialsIRSA {
+		warn = append(warn, "irsa: only default-editor in "+v.ProfileNamespace+" gets the profile role; give "+
+			"other profiles theirs with the Profile's AwsIamForServiceAccount plugin")
+	}
 	if v.Option.UsesS3() && !supportsProviders(l) {
 		warn = append(warn, "KFP "+l.KFPVersion+" has no kfp-launcher providers block: v2 pipelines read S3 with "+
 			"the pod's environment credentials (IRSA of the run's service account)")
@@ -253,6 +258,14 @@ func (res *Result) YAML() ([]byte, error) {
 
 // Objects returns the built objects (nil when nothing was built).
 func (res *Result) Objects() resmap.ResMap { return res.objects }
+
+// RNodes returns the built objects as kyaml nodes, in build order, for callers that apply them.
+func (res *Result) RNodes() ([]*kyaml.RNode, error) {
+	if res.objects == nil {
+		return nil, errors.New("the overlay was not built")
+	}
+	return res.objects.ToRNodeSlice(), nil
+}
 
 // BuiltRefs lists the built objects in a stable order.
 func (res *Result) BuiltRefs() []ObjectRef {
