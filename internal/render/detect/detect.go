@@ -58,6 +58,9 @@ const (
 	multiUserEnvDir   = "pipeline/upstream/env/platform-agnostic-multi-user"
 	certManagerEnvDir = "pipeline/upstream/env/cert-manager/platform-agnostic-multi-user"
 	platformOverlay   = "pipeline/overlays"
+	// awslabsPipeline is the awslabs fork's KFP entry point: the upstream multi-user env plus its own API server
+	// image, relative to the tree root.
+	awslabsPipeline = "awsconfigs/apps/pipeline/base"
 )
 
 // NotManifestsError says a directory is not a manifests tree kfaws knows, listing what was looked for.
@@ -165,6 +168,9 @@ func findEntries(fsys fs.FS, dir string, l *Layout) error {
 	// From release 26.03 the platform installs pipeline/overlays, which wraps the cert-manager env.
 	if overlay := path.Join(l.Prefix, platformOverlay); isFile(fsys, path.Join(overlay, "kustomization.yaml")) {
 		l.PipelineEntry = overlay
+	}
+	if l.Kind == KindAWSLabs && isFile(fsys, path.Join(awslabsPipeline, "kustomization.yaml")) {
+		l.PipelineEntry = awslabsPipeline
 	}
 	if !isFile(fsys, path.Join(l.PipelineEntry, "kustomization.yaml")) {
 		return &NotManifestsError{Dir: dir, Looked: []string{path.Join(l.PipelineEntry, "kustomization.yaml")},

@@ -44,6 +44,10 @@ func TestDetectSynthetic(t *testing.T) {
 			t.Errorf("%s: got %v, want %v", rel, got, w)
 		}
 	}
+	aws, _ := Detect(filepath.Join("..", "testdata", "trees", "v1.7-aws"))
+	if aws.PipelineEntry != "awsconfigs/apps/pipeline/base" {
+		t.Errorf("awslabs entry point %q, want the fork's own pipeline base", aws.PipelineEntry)
+	}
 	l, _ := Detect(filepath.Join("..", "testdata", "trees", "26.03"))
 	if l.PipelineEntry != "applications/pipeline/overlays" {
 		t.Errorf("26.03 entry point %q, want the platform overlay", l.PipelineEntry)

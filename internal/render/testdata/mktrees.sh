@@ -606,7 +606,9 @@ EOF
 
 #    dir      prefix         KFP            Katib    store     mysqlkeys remote overlays
 tree v1.7-aws upstream/apps  2.0.0-alpha.7  v0.15.0  minio     0 0 0
-mkdir -p trees/v1.7-aws/awsconfigs/apps && printf 'the awslabs overlays live here\n' > trees/v1.7-aws/awsconfigs/apps/README
+# The awslabs fork installs KFP through its own base: the upstream env plus its API server image.
+mkdir -p trees/v1.7-aws/awsconfigs/apps/pipeline/base
+printf 'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nnamespace: kubeflow\nbases:\n- ../../../../upstream/apps/pipeline/upstream/env/cert-manager/platform-agnostic-multi-user\nimages:\n- name: ghcr.io/kubeflow/kfp-api-server\n  newName: public.ecr.aws/kubeflow-on-aws/ml-pipeline/api-server\n  newTag: 2.0.0-alpha.7\n' > trees/v1.7-aws/awsconfigs/apps/pipeline/base/kustomization.yaml
 tree v1.8     apps           2.0.5          v0.16.0  minio     1 0 0
 tree v1.9     apps           2.2.0          v0.17.0  minio     1 0 0
 tree v1.10    applications   2.5.0          v0.18.0  minio     1 0 0
