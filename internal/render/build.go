@@ -60,6 +60,9 @@ var gitEnvMu sync.Mutex
 // (load restrictions on, plugins off). mirrors maps remote repository URLs to local git repositories; git is
 // never allowed to prompt. The build is abandoned when ctx ends.
 func kustomizeBuild(ctx context.Context, dir string, mirrors map[string]string, log *slog.Logger) (resmap.ResMap, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("kustomize build %q: %w", dir, err)
+	}
 	type result struct {
 		m   resmap.ResMap
 		err error

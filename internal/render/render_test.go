@@ -192,3 +192,38 @@ func TestRenderRefusesUnknownContainer(t *testing.T) {
 		t.Fatalf("want an error naming the Deployment, got %v", err)
 	}
 }
+
+// TestRenderNetworkFailsFast: with the network allowed, an unreachable remote base makes the build fail with
+// a build error naming it instead of waiting (git is refused a connection on a closed local port).
+func TestRenderNetworkFailsFast(t *testing.T) {
+	dir := t.TempDir()
+	if out, err := exec.Command("cp", "-r", filepath.Join("testdata", "trees", "26.03"), dir).CombinedOutput(); err != nil {
+		t.Fatalf("%v %s", err, out)
+	}
+	k := filepath.Join(dir, "26.03", "applications", "pipeline", "upstream", "third-party", "argo", "base", "kustomization.yaml")
+	data, err := os.ReadFile(k)
+	if err != nil {
+		t.Fatal(err)
+	}
+	unreachable := strings.Replace(string(data), "https://github.com/", "https://127.0.0.1:1/", 1)
+	if err := os.WriteFile(k, []byte(unreachable), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r := &Render{Manifests: filepath.Join(dir, "26.03"), Values: testValues(config.OptionRDSOnly, config.CredentialsIRSA),
+		AllowNetwork: true}
+	_, err = r.Run(context.Background())
+	var be *BuildError
+	if !errors.As(err, &be) || !strings.Contains(err.Error(), "127.0.0.1:1") {
+		t.Fatalf("want a build error naming the unreachable base, got %v", err)
+	}
+}
+
+func TestRenderHonoursContext(t *testing.T) {
+	manifests, out := manifestsDir(t, "v1.10")
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	r := &Render{Manifests: manifests, Values: testValues(config.OptionRDSOnly, config.CredentialsIRSA), OutDir: out}
+	if _, err := r.Run(ctx); !errors.Is(err, context.Canceled) {
+		t.Fatalf("want context.Canceled, got %v", err)
+	}
+}
