@@ -13,6 +13,10 @@ import (
 // ErrMotoMissing is returned by Start when moto_server is not on PATH.
 var ErrMotoMissing = errors.New("moto_server not found; install it with: pip install 'moto[server]'")
 
+// motoEnv makes moto behave like AWS where its default does not: S3 answers 403 to an account that asks for
+// another account's bucket (moto lets any account use any bucket unless told otherwise).
+var motoEnv = []string{"MOTO_S3_ALLOW_CROSSACCOUNT_ACCESS=false"}
+
 // startMoto runs moto_server on a free port of 127.0.0.1 and waits until it
 // answers HTTP. It returns the process and moto's base URL.
 func startMoto(ctx context.Context, dir string) (*process, string, error) {
@@ -27,7 +31,7 @@ func startMoto(ctx context.Context, dir string) (*process, string, error) {
 			return nil, "", err
 		}
 		base := fmt.Sprintf("http://127.0.0.1:%d", port)
-		p, err := startProcess("moto_server", filepath.Join(dir, "moto.log"), bin, "-H", "127.0.0.1", "-p", itoa(port))
+		p, err := startProcessEnv("moto_server", filepath.Join(dir, "moto.log"), motoEnv, bin, "-H", "127.0.0.1", "-p", itoa(port))
 		if err != nil {
 			return nil, "", err
 		}

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/rds"
@@ -15,6 +16,7 @@ import (
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	smtypes "github.com/aws/aws-sdk-go-v2/service/secretsmanager/types"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
 
 	kaws "github.com/kfaws/kfaws/internal/aws"
 	"github.com/kfaws/kfaws/internal/observe"
@@ -52,6 +54,9 @@ func TestConflicts(t *testing.T) {
 			in.createBucket(ctx, t, in.cfg.Region)
 			must(t)(in.clients.S3.PutBucketTagging(ctx, &s3.PutBucketTaggingInput{Bucket: &in.cfg.S3.Bucket, Tagging: &s3types.Tagging{
 				TagSet: []s3types.Tag{{Key: aws.String(observe.TagInstallation), Value: aws.String("someone-else")}}}}))
+		}},
+		{"bucket of another account", plan.KeyBucket, func(ctx context.Context, t *testing.T, in *install) {
+			in.otherAccountS3(ctx, t).createBucket(ctx, t, in.cfg.S3.Bucket, in.cfg.Region)
 		}},
 		{"bucket in another region", plan.KeyBucket, func(ctx context.Context, t *testing.T, in *install) {
 			in.createBucket(ctx, t, "eu-west-1")
@@ -116,11 +121,37 @@ func (in *install) createBucket(ctx context.Context, t *testing.T, region string
 	if err != nil {
 		t.Fatal(err)
 	}
-	in2 := &s3.CreateBucketInput{Bucket: &in.cfg.S3.Bucket}
+	s3Client{kaws.NewClients(cfg).S3}.createBucket(ctx, t, in.cfg.S3.Bucket, region)
+}
+
+type s3Client struct{ *s3.Client }
+
+func (c s3Client) createBucket(ctx context.Context, t *testing.T, name, region string) {
+	t.Helper()
+	in := &s3.CreateBucketInput{Bucket: &name}
 	if region != "us-east-1" {
-		in2.CreateBucketConfiguration = &s3types.CreateBucketConfiguration{LocationConstraint: s3types.BucketLocationConstraint(region)}
+		in.CreateBucketConfiguration = &s3types.CreateBucketConfiguration{LocationConstraint: s3types.BucketLocationConstraint(region)}
 	}
-	must(t)(kaws.NewClients(cfg).S3.CreateBucket(ctx, in2))
+	must(t)(c.CreateBucket(ctx, in))
+}
+
+// otherAccountS3 is an S3 client of another AWS account: moto maps the credentials of a role assumed in an
+// account to that account.
+func (in *install) otherAccountS3(ctx context.Context, t *testing.T) s3Client {
+	t.Helper()
+	out, err := in.clients.STS.AssumeRole(ctx, &sts.AssumeRoleInput{
+		RoleArn: aws.String("arn:aws:iam::210987654321:role/other"), RoleSessionName: aws.String("other"),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := in.stack.AWSConfig(ctx, in.cfg.Region)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := out.Credentials
+	cfg.Credentials = credentials.NewStaticCredentialsProvider(aws.ToString(c.AccessKeyId), aws.ToString(c.SecretAccessKey), aws.ToString(c.SessionToken))
+	return s3Client{kaws.NewClients(cfg).S3}
 }
 
 // must fails the test when the setup call it wraps fails: must(t)(client.Call(...)).
