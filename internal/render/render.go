@@ -110,10 +110,21 @@ func (r *Render) Run(ctx context.Context) (*Result, error) {
 	if res.Remote, err = detect.RemoteBases(os.DirFS(l.Root), l.PipelineEntry, l.KatibEntry); err != nil {
 		return res, fmt.Errorf("scanning %q for remote bases: %w", l.Root, err)
 	}
-	if missing := r.unmirrored(res.Remote); len(missing) > 0 && !r.AllowNetwork {
+	mirrors := normalMirrors(r.GitMirrors)
+	if missing := unmirrored(res.Remote, mirrors); len(missing) > 0 && !r.AllowNetwork {
 		return res, &RemoteBasesError{Manifests: l.Root, Missing: missing}
 	}
-	return res, r.generate(ctx, res)
+	if len(res.Remote) > 0 && len(mirrors) > 0 {
+		tmp, err := os.MkdirTemp("", "kfaws-mirrors-")
+		if err != nil {
+			return res, fmt.Errorf("staging git mirrors: %w", err)
+		}
+		defer os.RemoveAll(tmp)
+		if mirrors, err = stageMirrors(ctx, res.Remote, mirrors, tmp); err != nil {
+			return res, err
+		}
+	}
+	return res, r.generate(ctx, res, mirrors)
 }
 
 func (r *Render) logger() *slog.Logger {
@@ -124,26 +135,31 @@ func (r *Render) logger() *slog.Logger {
 }
 
 // unmirrored lists the remote bases no mirror covers.
-func (r *Render) unmirrored(remote []detect.Remote) []detect.Remote {
+func unmirrored(remote []detect.Remote, mirrors map[string]string) []detect.Remote {
 	var out []detect.Remote
 	for _, rb := range remote {
-		if _, ok := r.GitMirrors[strings.TrimSuffix(rb.Repo(), ".git")]; ok {
-			continue
+		if _, ok := mirrors[strings.TrimSuffix(rb.Repo(), ".git")]; !ok {
+			out = append(out, rb)
 		}
-		if _, ok := r.GitMirrors[strings.TrimSuffix(rb.Repo(), ".git")+".git"]; ok {
-			continue
-		}
-		out = append(out, rb)
+	}
+	return out
+}
+
+// normalMirrors keys mirrors by repository URL without a trailing slash or .git.
+func normalMirrors(in map[string]string) map[string]string {
+	out := make(map[string]string, len(in))
+	for k, v := range in {
+		out[strings.TrimSuffix(strings.TrimSuffix(k, "/"), ".git")] = v
 	}
 	return out
 }
 
 // generate builds the upstream entry points for the inventory, writes the overlay and builds it.
-func (r *Render) generate(ctx context.Context, res *Result) error {
+func (r *Render) generate(ctx context.Context, res *Result, mirrors map[string]string) error {
 	l := res.Layout
 	inv := inventory{}
 	for _, entry := range []string{l.PipelineEntry, l.KatibEntry} {
-		m, err := kustomizeBuild(ctx, filepath.Join(l.Root, filepath.FromSlash(entry)), r.GitMirrors, r.logger())
+		m, err := kustomizeBuild(ctx, filepath.Join(l.Root, filepath.FromSlash(entry)), mirrors, r.logger())
 		if err != nil {
 			return fmt.Errorf("building upstream entry point %q (fix the tree or report it; kfaws did not change "+
 				"it): %w", entry, err)
@@ -186,7 +202,7 @@ func (r *Render) generate(ctx context.Context, res *Result) error {
 	if r.SkipBuild {
 		return nil
 	}
-	m, err := kustomizeBuild(ctx, dir, r.GitMirrors, r.logger())
+	m, err := kustomizeBuild(ctx, dir, mirrors, r.logger())
 	if err != nil {
 		return fmt.Errorf("building the generated overlay: %w", err)
 	}
