@@ -15,6 +15,7 @@ import (
 	"sync"
 	"time"
 
+	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -244,10 +245,21 @@ func (a *Applier) applyOne(ctx context.Context, u *unstructured.Unstructured) (A
 	case !owned(existing, a.Installation) && !a.Adopt:
 		return "", &NotOwnedError{Ref: ref}
 	}
-	got, err := ri.Apply(ctx, u.GetName(), prepare(u, a.Installation), metav1.ApplyOptions{
-		FieldManager: FieldManager,
-		Force:        a.ForceConflicts,
-	})
+	desired := prepare(u, a.Installation)
+	opts := metav1.ApplyOptions{FieldManager: FieldManager, Force: a.ForceConflicts}
+	if existing != nil {
+		// A server-side dry run first: some kinds (PersistentVolumeClaims, as
+		// admission plugins touch them) get a new resourceVersion from an
+		// apply that changes nothing. Comparing the dry run's result with the
+		// live object keeps a re-apply from writing at all.
+		dry := opts
+		dry.DryRun = []string{metav1.DryRunAll}
+		got, err := ri.Apply(ctx, u.GetName(), desired, dry)
+		if err == nil && sameObject(existing, got) {
+			return Unchanged, nil
+		}
+	}
+	got, err := ri.Apply(ctx, u.GetName(), desired, opts)
 	if err != nil {
 		if transient(err) {
 			return "", err
@@ -283,6 +295,22 @@ func resourceFor(c *kube.Client, gvk schema.GroupVersionKind, namespace string) 
 		return c.Dynamic.Resource(m.Resource).Namespace(namespace), nil
 	}
 	return c.Dynamic.Resource(m.Resource), nil
+}
+
+// sameObject reports whether two versions of an object are equal apart from
+// the times in their managed fields.
+func sameObject(a, b *unstructured.Unstructured) bool {
+	return equality.Semantic.DeepEqual(withoutTimes(a), withoutTimes(b))
+}
+
+func withoutTimes(u *unstructured.Unstructured) map[string]any {
+	c := u.DeepCopy()
+	mf := c.GetManagedFields()
+	for i := range mf {
+		mf[i].Time = nil
+	}
+	c.SetManagedFields(mf)
+	return c.Object
 }
 
 func since(t time.Time) time.Duration { return time.Since(t).Round(10 * time.Millisecond) }

@@ -193,3 +193,9 @@ func hasVerbs(verbs metav1.Verbs, want ...string) bool {
 	}
 	return true
 }
+
+// Ref names a found object.
+func (f found) Ref() Ref { return RefOf(f.obj) }
+
+// Object is the found object as listed.
+func (f found) Object() *unstructured.Unstructured { return f.obj }

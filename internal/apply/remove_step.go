@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"time"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -64,12 +65,23 @@ func (r *Remover) waitGone(ctx context.Context, objs []found) error {
 	for _, f := range objs {
 		byGVR[f.gvr] = append(byGVR[f.gvr], f)
 	}
+	// One watch per resource type, all at once, so a type stuck on a
+	// finalizer does not eat the others' time.
+	var mu sync.Mutex
 	var errs []error
+	var wg sync.WaitGroup
 	for gvr, fs := range byGVR {
-		if err := r.waitGoneOf(ctx, gvr, fs); err != nil {
-			errs = append(errs, err)
-		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := r.waitGoneOf(ctx, gvr, fs); err != nil {
+				mu.Lock()
+				errs = append(errs, err)
+				mu.Unlock()
+			}
+		}()
 	}
+	wg.Wait()
 	return errors.Join(errs...)
 }
 
@@ -110,6 +122,10 @@ func (r *Remover) waitGoneOf(ctx context.Context, gvr schema.GroupVersionResourc
 	if err == nil || len(left) == 0 {
 		return nil
 	}
+	r.recheck(gvr, left)
+	if len(left) == 0 {
+		return nil
+	}
 	var parts []string
 	for _, u := range left {
 		parts = append(parts, fmt.Sprintf("%s (finalizers %v)", RefOf(u), u.GetFinalizers()))
@@ -117,6 +133,28 @@ func (r *Remover) waitGoneOf(ctx context.Context, gvr schema.GroupVersionResourc
 	sort.Strings(parts)
 	return fmt.Errorf("waiting for deletion: %w; still present: %s (the controllers that remove those finalizers "+
 		"may be gone or stuck; check them, then run removal again)", err, strings.Join(parts, ", "))
+}
+
+// recheck drops from left what a last list (on a fresh, short context, as
+// ctx has ended) shows gone, so the error names only what really remains.
+func (r *Remover) recheck(gvr schema.GroupVersionResource, left map[string]*unstructured.Unstructured) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	list, err := r.Client.Dynamic.Resource(gvr).List(ctx, metav1.ListOptions{LabelSelector: Selector(r.Installation)})
+	if err != nil {
+		return
+	}
+	present := map[string]*unstructured.Unstructured{}
+	for i := range list.Items {
+		present[list.Items[i].GetNamespace()+"/"+list.Items[i].GetName()] = &list.Items[i]
+	}
+	for k := range left {
+		if u, ok := present[k]; ok {
+			left[k] = u
+		} else {
+			delete(left, k)
+		}
+	}
 }
 
 // usedByOthers says why a namespace or CRD kfaws created must stay: objects

@@ -2,6 +2,7 @@ package apply
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -164,4 +165,35 @@ func refStrings(refs []Ref) string {
 		s[i] = r.String()
 	}
 	return strings.Join(s, " ")
+}
+
+func TestRemoveNamesObjectsStuckOnFinalizers(t *testing.T) {
+	c := cluster(t)
+	ctx := context.Background()
+	objs := readObjects(t, "testdata/install.yaml", "stuck")
+	if _, err := newApplier(c, "stuck", &syncBuffer{}).Apply(ctx, objs); err != nil {
+		t.Fatal(err)
+	}
+	cms := c.Dynamic.Resource(configMapGVR).Namespace("kf-stuck")
+	fin := []byte(`{"metadata":{"finalizers":["example.com/never"]}}`)
+	if _, err := cms.Patch(ctx, "pipeline-install-config", types.MergePatchType, fin, metav1.PatchOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	_, err := (&Remover{Client: c, Installation: "stuck", Timeout: 3 * time.Second}).Remove(ctx)
+	if err == nil || !strings.Contains(err.Error(), "ConfigMap/kf-stuck/pipeline-install-config (finalizers [example.com/never])") {
+		t.Errorf("removal error = %v, want the stuck ConfigMap and its finalizer named", err)
+	}
+	if strings.Contains(fmt.Sprint(err), "Service/") {
+		t.Errorf("error names objects that are gone: %v", err)
+	}
+	// Once the finalizer goes, removal finishes.
+	if _, err := cms.Patch(ctx, "pipeline-install-config", types.MergePatchType, []byte(`{"metadata":{"finalizers":null}}`), metav1.PatchOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	cctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	actAsControllers(cctx, t, c, "stuck")
+	if _, err := (&Remover{Client: c, Installation: "stuck", Timeout: time.Minute}).Remove(ctx); err != nil {
+		t.Fatalf("second removal: %v", err)
+	}
 }
