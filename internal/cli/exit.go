@@ -15,6 +15,8 @@ const (
 	ExitUsage    = 2 // bad flags, arguments or configuration; nothing was changed
 	ExitConflict = 3 // plan or up found resources kfaws must not touch; nothing was changed
 	ExitPending  = 4 // plan --detailed-exitcode: changes are pending
+	// ExitVerifyFailed: verify ran and at least one check failed (warnings and not-yet-initialised do not count).
+	ExitVerifyFailed = 5
 )
 
 // exitError carries an exit code to Main without being an error message of its own.

@@ -35,7 +35,8 @@ Exit codes:
   1  an operation failed
   2  bad flags, arguments or configuration (nothing was changed)
   3  conflicting resources found (nothing was changed)
-  4  plan --detailed-exitcode: changes are pending`
+  4  plan --detailed-exitcode: changes are pending
+  5  verify: at least one check failed`
 
 // globalFlags are the flags every command has.
 type globalFlags struct {
@@ -81,6 +82,7 @@ func newRoot(s Streams) *cobra.Command {
 		newVersionCmd(s),
 		newRenderCmd(s),
 		newApplyCmd(s, g),
+		newVerifyCmd(s, g),
 	)
 	return root
 }

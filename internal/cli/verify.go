@@ -1,0 +1,130 @@
+package cli
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/kfaws/kfaws/internal/dbaccess"
+	"github.com/kfaws/kfaws/internal/kube"
+	"github.com/kfaws/kfaws/internal/operation"
+	"github.com/kfaws/kfaws/internal/verify"
+)
+
+const verifyLong = `Check an installation end to end and give one verdict per check: ok, not-yet-initialised (a component
+that creates it has not started or not been used yet; not a failure), warn, or fail, with what to do.
+
+  db       the RDS secret, the connection (path and TLS), server version, the auth plugin of the user the
+           components use (MLMD needs mysql_native_password), the databases and tables KFP, its cache, MLMD and
+           Katib create, and whether Katib's observation_logs has rows
+  s3       the bucket, its public access block and encryption, a write/read/delete probe with the S3 secret's
+           keys (static) or an evaluation of the IRSA role's policies (irsa), and which artifact prefixes exist
+  cluster  the SecretProviderClasses, the synced Secrets and their keys, the Deployments that read them, the
+           in-cluster MySQL/MinIO/SeaweedFS objects the option removes, the CSI driver and its AWS provider
+
+Reaching the database: --db-address HOST:PORT uses a tunnel you already have; otherwise kfaws dials the RDS
+endpoint and, when that fails, runs a short-lived relay pod (socat, --db-relay-image; mirror it for air-gapped
+clusters) in the kubeflow namespace and port-forwards to it; the pod is labelled app.kubernetes.io/managed-by=kfaws
+and deleted afterwards. TLS is used when the server offers it, and the certificate is verified for the RDS host
+name against --db-ca-file (the RDS CA bundle) or the system roots; it is never skipped.
+
+Only the S3 probe writes: one object under kfaws-verify/, deleted again.
+Exit code 0 when no check failed, 5 when one did, 1 when verify itself could not run.`
+
+type verifyFlags struct {
+	only []string
+	kube kube.Options
+	db   dbaccess.Options
+}
+
+func newVerifyCmd(s Streams, g *globalFlags) *cobra.Command {
+	f := &verifyFlags{}
+	cmd := &cobra.Command{
+		Use:   "verify",
+		Short: "Check the databases, the bucket and the cluster wiring; one verdict per check",
+		Long:  verifyLong,
+		Example: `  kfaws verify --config kfaws.yaml
+  kfaws verify --config kfaws.yaml --only db --db-address 127.0.0.1:13306 --db-ca-file global-bundle.pem
+  kfaws verify --config kfaws.yaml --only s3,cluster -o json`,
+		Args: noArgs,
+	}
+	af := addAWSFlags(cmd, g)
+	fl := cmd.Flags()
+	fl.StringSliceVar(&f.only, "only", nil, "check only these areas: db, s3, cluster (repeat or comma-separate)")
+	fl.StringVar(&f.kube.Kubeconfig, "kubeconfig", "", "kubeconfig file (default: $KUBECONFIG or ~/.kube/config)")
+	fl.StringVar(&f.kube.Context, "context", "", "kubeconfig context (default: the current one)")
+	fl.StringVar(&f.db.Address, "db-address", "", "HOST:PORT of a tunnel to the database (TLS still checks the RDS host name)")
+	fl.StringVar(&f.db.CAFile, "db-ca-file", "", "PEM bundle that signs the database certificate (the RDS CA bundle); default: system roots")
+	fl.DurationVar(&f.db.DialTimeout, "db-dial-timeout", 3*time.Second, "how long to try the RDS endpoint directly before relaying")
+	fl.StringVar(&f.db.Relay.Image, "db-relay-image", dbaccess.DefaultRelayImage, "image of the relay pod (needs socat)")
+	fl.StringVar(&f.db.Relay.Namespace, "db-relay-namespace", verify.Namespace, "namespace of the relay pod")
+	cmd.RunE = func(c *cobra.Command, _ []string) error {
+		areas, err := parseAreas(f.only)
+		if err != nil {
+			return usageError(err)
+		}
+		conf, err := af.configuration(c.Context(), s)
+		if err != nil {
+			return err
+		}
+		v := &operation.Verify{Configuration: conf, Only: areas, DB: f.db}
+		v.Kube, v.KubeErr = kube.Load(f.kube)
+		rep, err := v.Run(c.Context())
+		if err != nil {
+			return err
+		}
+		if af.output == outputJSON {
+			err = printVerifyJSON(s.Out, rep)
+		} else {
+			err = printVerifyText(s.Out, rep)
+		}
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(s.Err, "\nVerify: %s.\n", rep.Summary())
+		if rep.Failed() {
+			return withCode(ExitVerifyFailed, errSilent)
+		}
+		return nil
+	}
+	return cmd
+}
+
+func parseAreas(only []string) ([]verify.Area, error) {
+	var out []verify.Area
+	for _, o := range only {
+		a, err := verify.ParseArea(strings.TrimSpace(o))
+		if err != nil {
+			return nil, fmt.Errorf("--only: %w", err)
+		}
+		out = append(out, a)
+	}
+	return out, nil
+}
+
+func printVerifyJSON(w io.Writer, r *verify.Report) error {
+	if r.Checks == nil {
+		r.Checks = []verify.Check{}
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(r)
+}
+
+func printVerifyText(w io.Writer, r *verify.Report) error {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "CHECK\tSTATUS\tDETAIL\tWHAT TO DO")
+	for _, c := range r.Checks {
+		action := c.Action
+		if action == "" {
+			action = "-"
+		}
+		fmt.Fprintf(tw, "%s: %s\t%s\t%s\t%s\n", c.Area, c.Name, c.Status, c.Detail, action)
+	}
+	return tw.Flush()
+}

@@ -1,0 +1,39 @@
+package operation
+
+import (
+	"context"
+
+	"k8s.io/client-go/kubernetes"
+
+	"github.com/kfaws/kfaws/internal/dbaccess"
+	"github.com/kfaws/kfaws/internal/kube"
+	"github.com/kfaws/kfaws/internal/verify"
+)
+
+func kubeCluster(k *kube.Client) (*dbaccess.Cluster, error) {
+	cs, err := kubernetes.NewForConfig(k.Config)
+	if err != nil {
+		return nil, err
+	}
+	return &dbaccess.Cluster{Config: k.Config, Clientset: cs}, nil
+}
+
+// clusterDBNames reads the database names the manifests configure from pipeline-install-config, keeping the
+// defaults for keys it lacks or when it cannot be read.
+func (v *Verify) clusterDBNames(ctx context.Context, n verify.DBNames) verify.DBNames {
+	return verify.InstallConfigDBNames(ctx, v.Kube, n)
+}
+
+func (v *Verify) checkCluster(ctx context.Context, r *verify.Report) {
+	if v.Kube == nil {
+		detail := "no cluster access"
+		if v.KubeErr != nil {
+			detail = v.KubeErr.Error()
+		}
+		r.Add(verify.Check{Area: verify.AreaCluster, Name: "cluster access", Status: verify.Fail, Detail: detail,
+			Action: "pass --kubeconfig/--context for the cluster, or --only db,s3"})
+		return
+	}
+	verify.CheckCluster(ctx, r, verify.ClusterInput{Kube: v.Kube, Option: v.Config.Option,
+		Static: v.Config.S3.Credentials == "static", RDSSecretName: v.Config.RDS.SecretName, S3SecretName: v.Config.S3.SecretName})
+}
