@@ -139,6 +139,9 @@ func report(out io.Writer, o options, k kfawsRun, b kubectlRun) {
 	fmt.Fprintf(out, "kfaws removal (everything labelled, CRDs and namespaces too): %v\n", k.remove.Round(time.Millisecond))
 	fmt.Fprintf(out, "kubectl apply loop, sleep %v: %v, %d attempts (%d retries), kubectl itself %v\n",
 		o.sleep, b.total.Round(time.Millisecond), b.attempts, b.attempts-1, b.kubectl.Round(time.Millisecond))
+	if b.firstError != "" {
+		fmt.Fprintf(out, "kubectl's first failure: %s\n", b.firstError)
+	}
 	projected := b.kubectl + time.Duration(b.attempts-1)*30*time.Second
 	fmt.Fprintf(out, "kubectl apply loop projected with the guide's 30s sleep: %v\n", projected.Round(time.Millisecond))
 	fmt.Fprintf(out, "ratio kubectl loop / kfaws: %.1fx (sleep %v), %.1fx (sleep 30s)\n",

@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -89,6 +90,7 @@ func finalizeNamespaces(ctx context.Context, c *kube.Client) {
 type kubectlRun struct {
 	total, kubectl time.Duration
 	attempts       int
+	firstError     string // the last line kubectl printed on its first failure
 }
 
 // measureKubectl runs the guide's loop: apply everything, and on failure sleep
@@ -113,6 +115,10 @@ func measureKubectl(ctx context.Context, o options, kubeconfig string, doc []byt
 		if err == nil {
 			r.total = time.Since(start)
 			return r, nil
+		}
+		if r.firstError == "" {
+			lines := strings.Split(strings.TrimSpace(stderr.String()), "\n")
+			r.firstError = lines[len(lines)-1]
 		}
 		if ctx.Err() != nil {
 			return r, fmt.Errorf("kubectl loop did not converge in %v: %s", o.timeout, stderr.String())
