@@ -115,7 +115,10 @@ func newApplyCmd(s Streams, g *globalFlags) *cobra.Command {
 			progress = io.Discard
 		}
 		if f.remove {
-			return runRemove(c.Context(), s, f, client, conf.Name, progress)
+			if err := runRemove(c.Context(), s, f, client, conf.Name, progress); err != nil {
+				return err
+			}
+			return removeAddon(c.Context(), f, cfg.profile, conf, progress)
 		}
 		objs, err := applyInput(c.Context(), s, f, cfg, conf)
 		if err != nil {
@@ -265,6 +268,28 @@ func runRemove(ctx context.Context, s Streams, f *applyFlags, client *kube.Clien
 		}
 	}
 	return err
+}
+
+// removeAddon deletes the CSI driver's EKS add-on when this installation
+// created it; without AWS access in auto mode it says so and leaves it.
+func removeAddon(ctx context.Context, f *applyFlags, profile string, conf *config.Config, progress io.Writer) error {
+	if f.csi == "skip" || f.csi == string(csidriver.Manifests) || conf.Cluster == "" || conf.Region == "" {
+		return nil
+	}
+	awsCfg, err := kaws.LoadConfig(ctx, profile, conf.Region)
+	if err == nil {
+		var got string
+		got, err = csidriver.RemoveAddon(ctx, eks.NewFromConfig(awsCfg), conf.Cluster, conf.Name, f.timeout)
+		if err == nil {
+			fmt.Fprintf(progress, "✓ EKS add-on %s: %s\n", csidriver.AddonName, got)
+			return nil
+		}
+	}
+	if f.csi == string(csidriver.Addon) {
+		return err
+	}
+	fmt.Fprintf(progress, "! could not check the EKS add-on %s (%v); delete it yourself if kfaws created it\n", csidriver.AddonName, err)
+	return nil
 }
 
 func isTerminalReader(r io.Reader) bool {

@@ -21,6 +21,7 @@ type AddonAPI interface {
 	DescribeAddon(context.Context, *eks.DescribeAddonInput, ...func(*eks.Options)) (*eks.DescribeAddonOutput, error)
 	CreateAddon(context.Context, *eks.CreateAddonInput, ...func(*eks.Options)) (*eks.CreateAddonOutput, error)
 	UpdateAddon(context.Context, *eks.UpdateAddonInput, ...func(*eks.Options)) (*eks.UpdateAddonOutput, error)
+	DeleteAddon(context.Context, *eks.DeleteAddonInput, ...func(*eks.Options)) (*eks.DeleteAddonOutput, error)
 }
 
 // addonConfig turns on secret syncing in the add-on's driver subchart: KFP's
@@ -149,4 +150,34 @@ func waitAddonActive(ctx context.Context, api AddonAPI, cluster string, timeout 
 			"aws eks describe-addon --cluster-name %s --addon-name %s)", AddonName, cluster, err, cluster, AddonName)
 	}
 	return nil
+}
+
+// RemoveAddon deletes the add-on if this installation created it (its
+// kfaws.dev/installation tag says so) and waits until it is gone. An add-on
+// someone else installed is left alone; the result says which happened:
+// "deleted", "absent" or "not created by kfaws".
+func RemoveAddon(ctx context.Context, api AddonAPI, cluster, installation string, timeout time.Duration) (string, error) {
+	cur, err := addonState(ctx, api, cluster)
+	if err != nil {
+		return "", err
+	}
+	if cur == nil {
+		return "absent", nil
+	}
+	if cur.Tags[installationTag] != installation {
+		return "not created by kfaws", nil
+	}
+	_, err = api.DeleteAddon(ctx, &eks.DeleteAddonInput{ClusterName: aws.String(cluster), AddonName: aws.String(AddonName)})
+	var nf *ekstypes.ResourceNotFoundException
+	if errors.As(err, &nf) {
+		return "absent", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("deleting EKS add-on %q of cluster %q: %w", AddonName, cluster, err)
+	}
+	w := eks.NewAddonDeletedWaiter(api, func(o *eks.AddonDeletedWaiterOptions) { o.MinDelay = 2 * time.Second })
+	if err := w.Wait(ctx, &eks.DescribeAddonInput{ClusterName: aws.String(cluster), AddonName: aws.String(AddonName)}, timeout); err != nil {
+		return "", fmt.Errorf("waiting for EKS add-on %q of cluster %q to be deleted: %w", AddonName, cluster, err)
+	}
+	return "deleted", nil
 }

@@ -59,6 +59,10 @@ func (e *eksAddons) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		in["status"] = "ACTIVE"
 		e.addon = in
 		_ = json.NewEncoder(w).Encode(map[string]any{"addon": in})
+	case r.Method == http.MethodDelete && strings.HasSuffix(r.URL.Path, "/addons/"+AddonName):
+		deleted := e.addon
+		e.addon = nil
+		_ = json.NewEncoder(w).Encode(map[string]any{"addon": deleted})
 	case r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/update"):
 		var in map[string]any
 		_ = json.NewDecoder(r.Body).Decode(&in)
@@ -121,6 +125,17 @@ func TestAddonPathCreatesWithSecretSyncingOnce(t *testing.T) {
 	cfg, _ := emu.addon["configurationValues"].(string)
 	if !syncEnabled(cfg) || !strings.Contains(cfg, `"enableSecretRotation":true`) {
 		t.Errorf("updated configuration = %s, want syncing on and rotation kept", cfg)
+	}
+
+	// Removal deletes only an add-on this installation created.
+	if got, err := RemoveAddon(ctx, in.EKS, "demo", "someone-else", time.Minute); err != nil || got != "not created by kfaws" {
+		t.Errorf("RemoveAddon for another installation = %q, %v", got, err)
+	}
+	if got, err := RemoveAddon(ctx, in.EKS, "demo", "addon", time.Minute); err != nil || got != "deleted" || emu.addon != nil {
+		t.Errorf("RemoveAddon = %q, %v; add-on now %v", got, err, emu.addon)
+	}
+	if got, err := RemoveAddon(ctx, in.EKS, "demo", "addon", time.Minute); err != nil || got != "absent" {
+		t.Errorf("second RemoveAddon = %q, %v; want absent", got, err)
 	}
 }
 

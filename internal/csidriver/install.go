@@ -69,6 +69,9 @@ type Result struct {
 	Apply *apply.Result
 }
 
+// installationTag tags the add-on kfaws creates, like its AWS resources.
+const installationTag = apply.LabelInstallation
+
 var csiDriverGVR = schema.GroupVersionResource{Group: "storage.k8s.io", Version: "v1", Resource: "csidrivers"}
 
 // Run installs or updates the driver. It is idempotent: a second Run on an
@@ -123,7 +126,7 @@ func (in *Installer) tryAddon(ctx context.Context, method Method) (*Result, erro
 		fmt.Fprintf(in.Progress, "EKS offers no %s add-on for Kubernetes %s; installing kfaws's pinned manifests\n", AddonName, k8s)
 		return nil, nil
 	}
-	action, err := ensureAddon(ctx, in.EKS, in.ClusterName, version, map[string]string{apply.LabelInstallation: in.Installation})
+	action, err := ensureAddon(ctx, in.EKS, in.ClusterName, version, map[string]string{installationTag: in.Installation})
 	if err != nil {
 		return nil, err
 	}
