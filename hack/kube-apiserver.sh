@@ -10,8 +10,8 @@ set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 tooldir="$root/hack/tools/kube-apiserver"
-version="$(cd "$tooldir" && go list -m -f '{{.Version}}' k8s.io/kubernetes 2>/dev/null ||
-  awk '$1 == "require" && $2 == "k8s.io/kubernetes" {print $3; exit}' "$tooldir/go.mod")"
+version="$(awk '$1 == "require" && $2 == "k8s.io/kubernetes" {print $3; exit}
+  $1 == "k8s.io/kubernetes" && $2 ~ /^v/ {print $2; exit}' "$tooldir/go.mod")"
 if [[ -z "$version" ]]; then
   echo "kube-apiserver.sh: no k8s.io/kubernetes requirement in $tooldir/go.mod" >&2
   exit 1
