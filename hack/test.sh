@@ -22,6 +22,15 @@ if [[ -z "${KUBEBUILDER_ASSETS:-}" && -x hack/kube-apiserver.sh ]]; then
 fi
 # --- END kube-apiserver ------------------------------------------------------
 
+# --- BEGIN katib-db-manager (owned by hack/katib-db-manager.sh) --------------
+# Installs and caches Katib's db-manager; verify's tests run it as the real
+# writer of observation_logs.
+if [[ -z "${KFAWS_KATIB_DB_MANAGER:-}" && -x hack/katib-db-manager.sh ]]; then
+  KFAWS_KATIB_DB_MANAGER="$(hack/katib-db-manager.sh)"
+  export KFAWS_KATIB_DB_MANAGER
+fi
+# --- END katib-db-manager ----------------------------------------------------
+
 pkgs=("$@")
 if ((${#pkgs[@]} == 0)); then pkgs=(./...); fi
 log "go vet ${pkgs[*]}"

@@ -266,3 +266,18 @@ func (v *verified) putRDSSecret(t *testing.T, m map[string]string) {
 		t.Fatal(err)
 	}
 }
+
+// The observation_logs check against the real writer: Katib's db-manager creates the table on the provisioned
+// database and stores the metrics a trial reports through its gRPC API.
+func TestVerifyKatibObservationLogs(t *testing.T) {
+	v := newVerified(t, false)
+	wantCheck(t, v.run(t), "katib observation_logs", verify.NotYetInitialised, "katib-db-manager creates it")
+
+	conn := startKatib(t, v.rdsSecret(context.Background()))
+	wantCheck(t, v.run(t), "katib observation_logs", verify.NotYetInitialised, "no Katib trial has reported")
+
+	reportMetrics(t, conn, "trial-1", 0.81, 0.86, 0.9)
+	r := v.run(t)
+	wantCheck(t, r, "katib observation_logs", verify.OK, "3 rows")
+	wantCheck(t, r, "database "+v.db, verify.OK, "katib-db-manager")
+}
