@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 
@@ -280,4 +281,25 @@ func TestVerifyKatibObservationLogs(t *testing.T) {
 	r := v.run(t)
 	wantCheck(t, r, "katib observation_logs", verify.OK, "3 rows")
 	wantCheck(t, r, "database "+v.db, verify.OK, "katib-db-manager")
+}
+
+// In IRSA mode the role's policies are evaluated: a role without kfaws's S3 policy is caught.
+func TestVerifyIRSARoleWithoutPolicy(t *testing.T) {
+	in := newInstall(t, func(c *config.Config) { c.RDS.DatabaseName = "kf_" + strings.ReplaceAll(c.Name[1:], "-", "_") })
+	ctx := context.Background()
+	in.mustUp(ctx)
+	v := &verified{install: in, db: in.cfg.RDS.DatabaseName}
+	r := v.run(t, func(o *operation.Verify) { o.Only = []verify.Area{verify.AreaS3} })
+	wantCheck(t, r, "IRSA role permissions", verify.OK, "allows what KFP needs")
+
+	role := in.cfg.IAM.BackendRoleName
+	att, err := in.clients.IAM.ListAttachedRolePolicies(ctx, &iam.ListAttachedRolePoliciesInput{RoleName: &role})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range att.AttachedPolicies {
+		must(t)(in.clients.IAM.DetachRolePolicy(ctx, &iam.DetachRolePolicyInput{RoleName: &role, PolicyArn: p.PolicyArn}))
+	}
+	r = v.run(t, func(o *operation.Verify) { o.Only = []verify.Area{verify.AreaS3} })
+	wantCheck(t, r, "IRSA role permissions", verify.Fail, "lacks s3:ListBucket (not allowed)")
 }
