@@ -122,18 +122,24 @@ func (r Relay) WaitRunning(ctx context.Context, c *Cluster, name string) error {
 	r = r.withDefaults()
 	ctx, cancel := context.WithTimeout(ctx, r.StartTimeout)
 	defer cancel()
+	last := "Pending"
+	notRunning := func() error {
+		return fmt.Errorf("the database relay pod %q in namespace %q was not running after %s (phase %s; "+
+			"can the cluster pull %q? mirror it and pass --db-relay-image)", name, r.Namespace, r.StartTimeout, last, r.Image)
+	}
 	w, err := c.Clientset.CoreV1().Pods(r.Namespace).Watch(ctx, metav1.ListOptions{
 		FieldSelector: fields.OneTermEqualSelector("metadata.name", name).String()})
 	if err != nil {
+		if ctx.Err() != nil {
+			return notRunning()
+		}
 		return fmt.Errorf("watching the database relay pod %q: %w", name, err)
 	}
 	defer w.Stop()
-	last := "Pending"
 	for {
 		select {
 		case <-ctx.Done():
-			return fmt.Errorf("the database relay pod %q in namespace %q was not running after %s (phase %s; "+
-				"can the cluster pull %q? mirror it and pass --db-relay-image)", name, r.Namespace, r.StartTimeout, last, r.Image)
+			return notRunning()
 		case ev, ok := <-w.ResultChan():
 			if !ok {
 				return fmt.Errorf("watch of the database relay pod %q ended", name)

@@ -71,18 +71,19 @@ func relayPods(t *testing.T, c *dbaccess.Cluster) []corev1.Pod {
 func TestRelayLifecycle(t *testing.T) {
 	ctx := context.Background()
 	c := cluster(t)
-	r := dbaccess.Relay{Installation: "demo", Target: "db.example:3306", StartTimeout: time.Second}
+	r := dbaccess.Relay{Installation: "demo", Target: "db.example:3306", StartTimeout: 2 * time.Second}
 
 	p, err := r.Create(ctx, c)
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() { _ = r.Delete(context.Background(), c, p.Name) })
 	got := relayPods(t, c)
 	if len(got) != 1 || got[0].Name != p.Name || got[0].Labels[dbaccess.LabelManagedBy] != "kfaws" {
 		t.Fatalf("created pods: %+v", got)
 	}
 	err = r.WaitRunning(ctx, c, p.Name)
-	if err == nil || !strings.Contains(err.Error(), "not running after 1s") || !strings.Contains(err.Error(), "--db-relay-image") {
+	if err == nil || !strings.Contains(err.Error(), "not running after 2s") || !strings.Contains(err.Error(), "--db-relay-image") {
 		t.Fatalf("WaitRunning: %v", err)
 	}
 	if err := r.Delete(ctx, c, p.Name); err != nil {
