@@ -125,6 +125,7 @@ func (a *Applier) Apply(ctx context.Context, objs []*unstructured.Unstructured) 
 			continue
 		}
 		start := time.Now()
+		batch = clusterScoped(a.Client, batch)
 		if err := a.applyStage(ctx, batch, res); err != nil {
 			return res, err
 		}
@@ -274,6 +275,33 @@ func (a *Applier) applyOne(ctx context.Context, u *unstructured.Unstructured) (A
 	default:
 		return Configured, nil
 	}
+}
+
+// clusterScoped returns batch with the namespace cleared on cluster-scoped
+// objects: kustomize's namespace transformer sets one on custom resources it
+// cannot know are cluster-scoped (metacontroller's DecoratorController), and
+// the object should be reported and labelled under its real name.
+func clusterScoped(c *kube.Client, batch []*unstructured.Unstructured) []*unstructured.Unstructured {
+	out := make([]*unstructured.Unstructured, len(batch))
+	reset := false
+	for i, u := range batch {
+		out[i] = u
+		if u.GetNamespace() == "" {
+			continue
+		}
+		gvk := u.GroupVersionKind()
+		m, err := c.Mapper.RESTMapping(gvk.GroupKind(), gvk.Version)
+		if meta.IsNoMatchError(err) && !reset { // a CRD of this install, established since the last discovery
+			c.Mapper.Reset()
+			reset = true
+			m, err = c.Mapper.RESTMapping(gvk.GroupKind(), gvk.Version)
+		}
+		if err == nil && m.Scope.Name() != meta.RESTScopeNameNamespace {
+			out[i] = u.DeepCopy()
+			out[i].SetNamespace("")
+		}
+	}
+	return out
 }
 
 // resourceFor maps a kind to its REST resource. A kind the mapper does not
