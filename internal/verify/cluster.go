@@ -71,6 +71,12 @@ func InstallConfigDBNames(ctx context.Context, k *kube.Client, n DBNames) DBName
 // CheckCluster runs the Kubernetes checks. It only reads.
 func CheckCluster(ctx context.Context, r *Report, in ClusterInput) {
 	w := recorder{r: r, area: AreaCluster}
+	// One line for an unreachable cluster instead of one failed read per check.
+	if _, err := in.Kube.Discovery.ServerVersion(); err != nil {
+		w.add("cluster access", Fail, fmt.Sprintf("reaching the Kubernetes API at %q: %v", in.Kube.Config.Host, err),
+			"check --kubeconfig/--context (aws eks update-kubeconfig), or run with --only db,s3")
+		return
+	}
 	checkCSI(ctx, w, in.Kube)
 	static := in.Option.UsesS3() && in.Static
 	if in.Option.UsesRDS() {

@@ -1,0 +1,159 @@
+// Package verifytest builds, on a test apiserver, the Kubernetes objects a healthy kfaws installation leaves in
+// the cluster (the CSI driver, the SecretProviderClasses, the Secrets the driver syncs, the Deployments that read
+// them, pipeline-install-config), so verify's tests can start from a passing cluster and break one thing.
+package verifytest
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/client-go/kubernetes"
+
+	"github.com/kfaws/kfaws/internal/csidriver"
+	"github.com/kfaws/kfaws/internal/kube"
+)
+
+// Namespace is where KFP and Katib run.
+const Namespace = "kubeflow"
+
+// Wiring names what the rendered overlay points at.
+type Wiring struct {
+	// RDSSecret and S3Secret are the Secrets Manager secrets; S3Secret empty means IRSA (no s3-secret class).
+	RDSSecret, S3Secret string
+	// PipelineDB, CacheDB and MetadataDB go into pipeline-install-config when set.
+	PipelineDB, CacheDB, MetadataDB string
+}
+
+// Install creates the CSI driver's objects and the wiring w.
+func Install(ctx context.Context, tb testing.TB, k *kube.Client, w Wiring) {
+	tb.Helper()
+	InstallCSI(ctx, tb, k)
+	cs := kubernetes.NewForConfigOrDie(k.Config)
+	ensureNamespace(ctx, tb, cs, Namespace)
+	providerClass(ctx, tb, k, "rds-secret", w.RDSSecret, "mysql-secret", "username", "password", "host", "database", "port")
+	CreateSecret(ctx, tb, cs, "mysql-secret", "username", "password", "host", "port", "database")
+	apiSecrets := []string{"mysql-secret"}
+	if w.S3Secret != "" {
+		providerClass(ctx, tb, k, "s3-secret", w.S3Secret, "mlpipeline-minio-artifact", "accesskey", "secretkey")
+		CreateSecret(ctx, tb, cs, "mlpipeline-minio-artifact", "accesskey", "secretkey")
+		apiSecrets = append(apiSecrets, "mlpipeline-minio-artifact")
+	}
+	CreateDeployment(ctx, tb, cs, "ml-pipeline", apiSecrets...)
+	for _, d := range []string{"cache-server", "metadata-grpc-deployment", "katib-db-manager"} {
+		CreateDeployment(ctx, tb, cs, d, "mysql-secret")
+	}
+	data := map[string]string{}
+	for key, v := range map[string]string{"pipelineDb": w.PipelineDB, "cacheDb": w.CacheDB, "mlmdDb": w.MetadataDB} {
+		if v != "" {
+			data[key] = v
+		}
+	}
+	_, err := cs.CoreV1().ConfigMaps(Namespace).Create(ctx, &corev1.ConfigMap{
+		ObjectMeta: metav1.ObjectMeta{Name: "pipeline-install-config"}, Data: data}, metav1.CreateOptions{})
+	must(tb, err)
+}
+
+// InstallCSI creates the driver's objects as kfaws's manifests path does: CRDs first, until they are served.
+func InstallCSI(ctx context.Context, tb testing.TB, k *kube.Client) {
+	tb.Helper()
+	objs, err := csidriver.Objects("")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	for _, crdFirst := range []bool{true, false} {
+		for _, o := range objs {
+			if (o.GetKind() == "CustomResourceDefinition") == crdFirst {
+				create(ctx, tb, k, o)
+			}
+		}
+		k.Mapper.Reset()
+	}
+}
+
+func create(ctx context.Context, tb testing.TB, k *kube.Client, o *unstructured.Unstructured) {
+	tb.Helper()
+	gvk := o.GroupVersionKind()
+	// A CRD created a moment ago is served after a short while; poll its mapping rather than sleep.
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(200 * time.Millisecond) {
+		mapping, err := k.Mapper.RESTMapping(gvk.GroupKind(), gvk.Version)
+		if err == nil {
+			ri := k.Dynamic.Resource(mapping.Resource)
+			if mapping.Scope.Name() == "namespace" {
+				ensureNamespace(ctx, tb, kubernetes.NewForConfigOrDie(k.Config), o.GetNamespace())
+				_, err = ri.Namespace(o.GetNamespace()).Create(ctx, o, metav1.CreateOptions{})
+			} else {
+				_, err = ri.Create(ctx, o, metav1.CreateOptions{})
+			}
+			must(tb, err)
+			return
+		}
+		if time.Now().After(deadline) {
+			tb.Fatalf("no mapping for %s: %v", gvk, err)
+		}
+		k.Mapper.Reset()
+	}
+}
+
+func must(tb testing.TB, err error) {
+	tb.Helper()
+	if err != nil && !apierrors.IsAlreadyExists(err) {
+		tb.Fatal(err)
+	}
+}
+
+func ensureNamespace(ctx context.Context, tb testing.TB, cs kubernetes.Interface, ns string) {
+	tb.Helper()
+	_, err := cs.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}, metav1.CreateOptions{})
+	must(tb, err)
+}
+
+// providerClass creates a SecretProviderClass shaped like the one kfaws renders.
+func providerClass(ctx context.Context, tb testing.TB, k *kube.Client, name, smSecret, target string, keys ...string) {
+	tb.Helper()
+	var data []any
+	for _, key := range keys {
+		data = append(data, map[string]any{"objectName": key, "key": key})
+	}
+	create(ctx, tb, k, &unstructured.Unstructured{Object: map[string]any{
+		"apiVersion": "secrets-store.csi.x-k8s.io/v1", "kind": "SecretProviderClass",
+		"metadata": map[string]any{"name": name, "namespace": Namespace},
+		"spec": map[string]any{"provider": "aws",
+			"parameters":    map[string]any{"region": "us-west-2", "objects": "- objectName: " + smSecret + "\n  objectType: secretsmanager\n"},
+			"secretObjects": []any{map[string]any{"secretName": target, "type": "Opaque", "data": data}}},
+	}})
+}
+
+// CreateSecret creates Secret name in the kubeflow namespace with the given keys, as the CSI driver syncs it.
+func CreateSecret(ctx context.Context, tb testing.TB, cs kubernetes.Interface, name string, keys ...string) {
+	tb.Helper()
+	data := map[string][]byte{}
+	for _, k := range keys {
+		data[k] = []byte("x")
+	}
+	_, err := cs.CoreV1().Secrets(Namespace).Create(ctx, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: name}, Data: data}, metav1.CreateOptions{})
+	must(tb, err)
+}
+
+// CreateDeployment creates Deployment name in the kubeflow namespace reading each of secrets through env.
+func CreateDeployment(ctx context.Context, tb testing.TB, cs kubernetes.Interface, name string, secrets ...string) {
+	tb.Helper()
+	var env []corev1.EnvVar
+	for _, s := range secrets {
+		env = append(env, corev1.EnvVar{Name: "FROM_" + strings.ReplaceAll(s, "-", "_"), ValueFrom: &corev1.EnvVarSource{
+			SecretKeyRef: &corev1.SecretKeySelector{LocalObjectReference: corev1.LocalObjectReference{Name: s}, Key: "k"}}})
+	}
+	labels := map[string]string{"app": name}
+	d := &appsv1.Deployment{ObjectMeta: metav1.ObjectMeta{Name: name}, Spec: appsv1.DeploymentSpec{
+		Selector: &metav1.LabelSelector{MatchLabels: labels},
+		Template: corev1.PodTemplateSpec{ObjectMeta: metav1.ObjectMeta{Labels: labels}, Spec: corev1.PodSpec{
+			Containers: []corev1.Container{{Name: "main", Image: "example.invalid/x:1", Env: env}}}}}}
+	_, err := cs.AppsV1().Deployments(Namespace).Create(ctx, d, metav1.CreateOptions{})
+	must(tb, err)
+}
