@@ -108,3 +108,24 @@ func TestTransientOnlyForRetryableErrors(t *testing.T) {
 		}
 	}
 }
+
+// FuzzDecode feeds arbitrary input to the parser of user-supplied manifests:
+// it must return objects or an error, never panic, and every object it
+// returns must have what the API server needs to place it.
+func FuzzDecode(f *testing.F) {
+	f.Add("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a, namespace: b}\n")
+	f.Add("---\napiVersion: v1\nkind: List\nitems: [{apiVersion: v1, kind: Secret, metadata: {name: s}}]\n")
+	f.Add("{\"apiVersion\": \"v1\", \"kind\": \"Namespace\", \"metadata\": {\"name\": \"x\"}}")
+	f.Add("---\n---\n# only a comment\n")
+	f.Fuzz(func(t *testing.T, in string) {
+		objs, err := Decode(strings.NewReader(in), "fuzz")
+		if err != nil {
+			return
+		}
+		for _, u := range objs {
+			if u.GetAPIVersion() == "" || u.GetKind() == "" || u.GetName() == "" {
+				t.Errorf("decoded an unplaceable object: %v", u.Object)
+			}
+		}
+	})
+}
