@@ -152,15 +152,14 @@ func (a *Applier) applyStage(ctx context.Context, batch []*unstructured.Unstruct
 	for {
 		outcomes := a.applyAll(ctx, pending)
 		var retry []*unstructured.Unstructured
-		var errs []error
-		var lastTransient error
+		var errs, retryErrs []error
 		for i, o := range outcomes {
 			switch {
 			case o.err == nil:
 				res.Objects = append(res.Objects, ObjectResult{Ref: RefOf(pending[i]), Action: o.action})
 			case transient(o.err):
 				retry = append(retry, pending[i])
-				lastTransient = o.err
+				retryErrs = append(retryErrs, o.err)
 			default:
 				errs = append(errs, o.err)
 			}
@@ -169,30 +168,21 @@ func (a *Applier) applyStage(ctx context.Context, batch []*unstructured.Unstruct
 			return errors.Join(errs...)
 		}
 		if backoff.Steps <= 1 || ctx.Err() != nil {
-			for _, u := range retry {
-				errs = append(errs, explain(RefOf(u), "applying", lastTransientFor(outcomes, pending, u, lastTransient)))
+			for i, u := range retry {
+				errs = append(errs, explain(RefOf(u), "applying", retryErrs[i]))
 			}
 			return errors.Join(errs...)
 		}
 		d := backoff.Step()
-		a.Log.Info("retrying transient failures", "objects", len(retry), "after", d, "error", lastTransient)
+		a.Log.Info("retrying transient failures", "objects", len(retry), "after", d, "error", retryErrs[0])
 		res.Retries += len(retry)
 		select {
 		case <-ctx.Done():
-			return fmt.Errorf("applying: %w (last error: %v)", ctx.Err(), lastTransient)
+			return fmt.Errorf("applying: %w (last error: %v)", ctx.Err(), retryErrs[0])
 		case <-time.After(d):
 		}
 		pending = retry
 	}
-}
-
-func lastTransientFor(outcomes []outcome, pending []*unstructured.Unstructured, u *unstructured.Unstructured, fallback error) error {
-	for i := range pending {
-		if pending[i] == u {
-			return outcomes[i].err
-		}
-	}
-	return fallback
 }
 
 type outcome struct {
