@@ -6,6 +6,7 @@ import (
 	"encoding/pem"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -109,6 +110,28 @@ func TestApplyRetriesTransientWebhookFailure(t *testing.T) {
 	if _, err := c.Dynamic.Resource(configMapGVR).Namespace("kf-webhook").Get(ctx, "pipeline-install-config", metav1.GetOptions{}); err != nil {
 		t.Errorf("ConfigMap behind the flaky webhook was not applied: %v", err)
 	}
+
+	// A webhook that keeps failing is retried a bounded number of times,
+	// then reported with the object and a hint.
+	hook.mu.Lock()
+	hook.failNext = 1 << 20
+	hook.mu.Unlock()
+	bounded := newApplier(c, "webhook-bounded", &syncBuffer{})
+	bounded.Backoff = wait.Backoff{Duration: 10 * time.Millisecond, Factor: 2, Steps: 3}
+	stuck := readObjects(t, "testdata/install.yaml", "bounded")
+	for _, u := range stuck {
+		if u.GetKind() == "ConfigMap" {
+			u.SetLabels(map[string]string{"webhook-test": "flaky"})
+		}
+	}
+	_, err = bounded.Apply(ctx, stuck)
+	if err == nil || !strings.Contains(err.Error(), "ConfigMap/kf-bounded/pipeline-install-config") ||
+		!strings.Contains(err.Error(), "still failing after retries") {
+		t.Errorf("apply behind a webhook that never recovers = %v, want the object named with a hint", err)
+	}
+	hook.mu.Lock()
+	hook.failNext = 0
+	hook.mu.Unlock()
 }
 
 // waitWebhookActive dry-runs guarded ConfigMaps until the apiserver calls the
