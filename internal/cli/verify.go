@@ -30,7 +30,8 @@ that creates it has not started or not been used yet; not a failure), warn, or f
 Reaching the database: --db-address HOST:PORT uses a tunnel you already have; otherwise kfaws dials the RDS
 endpoint and, when that fails, runs a short-lived relay pod (socat, --db-relay-image; mirror it for air-gapped
 clusters) in the kubeflow namespace and port-forwards to it; the pod is labelled app.kubernetes.io/managed-by=kfaws
-and deleted afterwards. TLS is used when the server offers it, and the certificate is verified for the RDS host
+and deleted afterwards (it needs permission to create and delete pods and to create pods/portforward there).
+TLS is used when the server offers it, and the certificate is verified for the RDS host
 name against --db-ca-file (the RDS CA bundle) or the system roots; it is never skipped.
 
 Only the S3 probe writes: one object under kfaws-verify/, deleted again.

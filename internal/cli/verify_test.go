@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kfaws/kfaws/internal/verify"
 	"github.com/kfaws/kfaws/localstack"
 )
 
@@ -65,4 +66,31 @@ func TestVerifyThroughCLI(t *testing.T) {
 		!strings.Contains(errOut, `unknown check area "dns"`) {
 		t.Errorf("--only dns: exit %d\n%s", code, errOut)
 	}
+}
+
+func TestVerifyHelpGolden(t *testing.T) {
+	out, _, code := run(t, "verify", "--help")
+	if code != ExitOK {
+		t.Fatalf("exit %d", code)
+	}
+	golden(t, "help-verify", out)
+}
+
+// The table and the JSON shape of a fixed report.
+func TestVerifyOutputGolden(t *testing.T) {
+	r := &verify.Report{Checks: []verify.Check{
+		{Area: verify.AreaDB, Name: "auth plugin", Status: verify.Fail, Detail: `user "admin" authenticates with caching_sha2_password`,
+			Action: "ALTER USER ..."},
+		{Area: verify.AreaDB, Name: "database mlpipeline", Status: verify.NotYetInitialised, Detail: "absent: ml-pipeline creates it when it first starts",
+			Action: "start ml-pipeline (kfaws apply) and run verify again"},
+		{Area: verify.AreaS3, Name: "encryption", Status: verify.OK, Detail: "default encryption AES256"},
+	}}
+	var text, js strings.Builder
+	if err := printVerifyText(&text, r); err != nil {
+		t.Fatal(err)
+	}
+	if err := printVerifyJSON(&js, r); err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "verify-report", text.String()+"\n"+js.String())
 }

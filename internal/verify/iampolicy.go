@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/url"
-	"path"
 	"strings"
 )
 
@@ -98,19 +97,41 @@ func (s statement) matches(action, resource string) bool {
 	return actionOK && resourceOK
 }
 
-// anyMatch matches IAM wildcards (* and ?); actions compare case-insensitively, resources (ARNs) exactly.
+// anyMatch matches IAM wildcards (* spans any characters, slashes included; ? is one character; nothing else
+// is special); actions compare case-insensitively, resources (ARNs) exactly.
 func anyMatch(patterns []string, s string, fold bool) bool {
 	for _, p := range patterns {
 		if fold {
 			p, s = strings.ToLower(p), strings.ToLower(s)
 		}
-		// path.Match treats '/' specially; ARNs' '*' spans slashes, so match with '/' swapped out.
-		if ok, _ := path.Match(strings.ReplaceAll(p, "/", "\x00"), strings.ReplaceAll(s, "/", "\x00")); ok {
-			return true
-		}
-		if p == "*" {
+		if wildcard(p, s) {
 			return true
 		}
 	}
 	return false
+}
+
+// wildcard matches s against p, backtracking only to the last '*'.
+func wildcard(p, s string) bool {
+	star, mark := -1, 0
+	i, j := 0, 0
+	for j < len(s) {
+		switch {
+		case i < len(p) && (p[i] == '?' || p[i] == s[j]):
+			i++
+			j++
+		case i < len(p) && p[i] == '*':
+			star, mark = i, j
+			i++
+		case star >= 0:
+			mark++
+			i, j = star+1, mark
+		default:
+			return false
+		}
+	}
+	for i < len(p) && p[i] == '*' {
+		i++
+	}
+	return i == len(p)
 }

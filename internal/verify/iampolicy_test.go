@@ -20,6 +20,10 @@ func TestEvaluate(t *testing.T) {
 		{"conditional", `{"Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"*",
 			"Condition":{"Bool":{"aws:SecureTransport":"true"}}}]}`, "s3:GetObject", "arn:aws:s3:::b/k", Conditional},
 		{"not action", `{"Statement":[{"Effect":"Allow","NotAction":"iam:*","Resource":"*"}]}`, "s3:GetObject", "arn:aws:s3:::b/k", Allowed},
+		{"brackets are literal", `{"Statement":{"Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::b[1]/*"}}`,
+			"s3:GetObject", "arn:aws:s3:::b1/k", ImplicitNo},
+		{"question mark", `{"Statement":{"Effect":"Allow","Action":"s3:Get?bject","Resource":"arn:aws:s3:::b/a*z"}}`,
+			"s3:GetObject", "arn:aws:s3:::b/a/long/path/z", Allowed},
 		{"url encoded", "%7B%22Statement%22%3A%7B%22Effect%22%3A%22Allow%22%2C%22Action%22%3A%22s3%3AGetObject%22%2C%22Resource%22%3A%22*%22%7D%7D",
 			"s3:GetObject", "arn:aws:s3:::b/k", Allowed},
 	}
@@ -34,4 +38,22 @@ func TestEvaluate(t *testing.T) {
 			}
 		})
 	}
+}
+
+// Policy documents come from IAM, which anyone with iam:PutRolePolicy shapes: the evaluator must not panic.
+func FuzzEvaluate(f *testing.F) {
+	f.Add(`{"Statement":{"Effect":"Allow","Action":"s3:*","Resource":"*"}}`, "s3:GetObject", "arn:aws:s3:::b/k")
+	f.Add(`{"Statement":[{"Effect":"Deny","NotAction":["iam:*"],"NotResource":"arn:aws:s3:::b/*","Condition":{}}]}`, "s3:PutObject", "arn:aws:s3:::b")
+	f.Add(`%7B%22Statement%22%3A%5B%5D%7D`, "s3:ListBucket", "arn:aws:s3:::[b")
+	f.Fuzz(func(t *testing.T, doc, action, resource string) {
+		d, err := parsePolicy(doc)
+		if err != nil {
+			return
+		}
+		switch evaluate([]policyDocument{d}, action, resource) {
+		case Allowed, Denied, Conditional, ImplicitNo:
+		default:
+			t.Fatal("unknown decision")
+		}
+	})
 }
