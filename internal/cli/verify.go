@@ -25,7 +25,8 @@ that creates it has not started or not been used yet; not a failure), warn, or f
   s3       the bucket, its public access block and encryption, a write/read/delete probe with the S3 secret's
            keys (static) or an evaluation of the IRSA role's policies (irsa), and which artifact prefixes exist
   cluster  the SecretProviderClasses, the synced Secrets and their keys, the Deployments that read them, the
-           in-cluster MySQL/MinIO/SeaweedFS objects the option removes, the CSI driver and its AWS provider
+           IRSA roles of the ServiceAccounts, the in-cluster MySQL/MinIO/SeaweedFS objects the option removes,
+           the CSI driver and its AWS provider
 
 Reaching the database: --db-address HOST:PORT uses a tunnel you already have; otherwise kfaws dials the RDS
 endpoint and, when that fails, runs a short-lived relay pod (socat, --db-relay-image; mirror it for air-gapped

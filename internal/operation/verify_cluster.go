@@ -5,6 +5,7 @@ import (
 
 	"k8s.io/client-go/kubernetes"
 
+	"github.com/kfaws/kfaws/internal/config"
 	"github.com/kfaws/kfaws/internal/dbaccess"
 	"github.com/kfaws/kfaws/internal/kube"
 	"github.com/kfaws/kfaws/internal/verify"
@@ -34,6 +35,9 @@ func (v *Verify) checkCluster(ctx context.Context, r *verify.Report) {
 			Action: "pass --kubeconfig/--context for the cluster, or --only db,s3"})
 		return
 	}
+	o := v.State.Snapshot().Outputs
+	_, rdsSecret, s3Secret := v.outputs()
 	verify.CheckCluster(ctx, r, verify.ClusterInput{Kube: v.Kube, Option: v.Config.Option,
-		Static: v.Config.S3.Credentials == "static", RDSSecretName: v.Config.RDS.SecretName, S3SecretName: v.Config.S3.SecretName})
+		Static: v.Config.S3.Credentials == config.CredentialsStatic, RDSSecretName: rdsSecret, S3SecretName: s3Secret,
+		BackendRoleARN: o.BackendRoleARN, SecretsRoleARN: o.SecretsRoleARN})
 }

@@ -33,14 +33,15 @@ const (
 )
 
 var (
-	gvrConfigMap  = schema.GroupVersionResource{Version: "v1", Resource: "configmaps"}
-	gvrSecret     = schema.GroupVersionResource{Version: "v1", Resource: "secrets"}
-	gvrService    = schema.GroupVersionResource{Version: "v1", Resource: "services"}
-	gvrPVC        = schema.GroupVersionResource{Version: "v1", Resource: "persistentvolumeclaims"}
-	gvrDeployment = schema.GroupVersionResource{Group: "apps", Version: "v1", Resource: "deployments"}
-	gvrDaemonSet  = schema.GroupVersionResource{Group: "apps", Version: "v1", Resource: "daemonsets"}
-	gvrCSIDriver  = schema.GroupVersionResource{Group: "storage.k8s.io", Version: "v1", Resource: "csidrivers"}
-	gvrSPC        = schema.GroupVersionResource{Group: "secrets-store.csi.x-k8s.io", Version: "v1", Resource: "secretproviderclasses"}
+	gvrConfigMap      = schema.GroupVersionResource{Version: "v1", Resource: "configmaps"}
+	gvrSecret         = schema.GroupVersionResource{Version: "v1", Resource: "secrets"}
+	gvrService        = schema.GroupVersionResource{Version: "v1", Resource: "services"}
+	gvrPVC            = schema.GroupVersionResource{Version: "v1", Resource: "persistentvolumeclaims"}
+	gvrServiceAccount = schema.GroupVersionResource{Version: "v1", Resource: "serviceaccounts"}
+	gvrDeployment     = schema.GroupVersionResource{Group: "apps", Version: "v1", Resource: "deployments"}
+	gvrDaemonSet      = schema.GroupVersionResource{Group: "apps", Version: "v1", Resource: "daemonsets"}
+	gvrCSIDriver      = schema.GroupVersionResource{Group: "storage.k8s.io", Version: "v1", Resource: "csidrivers"}
+	gvrSPC            = schema.GroupVersionResource{Group: "secrets-store.csi.x-k8s.io", Version: "v1", Resource: "secretproviderclasses"}
 )
 
 // ClusterInput is what the cluster checks need.
@@ -51,6 +52,8 @@ type ClusterInput struct {
 	Static bool
 	// RDSSecretName and S3SecretName are the Secrets Manager secrets the SecretProviderClasses must name.
 	RDSSecretName, S3SecretName string
+	// BackendRoleARN and SecretsRoleARN are the IRSA roles up created; empty means "any role annotation".
+	BackendRoleARN, SecretsRoleARN string
 }
 
 // InstallConfigDBNames returns n with the database names pipeline-install-config sets, when it can be read.
@@ -87,6 +90,7 @@ func CheckCluster(ctx context.Context, r *Report, in ClusterInput) {
 		checkProviderClass(ctx, w, in.Kube, S3ClassName, in.S3SecretName, MinioSecret, minioKeys)
 		checkSyncedSecret(ctx, w, in.Kube, MinioSecret, S3ClassName, minioKeys)
 	}
+	checkServiceAccounts(ctx, w, in)
 	for _, wl := range workloads(in.Option.UsesRDS(), static) {
 		checkWorkload(ctx, w, in.Kube, wl)
 	}

@@ -29,7 +29,8 @@ func TestClusterChecks(t *testing.T) {
 	ctx := context.Background()
 	k := env.Client(t)
 	cs := kubernetes.NewForConfigOrDie(k.Config)
-	verifytest.Install(ctx, t, k, verifytest.Wiring{RDSSecret: "rds-secret", S3Secret: "s3-secret", PipelineDB: "kfp_pipelines"})
+	verifytest.Install(ctx, t, k, verifytest.Wiring{RDSSecret: "rds-secret", S3Secret: "s3-secret", PipelineDB: "kfp_pipelines",
+		SecretsRoleARN: "arn:aws:iam::123456789012:role/kfaws-secrets"})
 	in := verify.ClusterInput{Kube: k, Option: config.OptionRDSS3, Static: true, RDSSecretName: "rds-secret", S3SecretName: "s3-secret"}
 	run := func() *verify.Report {
 		r := &verify.Report{}
@@ -44,7 +45,7 @@ func TestClusterChecks(t *testing.T) {
 	for _, name := range []string{"csi driver", "secret provider class rds-secret", "secret provider class s3-secret",
 		"synced secret mysql-secret", "synced secret mlpipeline-minio-artifact", "deployment ml-pipeline",
 		"deployment cache-server", "deployment metadata-grpc-deployment", "deployment katib-db-manager",
-		"in-cluster storage removed"} {
+		"in-cluster storage removed", "service account kubeflow-secrets-manager-sa"} {
 		if _, ok := r.Find(name); !ok {
 			t.Errorf("no check %q", name)
 		}
@@ -68,6 +69,13 @@ func TestClusterChecks(t *testing.T) {
 		must(t, cs.AppsV1().Deployments("kubeflow").Delete(ctx, "cache-server", metav1.DeleteOptions{}))
 		verifytest.CreateDeployment(ctx, t, cs, "cache-server")
 		want(t, run(), "deployment cache-server", "does not read Secret mysql-secret")
+	})
+	t.Run("secrets account assumes another role", func(t *testing.T) {
+		other := in
+		other.SecretsRoleARN = "arn:aws:iam::123456789012:role/kfaws-other"
+		r := &verify.Report{}
+		verify.CheckCluster(ctx, r, other)
+		want(t, r, "service account kubeflow-secrets-manager-sa", "not kfaws's role")
 	})
 	t.Run("provider class names another secret", func(t *testing.T) {
 		other := in

@@ -29,6 +29,9 @@ type Wiring struct {
 	RDSSecret, S3Secret string
 	// PipelineDB, CacheDB and MetadataDB go into pipeline-install-config when set.
 	PipelineDB, CacheDB, MetadataDB string
+	// SecretsRoleARN annotates kubeflow-secrets-manager-sa; BackendRoleARN, when set, ml-pipeline and
+	// ml-pipeline-ui (IRSA).
+	SecretsRoleARN, BackendRoleARN string
 }
 
 // Install creates the CSI driver's objects and the wiring w.
@@ -44,6 +47,11 @@ func Install(ctx context.Context, tb testing.TB, k *kube.Client, w Wiring) {
 		providerClass(ctx, tb, k, "s3-secret", w.S3Secret, "mlpipeline-minio-artifact", "accesskey", "secretkey")
 		CreateSecret(ctx, tb, cs, "mlpipeline-minio-artifact", "accesskey", "secretkey")
 		apiSecrets = append(apiSecrets, "mlpipeline-minio-artifact")
+	}
+	serviceAccount(ctx, tb, cs, "kubeflow-secrets-manager-sa", w.SecretsRoleARN)
+	if w.BackendRoleARN != "" {
+		serviceAccount(ctx, tb, cs, "ml-pipeline", w.BackendRoleARN)
+		serviceAccount(ctx, tb, cs, "ml-pipeline-ui", w.BackendRoleARN)
 	}
 	CreateDeployment(ctx, tb, cs, "ml-pipeline", apiSecrets...)
 	for _, d := range []string{"cache-server", "metadata-grpc-deployment", "katib-db-manager"} {
@@ -155,5 +163,12 @@ func CreateDeployment(ctx context.Context, tb testing.TB, cs kubernetes.Interfac
 		Template: corev1.PodTemplateSpec{ObjectMeta: metav1.ObjectMeta{Labels: labels}, Spec: corev1.PodSpec{
 			Containers: []corev1.Container{{Name: "main", Image: "example.invalid/x:1", Env: env}}}}}}
 	_, err := cs.AppsV1().Deployments(Namespace).Create(ctx, d, metav1.CreateOptions{})
+	must(tb, err)
+}
+
+func serviceAccount(ctx context.Context, tb testing.TB, cs kubernetes.Interface, name, role string) {
+	tb.Helper()
+	_, err := cs.CoreV1().ServiceAccounts(Namespace).Create(ctx, &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{
+		Name: name, Annotations: map[string]string{"eks.amazonaws.com/role-arn": role}}}, metav1.CreateOptions{})
 	must(tb, err)
 }

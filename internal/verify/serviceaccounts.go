@@ -1,0 +1,48 @@
+package verify
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/kfaws/kfaws/internal/kube"
+)
+
+// RoleARNAnnotation is how IRSA binds a ServiceAccount to an IAM role.
+const RoleARNAnnotation = "eks.amazonaws.com/role-arn"
+
+// secretsSA is the ServiceAccount whose pod mounts the SecretProviderClasses; the AWS provider reads Secrets
+// Manager with its role.
+const secretsSA = "kubeflow-secrets-manager-sa"
+
+// checkServiceAccounts checks the IRSA annotations the rendered overlay sets: the secrets-sync account's role
+// (without it the CSI provider cannot read Secrets Manager and no Secret is synced) and, in IRSA mode, the
+// role of KFP's API server and UI.
+func checkServiceAccounts(ctx context.Context, w recorder, in ClusterInput) {
+	static := in.Option.UsesS3() && in.Static
+	if in.Option.UsesRDS() || static {
+		checkRoleAnnotation(ctx, w, in.Kube, secretsSA, in.SecretsRoleARN)
+	}
+	if in.Option.UsesS3() && !in.Static {
+		for _, sa := range []string{"ml-pipeline", "ml-pipeline-ui"} {
+			checkRoleAnnotation(ctx, w, in.Kube, sa, in.BackendRoleARN)
+		}
+	}
+}
+
+func checkRoleAnnotation(ctx context.Context, w recorder, k *kube.Client, sa, want string) {
+	name := "service account " + sa
+	u, ok, err := get(ctx, k, gvrServiceAccount, Namespace, sa)
+	if err != nil || !ok {
+		w.add(name, Fail, fmt.Sprintf("ServiceAccount %q is missing in %q%s", sa, Namespace, errSuffix(err)), "run kfaws apply")
+		return
+	}
+	got := u.GetAnnotations()[RoleARNAnnotation]
+	switch {
+	case got == "":
+		w.add(name, Fail, fmt.Sprintf("ServiceAccount %q has no %s annotation", sa, RoleARNAnnotation), "apply the overlay kfaws renders (kfaws apply)")
+	case want != "" && got != want:
+		w.add(name, Fail, fmt.Sprintf("ServiceAccount %q assumes %q, not kfaws's role %q", sa, got, want), "apply the overlay kfaws renders (kfaws apply)")
+	default:
+		w.ok(name, fmt.Sprintf("assumes IAM role %q", got))
+	}
+}
