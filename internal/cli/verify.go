@@ -39,9 +39,10 @@ Only the S3 probe writes: one object under kfaws-verify/, deleted again.
 Exit code 0 when no check failed, 5 when one did, 1 when verify itself could not run.`
 
 type verifyFlags struct {
-	only []string
-	kube kube.Options
-	db   dbaccess.Options
+	only  []string
+	relay bool
+	kube  kube.Options
+	db    dbaccess.Options
 }
 
 func newVerifyCmd(s Streams, g *globalFlags) *cobra.Command {
@@ -63,6 +64,7 @@ func newVerifyCmd(s Streams, g *globalFlags) *cobra.Command {
 	fl.StringVar(&f.db.Address, "db-address", "", "HOST:PORT of a tunnel to the database (TLS still checks the RDS host name)")
 	fl.StringVar(&f.db.CAFile, "db-ca-file", "", "PEM bundle that signs the database certificate (the RDS CA bundle); default: system roots")
 	fl.DurationVar(&f.db.DialTimeout, "db-dial-timeout", 3*time.Second, "how long to try the RDS endpoint directly before relaying")
+	fl.BoolVar(&f.relay, "db-relay", true, "relay through a pod in the cluster when the endpoint is not reachable")
 	fl.StringVar(&f.db.Relay.Image, "db-relay-image", dbaccess.DefaultRelayImage, "image of the relay pod (needs socat)")
 	fl.StringVar(&f.db.Relay.Namespace, "db-relay-namespace", verify.Namespace, "namespace of the relay pod")
 	cmd.RunE = func(c *cobra.Command, _ []string) error {
@@ -74,6 +76,7 @@ func newVerifyCmd(s Streams, g *globalFlags) *cobra.Command {
 		if err != nil {
 			return err
 		}
+		f.db.NoRelay = !f.relay
 		v := &operation.Verify{Configuration: conf, Only: areas, DB: f.db}
 		v.Kube, v.KubeErr = kube.Load(f.kube)
 		rep, err := v.Run(c.Context())

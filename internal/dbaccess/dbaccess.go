@@ -49,6 +49,8 @@ type Options struct {
 	DialTimeout time.Duration
 	// Cluster, when set, allows the relay path.
 	Cluster *Cluster
+	// NoRelay forbids the relay path even with a Cluster (--db-relay=false).
+	NoRelay bool
 	// Relay configures the relay pod; its Target is filled in by Open.
 	Relay Relay
 	Log   *slog.Logger
@@ -120,6 +122,10 @@ func Open(ctx context.Context, t Target, o Options) (*Conn, error) {
 		return connect(ctx, t, t.Addr(), PathDirect, tlsCfg, state, nil)
 	}
 	tried = append(tried, fmt.Sprintf("direct: %v", derr))
+	if o.NoRelay {
+		tried = append(tried, "relay: disabled")
+		return nil, &UnreachableError{Endpoint: t.Addr(), Tried: tried}
+	}
 	if o.Cluster == nil {
 		tried = append(tried, "relay: no cluster access configured")
 		return nil, &UnreachableError{Endpoint: t.Addr(), Tried: tried}

@@ -112,6 +112,15 @@ func TestOpenRelayFailsCleanly(t *testing.T) {
 	}
 }
 
+func TestOpenRelayDisabled(t *testing.T) {
+	c := cluster(t)
+	_, err := dbaccess.Open(context.Background(), dbaccess.Target{Host: "127.0.0.1", Port: 1, User: "u"},
+		dbaccess.Options{Cluster: c, NoRelay: true})
+	if err == nil || !strings.Contains(err.Error(), "relay: disabled") || len(relayPods(t, c)) != 0 {
+		t.Fatalf("got %v", err)
+	}
+}
+
 func TestOpenNoPath(t *testing.T) {
 	_, err := dbaccess.Open(context.Background(), dbaccess.Target{Host: "127.0.0.1", Port: 1, User: "u"}, dbaccess.Options{})
 	var ue *dbaccess.UnreachableError
