@@ -9,7 +9,6 @@ import (
 	"os"
 	"sort"
 	"strings"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/eks"
 	"github.com/spf13/cobra"
@@ -20,6 +19,7 @@ import (
 	"github.com/kfaws/kfaws/internal/config"
 	"github.com/kfaws/kfaws/internal/csidriver"
 	"github.com/kfaws/kfaws/internal/kube"
+	"github.com/kfaws/kfaws/internal/operation"
 	"github.com/kfaws/kfaws/internal/render"
 	"github.com/kfaws/kfaws/internal/state"
 )
@@ -47,22 +47,14 @@ images to your registry keeping their paths (kfaws apply --list-images prints th
 --image-registry REGISTRY[/PREFIX] with --csi-driver=manifests; --csi-driver=skip leaves the driver to you.`
 
 type applyFlags struct {
-	manifests, filename       string
-	mirrors                   []string
-	allowNetwork              bool
-	kube                      kube.Options
-	force, adopt, wait        bool
-	timeout                   time.Duration
-	csi                       string
-	imageRegistry             string
+	*clusterFlags
+	filename                  string
 	remove, deleteShared, yes bool
 	listImages                bool
 }
 
-var csiModes = []string{string(csidriver.Auto), string(csidriver.Addon), string(csidriver.Manifests), "skip"}
-
 func newApplyCmd(s Streams, g *globalFlags) *cobra.Command {
-	f := &applyFlags{csi: string(csidriver.Auto)}
+	f := &applyFlags{}
 	cmd := &cobra.Command{
 		Use:   "apply",
 		Short: "Install the CSI driver, KFP and Katib on the cluster in order and wait for them",
@@ -75,19 +67,8 @@ func newApplyCmd(s Streams, g *globalFlags) *cobra.Command {
 	}
 	cfg := addConfigFlags(cmd.Flags())
 	fl := cmd.Flags()
-	fl.StringVar(&f.manifests, "manifests", "", "Kubeflow manifests checkout to render and apply")
+	f.clusterFlags = addClusterFlags(fl)
 	fl.StringVar(&f.filename, "filename", "", "YAML file of objects to apply, or - for stdin")
-	fl.StringArrayVar(&f.mirrors, "git-mirror", nil, "URL=DIR for remote kustomize bases (as in kfaws render)")
-	fl.BoolVar(&f.allowNetwork, "allow-network", false, "let kustomize fetch remote bases that have no --git-mirror")
-	fl.StringVar(&f.kube.Kubeconfig, "kubeconfig", "", "kubeconfig file (default: $KUBECONFIG or ~/.kube/config)")
-	fl.StringVar(&f.kube.Context, "context", "", "kubeconfig context (default: the current one)")
-	fl.BoolVar(&f.force, "force-conflicts", false, "take over fields another field manager owns")
-	fl.BoolVar(&f.adopt, "adopt", false, "take over existing objects kfaws did not create")
-	fl.BoolVar(&f.wait, "wait", true, "wait for Deployments, StatefulSets and DaemonSets to be ready")
-	fl.DurationVar(&f.timeout, "timeout", 15*time.Minute, "bound for applying and waiting (or removing)")
-	fl.Var(&enumValue[string]{allowed: csiModes, p: &f.csi}, "csi-driver",
-		"how to install the Secrets Store CSI driver: "+strings.Join(csiModes, ", "))
-	fl.StringVar(&f.imageRegistry, "image-registry", "", "registry mirror for the CSI driver images (manifests path)")
 	fl.BoolVar(&f.listImages, "list-images", false, "print the CSI driver images (for mirroring) and exit")
 	fl.BoolVar(&f.remove, "remove", false, "delete everything this installation applied instead of applying")
 	fl.BoolVar(&f.deleteShared, "delete-shared", false, "with --remove: also delete kfaws's namespaces and CRDs that others still use")
@@ -115,16 +96,17 @@ func newApplyCmd(s Streams, g *globalFlags) *cobra.Command {
 			progress = io.Discard
 		}
 		if f.remove {
-			if err := runRemove(c.Context(), s, f, client, conf.Name, progress); err != nil {
-				return err
-			}
-			return removeAddon(c.Context(), f, cfg.profile, conf, progress)
+			return runRemove(c.Context(), s, f, client, conf.Name, progress)
 		}
 		objs, err := applyInput(c.Context(), s, f, cfg, conf)
 		if err != nil {
 			return err
 		}
-		return runApply(c.Context(), s, g, f, cfg.profile, conf, client, objs, progress)
+		op, err := f.operation(c.Context(), conf, cfg.profile, client, objs, progress, g, s.Err)
+		if err != nil {
+			return err
+		}
+		return runApply(c.Context(), s, op, progress)
 	}
 	return cmd
 }
@@ -148,6 +130,11 @@ func applyInput(ctx context.Context, s Streams, f *applyFlags, cfg *configFlags,
 		}
 		return objs, nil
 	}
+	return renderForApply(ctx, f.clusterFlags, cfg, conf)
+}
+
+// renderForApply renders --manifests with the values of the config and its state file.
+func renderForApply(ctx context.Context, f *clusterFlags, cfg *configFlags, conf *config.Config) ([]*unstructured.Unstructured, error) {
 	st, err := state.Open(conf.StatePath())
 	if err != nil {
 		return nil, usageError(err)
@@ -156,76 +143,45 @@ func applyInput(ctx context.Context, s Streams, f *applyFlags, cfg *configFlags,
 	if cfg.fs.Changed("bucket") {
 		over.Bucket = conf.S3.Bucket
 	}
-	vals, err := render.NewValues(conf, st.Snapshot().Outputs, over)
-	if err != nil {
-		return nil, usageError(fmt.Errorf("values for option %q (run kfaws up first, or render with overrides and use --filename):\n%w", conf.Option, err))
-	}
-	mirrors, err := parseMirrors(f.mirrors)
-	if err != nil {
-		return nil, usageError(err)
-	}
-	res, err := (&render.Render{Manifests: f.manifests, Values: vals, GitMirrors: mirrors, AllowNetwork: f.allowNetwork}).Run(ctx)
-	if err != nil {
-		return nil, renderError(err)
-	}
-	data, err := res.YAML()
+	r, err := f.render()
 	if err != nil {
 		return nil, err
 	}
-	return apply.Decode(strings.NewReader(string(data)), "rendered manifests")
+	objs, _, err := operation.RenderObjects(ctx, r, conf, st.Snapshot().Outputs, over)
+	var ve *operation.ValuesError
+	if errors.As(err, &ve) {
+		return nil, usageError(err)
+	}
+	if err != nil {
+		return nil, renderError(err)
+	}
+	return objs, nil
 }
 
-func runApply(ctx context.Context, s Streams, g *globalFlags, f *applyFlags, profile string, conf *config.Config,
-	client *kube.Client, objs []*unstructured.Unstructured, progress io.Writer) error {
-	var provided []*unstructured.Unstructured
-	if f.csi != "skip" {
-		csiObjs, err := csidriver.Objects(f.imageRegistry)
-		if err != nil {
-			return err
-		}
-		provided = csiObjs
-	}
-	if err := apply.Preflight(ctx, client, objs, provided...); err != nil {
-		return err
-	}
-	fmt.Fprintf(progress, "✓ pre-flight: %d objects for installation %q on %s\n", len(objs), conf.Name, client.Config.Host)
-	log := g.logger(s.Err)
-	if f.csi != "skip" {
-		in := &csidriver.Installer{
-			Client: client, Installation: conf.Name, Method: csidriver.Method(f.csi), ClusterName: conf.Cluster,
-			ImageRegistry: f.imageRegistry, ForceConflicts: f.force, Adopt: f.adopt, Wait: f.wait,
-			Timeout: f.timeout, Progress: progress, Log: log,
-		}
-		if f.csi != string(csidriver.Manifests) && conf.Cluster != "" && conf.Region != "" {
-			awsCfg, err := kaws.LoadConfig(ctx, profile, conf.Region)
-			if err != nil && f.csi == string(csidriver.Addon) {
-				return err
-			}
-			if err == nil {
-				in.EKS = eks.NewFromConfig(awsCfg)
-			}
-		}
-		res, err := in.Run(ctx)
-		if err != nil {
-			return applyError(err)
-		}
-		if res.Apply != nil {
-			printObjects(s.Out, res.Apply)
-		}
-	}
-	a := &apply.Applier{Client: client, Installation: conf.Name, ForceConflicts: f.force, Adopt: f.adopt,
-		Wait: f.wait, Timeout: f.timeout, Progress: progress, Log: log}
-	res, err := a.Apply(ctx, objs)
+// runApply runs the operation and prints one line per object.
+func runApply(ctx context.Context, s Streams, op *operation.Apply, progress io.Writer) error {
+	res, err := op.Run(ctx)
 	if res != nil {
-		printObjects(s.Out, res)
+		printApplied(s.Out, res)
 	}
 	if err != nil {
 		return applyError(err)
 	}
+	r := res.Objects
 	fmt.Fprintf(progress, "applied %d objects: %d created, %d configured, %d unchanged, %d kept; %d transient retries\n",
-		len(res.Objects), res.Count(apply.Created), res.Count(apply.Configured), res.Count(apply.Unchanged),
-		res.Count(apply.Kept), res.Retries)
+		len(r.Objects), r.Count(apply.Created), r.Count(apply.Configured), r.Count(apply.Unchanged),
+		r.Count(apply.Kept), r.Retries)
 	return nil
+}
+
+// printApplied writes the CSI driver's and Kubeflow's objects.
+func printApplied(w io.Writer, res *operation.ApplyResult) {
+	if res.CSI != nil && res.CSI.Apply != nil {
+		printObjects(w, res.CSI.Apply)
+	}
+	if res.Objects != nil {
+		printObjects(w, res.Objects)
+	}
 }
 
 // printObjects writes one sorted line per object, as kubectl does, on stdout.

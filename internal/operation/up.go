@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/kfaws/kfaws/internal/execute"
+	"github.com/kfaws/kfaws/internal/render"
 )
 
 // Up provisions the AWS side of an installation: it plans, refuses on any conflict, then runs the plan.
@@ -15,6 +16,8 @@ type Up struct {
 	PollInterval time.Duration
 	// Sequential runs one step at a time, as the reference script does (for comparison).
 	Sequential bool
+	// Cluster, when set, renders the manifests with the provisioned values and applies them after AWS.
+	Cluster *ClusterUp
 }
 
 // UpResult says what Up did.
@@ -22,6 +25,9 @@ type UpResult struct {
 	*PlanResult
 	// Changed is false when the plan had nothing to do.
 	Changed bool
+	// Render and Apply are the cluster half's results, when Cluster was set and AWS succeeded.
+	Render *render.Result
+	Apply  *ApplyResult
 }
 
 // Run plans and executes. With conflicts it returns a *ConflictError before any change.
@@ -34,11 +40,22 @@ func (u *Up) Run(ctx context.Context) (*UpResult, error) {
 	if c := pr.Plan.Conflicts(); len(c) > 0 {
 		return res, &ConflictError{Conflicts: c}
 	}
+	if u.Cluster != nil {
+		if err := u.Cluster.preflight(ctx, u.Config, pr.Plan, u.State.Snapshot().Outputs); err != nil {
+			return res, err
+		}
+	}
 	ex := &execute.Executor{
 		AWS: u.AWS, Config: u.Config, Plan: pr.Plan, Snapshot: pr.Snapshot, State: u.State,
 		Reporter: u.Reporter, Log: u.logger(), PollInterval: u.PollInterval,
 		Sequential: u.Sequential,
 	}
 	res.Changed = pr.Plan.HasChanges()
-	return res, ex.Run(ctx)
+	if err := ex.Run(ctx); err != nil {
+		return res, err
+	}
+	if u.Cluster != nil {
+		res.Render, res.Apply, err = u.Cluster.run(ctx, u.Config, u.State.Snapshot().Outputs)
+	}
+	return res, err
 }
