@@ -33,7 +33,7 @@ type renderFlags struct {
 	allowNetwork          bool
 }
 
-func newRenderCmd(s Streams) *cobra.Command {
+func newRenderCmd(s Streams, g *globalFlags) *cobra.Command {
 	f := &renderFlags{}
 	cmd := &cobra.Command{
 		Use:   "render",
@@ -42,7 +42,7 @@ func newRenderCmd(s Streams) *cobra.Command {
 		Example: `  kfaws render --config kfaws.yaml --manifests ./manifests --out ./kfaws-overlay --build kubeflow.yaml
   kfaws render --manifests ./manifests --option rds-only --region us-west-2 \
     --db-host mydb.abc.us-west-2.rds.amazonaws.com --secrets-role-arn arn:aws:iam::123456789012:role/reader --build -`,
-		Args: cobra.NoArgs,
+		Args: noArgs,
 	}
 	cfg := addConfigFlags(cmd.Flags())
 	fl := cmd.Flags()
@@ -80,7 +80,7 @@ func newRenderCmd(s Streams) *cobra.Command {
 			return usageError(err)
 		}
 		op := &render.Render{Manifests: f.manifests, Values: vals, OutDir: f.out, GitMirrors: mirrors,
-			AllowNetwork: f.allowNetwork}
+			AllowNetwork: f.allowNetwork, Logger: g.logger(s.Err)}
 		res, err := op.Run(c.Context())
 		if res != nil {
 			printRender(s.Err, res)

@@ -80,7 +80,7 @@ func newRoot(s Streams) *cobra.Command {
 		newPlanCmd(s, g),
 		newUpCmd(s, g),
 		newVersionCmd(s),
-		newRenderCmd(s),
+		newRenderCmd(s, g),
 		newApplyCmd(s, g),
 		newVerifyCmd(s, g),
 	)
