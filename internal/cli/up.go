@@ -51,8 +51,8 @@ Secrets Store CSI driver and applies KFP and Katib in stages, waiting until they
 			}
 		}
 		res, err := up.Run(cmd.Context())
-		if res != nil && res.Apply != nil {
-			printApplied(s.Out, res.Apply)
+		if res != nil && res.Apply != nil && f.output != outputJSON {
+			printApplied(s.Out, res.Apply) // with -o json stdout holds the plan document only
 		}
 		var ce *operation.ConflictError
 		if errors.As(err, &ce) {
