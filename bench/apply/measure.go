@@ -135,7 +135,7 @@ func measureKubectl(ctx context.Context, o options, kubeconfig string, doc []byt
 // objects use without creating (Kubeflow's common components make them).
 func prerequisites(ctx context.Context, c *kube.Client, objs []*unstructured.Unstructured) error {
 	var crds []*unstructured.Unstructured
-	for _, f := range []string{"internal/apply/testdata/cert-manager-crds.yaml", "internal/apply/testdata/istio-crds.yaml"} {
+	for _, f := range []string{"internal/kube/kubetest/testdata/cert-manager-crds.yaml", "internal/kube/kubetest/testdata/istio-crds.yaml"} {
 		p, err := repoFile(f)
 		if err != nil {
 			return err

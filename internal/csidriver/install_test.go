@@ -2,7 +2,6 @@ package csidriver
 
 import (
 	"context"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -10,57 +9,21 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
-	"k8s.io/client-go/kubernetes"
 
 	"github.com/kfaws/kfaws/internal/apply"
-	"github.com/kfaws/kfaws/internal/kube"
 	"github.com/kfaws/kfaws/internal/kube/kubetest"
 )
 
 var env kubetest.Env
 
-func TestMain(m *testing.M) {
-	code := m.Run()
-	env.Stop()
-	os.Exit(code)
-}
-
-// markDaemonSetsReady stands in for the DaemonSet controller and kubelets
-// this test apiserver lacks: it reports every labelled DaemonSet as running
-// on one node, until ctx ends.
-func markDaemonSetsReady(ctx context.Context, t *testing.T, c *kube.Client, installation string) {
-	cs, err := kubernetes.NewForConfig(c.Config)
-	if err != nil {
-		t.Fatal(err)
-	}
-	go func() {
-		for ctx.Err() == nil {
-			list, err := cs.AppsV1().DaemonSets("").List(ctx, metav1.ListOptions{LabelSelector: apply.Selector(installation)})
-			if err == nil {
-				for i := range list.Items {
-					ds := &list.Items[i]
-					if ds.Status.ObservedGeneration == ds.Generation && ds.Status.NumberAvailable == 1 {
-						continue
-					}
-					ds.Status.ObservedGeneration = ds.Generation
-					ds.Status.DesiredNumberScheduled, ds.Status.CurrentNumberScheduled = 1, 1
-					ds.Status.UpdatedNumberScheduled, ds.Status.NumberReady, ds.Status.NumberAvailable = 1, 1, 1
-					_, _ = cs.AppsV1().DaemonSets(ds.Namespace).UpdateStatus(ctx, ds, metav1.UpdateOptions{})
-				}
-			}
-			select {
-			case <-ctx.Done():
-			case <-time.After(50 * time.Millisecond):
-			}
-		}
-	}()
-}
+func TestMain(m *testing.M) { kubetest.Main(m, &env) }
 
 func TestManifestsInstallReinstallUseAndRemove(t *testing.T) {
 	c := env.Client(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	markDaemonSetsReady(ctx, t, c, "csi")
+	// No DaemonSet controller or kubelets here: kubetest reports the driver's DaemonSets running on one node.
+	kubetest.ActAsControllers(ctx, t, c, apply.Selector("csi"))
 	progress := &strings.Builder{}
 	in := &Installer{Client: c, Installation: "csi", Method: Manifests, Wait: true, Timeout: time.Minute, Progress: progress}
 

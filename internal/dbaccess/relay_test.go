@@ -3,7 +3,6 @@ package dbaccess_test
 import (
 	"context"
 	"errors"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -18,11 +17,7 @@ import (
 
 var env kubetest.Env
 
-func TestMain(m *testing.M) {
-	code := m.Run()
-	env.Stop()
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { kubetest.Main(m, &env) }
 
 func TestRelayPod(t *testing.T) {
 	p := dbaccess.Relay{Installation: "demo", Target: "db.example.rds.amazonaws.com:3306", Image: "mirror.example/socat:1"}.Pod()
@@ -51,8 +46,7 @@ func TestRelayPod(t *testing.T) {
 func cluster(t *testing.T) *dbaccess.Cluster {
 	cfg := env.Config(t)
 	cs := kubernetes.NewForConfigOrDie(cfg)
-	_, _ = cs.CoreV1().Namespaces().Create(context.Background(),
-		&corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "kubeflow"}}, metav1.CreateOptions{})
+	kubetest.EnsureNamespace(context.Background(), t, cs, "kubeflow")
 	return &dbaccess.Cluster{Config: cfg, Clientset: cs}
 }
 

@@ -2,7 +2,6 @@ package verify_test
 
 import (
 	"context"
-	"os"
 	"strings"
 	"testing"
 
@@ -17,11 +16,7 @@ import (
 
 var env kubetest.Env
 
-func TestMain(m *testing.M) {
-	code := m.Run()
-	env.Stop()
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { kubetest.Main(m, &env) }
 
 // TestClusterChecks builds, on a real apiserver, what `kfaws apply` leaves for option rds-s3 with static keys,
 // checks it passes, then breaks one thing at a time.

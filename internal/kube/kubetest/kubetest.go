@@ -125,20 +125,22 @@ func (e *Env) FinalizeNamespaces(ctx context.Context, tb testing.TB) {
 	}
 	go func() {
 		for ctx.Err() == nil {
-			list, err := cs.CoreV1().Namespaces().List(ctx, metav1.ListOptions{})
-			if err == nil {
-				for i := range list.Items {
-					ns := &list.Items[i]
-					if ns.DeletionTimestamp != nil && len(ns.Spec.Finalizers) > 0 {
-						ns.Spec.Finalizers = nil
-						_, _ = cs.CoreV1().Namespaces().Finalize(ctx, ns, metav1.UpdateOptions{})
-					}
-				}
-			}
+			finalizeNamespaces(ctx, cs, metav1.ListOptions{})
 			select {
 			case <-ctx.Done():
 			case <-time.After(50 * time.Millisecond):
 			}
 		}
 	}()
+}
+
+// Main runs a test binary's tests and stops e's apiserver if they started it:
+//
+//	var env kubetest.Env
+//
+//	func TestMain(m *testing.M) { kubetest.Main(m, &env) }
+func Main(m *testing.M, e *Env) {
+	code := m.Run()
+	e.Stop()
+	os.Exit(code)
 }

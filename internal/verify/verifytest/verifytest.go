@@ -18,6 +18,7 @@ import (
 
 	"github.com/kfaws/kfaws/internal/csidriver"
 	"github.com/kfaws/kfaws/internal/kube"
+	"github.com/kfaws/kfaws/internal/kube/kubetest"
 )
 
 // Namespace is where KFP and Katib run.
@@ -39,7 +40,7 @@ func Install(ctx context.Context, tb testing.TB, k *kube.Client, w Wiring) {
 	tb.Helper()
 	InstallCSI(ctx, tb, k)
 	cs := kubernetes.NewForConfigOrDie(k.Config)
-	ensureNamespace(ctx, tb, cs, Namespace)
+	kubetest.EnsureNamespace(ctx, tb, cs, Namespace)
 	providerClass(ctx, tb, k, "rds-secret", w.RDSSecret, "mysql-secret", "username", "password", "host", "database", "port")
 	CreateSecret(ctx, tb, cs, "mysql-secret", "username", "password", "host", "port", "database")
 	apiSecrets := []string{"mysql-secret"}
@@ -94,7 +95,7 @@ func create(ctx context.Context, tb testing.TB, k *kube.Client, o *unstructured.
 		if err == nil {
 			ri := k.Dynamic.Resource(mapping.Resource)
 			if mapping.Scope.Name() == "namespace" {
-				ensureNamespace(ctx, tb, kubernetes.NewForConfigOrDie(k.Config), o.GetNamespace())
+				kubetest.EnsureNamespace(ctx, tb, kubernetes.NewForConfigOrDie(k.Config), o.GetNamespace())
 				_, err = ri.Namespace(o.GetNamespace()).Create(ctx, o, metav1.CreateOptions{})
 			} else {
 				_, err = ri.Create(ctx, o, metav1.CreateOptions{})
@@ -114,12 +115,6 @@ func must(tb testing.TB, err error) {
 	if err != nil && !apierrors.IsAlreadyExists(err) {
 		tb.Fatal(err)
 	}
-}
-
-func ensureNamespace(ctx context.Context, tb testing.TB, cs kubernetes.Interface, ns string) {
-	tb.Helper()
-	_, err := cs.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}, metav1.CreateOptions{})
-	must(tb, err)
 }
 
 // providerClass creates a SecretProviderClass shaped like the one kfaws renders.
