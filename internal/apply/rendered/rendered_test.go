@@ -43,7 +43,7 @@ func TestEachOptionAppliesReappliesAndRemoves(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	prerequisites(t, c)
-	kubetest.ActAsControllers(ctx, t, c, "")
+	kubetest.ActAsControllers(ctx, t, c, "") // no controllers or kubelets in the test apiserver
 	tree, err := filepath.Abs("../../render/testdata/trees/v1.10")
 	if err != nil {
 		t.Fatal(err)
@@ -62,7 +62,6 @@ func TestEachOptionAppliesReappliesAndRemoves(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			completeWorkloads(objs)
 			kubetest.CreateNamespaces(t, c, objs)
 			installation := "opt-" + string(opt)
 			defer func() { // leave the apiserver clean for the next option even when this one fails
@@ -95,23 +94,6 @@ func TestEachOptionAppliesReappliesAndRemoves(t *testing.T) {
 				t.Errorf("labelled after removal: %v", left)
 			}
 		})
-	}
-}
-
-// completeWorkloads gives Deployments and StatefulSets of the synthetic tree
-// the selector and pod labels it leaves out (it keeps only the fields render
-// works on), which a real apiserver requires.
-func completeWorkloads(objs []*unstructured.Unstructured) {
-	for _, u := range objs {
-		if u.GetKind() != "Deployment" && u.GetKind() != "StatefulSet" {
-			continue
-		}
-		if _, found, _ := unstructured.NestedMap(u.Object, "spec", "selector"); found {
-			continue
-		}
-		labels := map[string]any{"kfaws-test/app": u.GetName()}
-		_ = unstructured.SetNestedMap(u.Object, labels, "spec", "selector", "matchLabels")
-		_ = unstructured.SetNestedMap(u.Object, labels, "spec", "template", "metadata", "labels")
 	}
 }
 

@@ -266,7 +266,11 @@ kind: Deployment
 metadata:
   name: kubeflow-pipelines-profile-controller
 spec:
+  selector:
+    matchLabels: {app: kubeflow-pipelines-profile-controller}
   template:
+    metadata:
+      labels: {app: kubeflow-pipelines-profile-controller}
     spec:
       containers:
       - name: profile-controller
