@@ -114,7 +114,13 @@ func (in *install) mustUp(ctx context.Context) *operation.UpResult {
 // rdsSecret reads back the RDS secret's JSON.
 func (in *install) rdsSecret(ctx context.Context) map[string]string {
 	in.t.Helper()
-	out, err := in.clients.SecretsManager.GetSecretValue(ctx, &secretsmanager.GetSecretValueInput{SecretId: &in.cfg.RDS.SecretName})
+	return in.secretJSON(ctx, in.cfg.RDS.SecretName)
+}
+
+// secretJSON reads back a Secrets Manager secret holding a JSON object of strings.
+func (in *install) secretJSON(ctx context.Context, name string) map[string]string {
+	in.t.Helper()
+	out, err := in.clients.SecretsManager.GetSecretValue(ctx, &secretsmanager.GetSecretValueInput{SecretId: &name})
 	if err != nil {
 		in.t.Fatalf("reading secret: %v", err)
 	}

@@ -11,6 +11,7 @@ import (
 	"k8s.io/client-go/kubernetes"
 
 	"github.com/kfaws/kfaws/internal/apply"
+	"github.com/kfaws/kfaws/internal/config"
 	"github.com/kfaws/kfaws/internal/csidriver"
 	"github.com/kfaws/kfaws/internal/kube"
 	"github.com/kfaws/kfaws/internal/kube/kubetest"
@@ -19,11 +20,11 @@ import (
 	"github.com/kfaws/kfaws/internal/verify"
 )
 
-// TestLifecycle is an installation's whole life with the default option (rds-s3, IRSA) on the local stack and
-// a real apiserver that has the prerequisites a cluster has before Kubeflow: plan shows changes; up provisions
+// TestLifecycle is an installation's whole life, for each option and S3 credentials mode, on the local stack and
+// one real apiserver that has the prerequisites a cluster has before Kubeflow: plan shows changes; up provisions
 // AWS, renders the synthetic v1.10 tree with the provisioned values and applies it with the CSI driver's
 // manifests, waiting for readiness; verify finds nothing failing; a second up changes nothing in AWS or the
-// cluster; removal leaves nothing labelled.
+// cluster; removal leaves nothing labelled and nothing kfaws did not create gone.
 func TestLifecycle(t *testing.T) {
 	var env kubetest.Env
 	defer env.Stop()
@@ -33,7 +34,26 @@ func TestLifecycle(t *testing.T) {
 	kubetest.InstallPrerequisites(t, k)
 	// The apiserver has no controllers or kubelets: kubetest reports workloads ready and finalizes namespaces.
 	kubetest.ActAsControllers(ctx, t, k, "")
-	in := newInstall(t)
+	static := func(c *config.Config) {
+		c.S3.Credentials = config.CredentialsStatic
+		c.S3.AccessKeyID, c.S3.SecretAccessKey = "AKIAEXAMPLEKEY000002", "static-secret-value-not-to-leak"
+	}
+	for _, tc := range []struct {
+		name   string
+		mutate func(*config.Config)
+	}{
+		{"rds-s3 irsa", func(*config.Config) {}},
+		{"rds-s3 static", static},
+		{"rds-only", func(c *config.Config) { c.Option = config.OptionRDSOnly }},
+		{"s3-only irsa", func(c *config.Config) { c.Option = config.OptionS3Only }},
+		{"s3-only static", func(c *config.Config) { c.Option = config.OptionS3Only; static(c) }},
+	} {
+		// Each installation uses the same object names in the same namespace: they run one after another.
+		t.Run(tc.name, func(t *testing.T) { lifecycle(ctx, t, k, newInstall(t, tc.mutate)) })
+	}
+}
+
+func lifecycle(ctx context.Context, t *testing.T, k *kube.Client, in *install) {
 	cs := kubernetes.NewForConfigOrDie(k.Config)
 	// Kubeflow's common components create these before KFP and Katib; the manifests only use them.
 	for _, ns := range []string{verify.Namespace, in.cfg.IAM.ProfileNamespace} {
@@ -53,34 +73,12 @@ func TestLifecycle(t *testing.T) {
 	if !res.Changed || res.Apply == nil || res.Apply.CSI == nil || res.Apply.CSI.Method != csidriver.Manifests {
 		t.Fatalf("up: changed %v, apply result %+v; want AWS changed and the CSI driver installed from manifests", res.Changed, res.Apply)
 	}
-	if n := len(cluster.Apply.Objects); n == 0 || res.Apply.Objects.Count(apply.Created) != n {
+	n := len(cluster.Apply.Objects)
+	if n == 0 || res.Apply.Objects.Count(apply.Created) != n {
 		t.Errorf("up applied %d of %d rendered objects as created", res.Apply.Objects.Count(apply.Created), n)
 	}
 	syncSecretsAsDriver(ctx, t, in, cs)
-
-	r, err := (&operation.Verify{Configuration: in.configuration(), Kube: k}).Run(ctx)
-	if err != nil {
-		t.Fatalf("verify: %v", err)
-	}
-	// Nothing has run against the databases or the bucket yet, and the local MariaDB offers no TLS: those are
-	// the only checks allowed not to be ok.
-	for _, c := range r.Checks {
-		switch {
-		case c.Status == verify.OK, c.Status == verify.NotYetInitialised && c.Area != verify.AreaCluster,
-			c.Status == verify.Warn && c.Name == "connection":
-		default:
-			t.Errorf("verify after up: %s/%s: %s: %s", c.Area, c.Name, c.Status, c.Detail)
-		}
-	}
-	if r.Failed() || r.Count(verify.OK) == 0 {
-		t.Errorf("verify after up reports failures:\n%s", reportText(r))
-	}
-	for _, name := range []string{"csi driver", "secret provider class rds-secret", "synced secret mysql-secret",
-		"deployment ml-pipeline", "deployment katib-db-manager", "in-cluster storage removed"} {
-		if c, ok := r.Find(name); !ok || c.Status != verify.OK {
-			t.Errorf("check %q: %+v, want ok\n%s", name, c, reportText(r))
-		}
-	}
+	checkVerify(ctx, t, in, k)
 
 	before := labelledVersions(t, k, in.cfg.Name)
 	res, err = (&operation.Up{Configuration: in.configuration(), Reporter: &recorder{}, PollInterval: 20 * time.Millisecond,
@@ -95,6 +93,9 @@ func TestLifecycle(t *testing.T) {
 		if r.Count(apply.Created) != 0 || r.Count(apply.Configured) != 0 {
 			t.Errorf("second up: %s objects %d created, %d configured; want none", what, r.Count(apply.Created), r.Count(apply.Configured))
 		}
+	}
+	if got := res.Apply.Objects.Count(apply.Unchanged); got != n {
+		t.Errorf("second up: %d of %d objects unchanged", got, n)
 	}
 	after := labelledVersions(t, k, in.cfg.Name)
 	if len(after) != len(before) {
@@ -112,13 +113,53 @@ func TestLifecycle(t *testing.T) {
 	if left := labelledVersions(t, k, in.cfg.Name); len(left) != 0 {
 		t.Errorf("labelled after removal: %v", left)
 	}
-	// What kfaws did not create stays: the namespaces it found and the Secret the driver synced.
+	// What kfaws did not create stays: the namespace it found.
 	if _, err := cs.CoreV1().Namespaces().Get(ctx, verify.Namespace, metav1.GetOptions{}); err != nil {
 		t.Errorf("removal touched namespace %q: %v", verify.Namespace, err)
 	}
-	if _, err := cs.CoreV1().Secrets(verify.Namespace).Get(ctx, verify.MySQLSecret, metav1.GetOptions{}); err != nil {
-		t.Errorf("removal touched Secret %q: %v", verify.MySQLSecret, err)
+}
+
+// checkVerify runs verify on the fresh installation. Nothing has run against the databases or the bucket yet,
+// and the local MariaDB offers no TLS: those are the only checks allowed not to be ok.
+func checkVerify(ctx context.Context, t *testing.T, in *install, k *kube.Client) {
+	t.Helper()
+	r, err := (&operation.Verify{Configuration: in.configuration(), Kube: k}).Run(ctx)
+	if err != nil {
+		t.Fatalf("verify: %v", err)
 	}
+	for _, c := range r.Checks {
+		switch {
+		case c.Status == verify.OK, c.Status == verify.NotYetInitialised && c.Area != verify.AreaCluster,
+			c.Status == verify.Warn && c.Name == "connection":
+		default:
+			t.Errorf("verify after up: %s/%s: %s: %s", c.Area, c.Name, c.Status, c.Detail)
+		}
+	}
+	want := []string{"csi driver", "in-cluster storage removed"}
+	opt := in.cfg.Option
+	if opt.UsesRDS() {
+		want = append(want, "secret provider class rds-secret", "synced secret mysql-secret", "deployment katib-db-manager")
+	}
+	if opt.UsesS3() && in.cfg.S3.Credentials == config.CredentialsStatic {
+		want = append(want, "secret provider class s3-secret", "synced secret mlpipeline-minio-artifact", "deployment ml-pipeline")
+	}
+	// Only a Secrets Manager secret to sync needs the secrets-sync account's role; s3-only with IRSA has none.
+	if opt.UsesRDS() || in.cfg.S3.Credentials == config.CredentialsStatic {
+		want = append(want, "service account kubeflow-secrets-manager-sa")
+	}
+	if opt.UsesS3() && in.cfg.S3.Credentials == config.CredentialsIRSA {
+		want = append(want, "service account ml-pipeline", "IRSA role permissions")
+	}
+	for _, name := range want {
+		if c, ok := r.Find(name); !ok || c.Status != verify.OK {
+			t.Errorf("check %q: %+v, want ok\n%s", name, c, reportText(r))
+		}
+	}
+	secrets := []string{in.cfg.S3.SecretAccessKey}
+	if opt.UsesRDS() {
+		secrets = append(secrets, in.rdsSecret(ctx)["password"])
+	}
+	noSecrets(t, r, secrets...)
 }
 
 // clusterUp is the cluster half of `kfaws up --manifests internal/render/testdata/trees/v1.10 --csi-driver manifests`.
@@ -134,19 +175,33 @@ func clusterUp(t *testing.T, k *kube.Client) *operation.ClusterUp {
 	}
 }
 
-// syncSecretsAsDriver stands in for the Secrets Store CSI driver, which this apiserver cannot run: when a pod
-// mounts SecretProviderClass rds-secret, the driver reads the RDS secret from Secrets Manager and syncs its keys
-// into Secret mysql-secret. Here the values come from the real secret in the local stack's Secrets Manager.
+// syncSecretsAsDriver stands in for the Secrets Store CSI driver, which this apiserver cannot run: while a pod
+// mounts a SecretProviderClass, the driver reads its Secrets Manager secret and syncs the keys into a Secret
+// (rds-secret into mysql-secret, s3-secret into mlpipeline-minio-artifact), and deletes that Secret when no pod
+// mounts the class any more (here: at the end of the test). The values come from the real secrets up wrote to the
+// local stack's Secrets Manager.
 func syncSecretsAsDriver(ctx context.Context, t *testing.T, in *install, cs kubernetes.Interface) {
 	t.Helper()
-	data := map[string][]byte{}
-	for key, v := range in.rdsSecret(ctx) {
-		data[key] = []byte(v)
+	synced := map[string]string{}
+	if in.cfg.Option.UsesRDS() {
+		synced[verify.MySQLSecret] = in.cfg.RDS.SecretName
 	}
-	_, err := cs.CoreV1().Secrets(verify.Namespace).Create(ctx, &corev1.Secret{
-		ObjectMeta: metav1.ObjectMeta{Name: verify.MySQLSecret}, Data: data}, metav1.CreateOptions{})
-	if err != nil {
-		t.Fatalf("syncing %q as the CSI driver would: %v", verify.MySQLSecret, err)
+	if in.cfg.Option.UsesS3() && in.cfg.S3.Credentials == config.CredentialsStatic {
+		synced[verify.MinioSecret] = in.cfg.S3.SecretName
+	}
+	for name, from := range synced {
+		data := map[string][]byte{}
+		for key, v := range in.secretJSON(ctx, from) {
+			data[key] = []byte(v)
+		}
+		_, err := cs.CoreV1().Secrets(verify.Namespace).Create(ctx, &corev1.Secret{
+			ObjectMeta: metav1.ObjectMeta{Name: name}, Data: data}, metav1.CreateOptions{})
+		if err != nil {
+			t.Fatalf("syncing %q as the CSI driver would: %v", name, err)
+		}
+		t.Cleanup(func() {
+			_ = cs.CoreV1().Secrets(verify.Namespace).Delete(context.Background(), name, metav1.DeleteOptions{})
+		})
 	}
 }
 
