@@ -2,7 +2,10 @@ package operation_test
 
 import (
 	"context"
+	"io"
 	"path/filepath"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -63,7 +66,8 @@ func lifecycle(ctx context.Context, t *testing.T, k *kube.Client, in *install) {
 	if p := in.plan(ctx); !p.HasChanges() {
 		t.Fatal("plan of a new installation has no changes")
 	}
-	cluster := clusterUp(t, k)
+	progress := &lockedBuffer{}
+	cluster := clusterUp(t, k, progress)
 	rec := &recorder{}
 	res, err := (&operation.Up{Configuration: in.configuration(), Reporter: rec, PollInterval: 20 * time.Millisecond,
 		Cluster: cluster}).Run(ctx)
@@ -76,6 +80,12 @@ func lifecycle(ctx context.Context, t *testing.T, k *kube.Client, in *install) {
 	n := len(cluster.Apply.Objects)
 	if n == 0 || res.Apply.Objects.Count(apply.Created) != n {
 		t.Errorf("up applied %d of %d rendered objects as created", res.Apply.Objects.Count(apply.Created), n)
+	}
+	// Wait was set: up returned only after every workload was reported ready.
+	for _, w := range []string{"DaemonSet/kube-system/csi-secrets-store ready", "Deployment/kubeflow/ml-pipeline available"} {
+		if !strings.Contains(progress.String(), w) {
+			t.Errorf("up's progress lacks %q:\n%s", w, progress.String())
+		}
 	}
 	syncSecretsAsDriver(ctx, t, in, cs)
 	checkVerify(ctx, t, in, k)
@@ -163,7 +173,7 @@ func checkVerify(ctx context.Context, t *testing.T, in *install, k *kube.Client)
 }
 
 // clusterUp is the cluster half of `kfaws up --manifests internal/render/testdata/trees/v1.10 --csi-driver manifests`.
-func clusterUp(t *testing.T, k *kube.Client) *operation.ClusterUp {
+func clusterUp(t *testing.T, k *kube.Client, progress io.Writer) *operation.ClusterUp {
 	t.Helper()
 	tree, err := filepath.Abs("../render/testdata/trees/v1.10")
 	if err != nil {
@@ -171,7 +181,8 @@ func clusterUp(t *testing.T, k *kube.Client) *operation.ClusterUp {
 	}
 	return &operation.ClusterUp{
 		Render: &render.Render{Manifests: tree},
-		Apply:  &operation.Apply{Kube: k, CSI: string(csidriver.Manifests), Wait: true, Timeout: 2 * time.Minute},
+		Apply: &operation.Apply{Kube: k, CSI: string(csidriver.Manifests), Wait: true, Timeout: 2 * time.Minute,
+			Progress: progress},
 	}
 }
 
@@ -217,4 +228,22 @@ func labelledVersions(t *testing.T, k *kube.Client, installation string) map[str
 		out[o.Ref().String()] = o.Object().GetResourceVersion()
 	}
 	return out
+}
+
+// lockedBuffer is a progress sink safe for the applier's concurrent readiness lines.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }
