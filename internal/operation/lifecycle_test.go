@@ -91,13 +91,14 @@ func lifecycle(ctx context.Context, t *testing.T, k *kube.Client, in *install) {
 	checkVerify(ctx, t, in, k)
 
 	before := labelledVersions(t, k, in.cfg.Name)
-	res, err = (&operation.Up{Configuration: in.configuration(), Reporter: &recorder{}, PollInterval: 20 * time.Millisecond,
+	rec = &recorder{}
+	res, err = (&operation.Up{Configuration: in.configuration(), Reporter: rec, PollInterval: 20 * time.Millisecond,
 		Cluster: cluster}).Run(ctx)
 	if err != nil {
 		t.Fatalf("second up: %v", err)
 	}
-	if res.Changed || res.Plan.HasChanges() {
-		t.Errorf("second up changed AWS: %+v", actions(res.Plan))
+	if res.Changed || res.Plan.HasChanges() || rec.has("start") {
+		t.Errorf("second up changed AWS: %+v\nevents:\n%s", actions(res.Plan), rec)
 	}
 	for what, r := range map[string]*apply.Result{"kubeflow": res.Apply.Objects, "csi driver": res.Apply.CSI.Apply} {
 		if r.Count(apply.Created) != 0 || r.Count(apply.Configured) != 0 {
