@@ -2,7 +2,9 @@
 // per test binary, started by controller-runtime's envtest from the binaries
 // in $KUBEBUILDER_ASSETS (hack/kube-apiserver.sh builds and caches them).
 // There is no kubelet or controller-manager: tests that need a Deployment to
-// be ready, or a namespace to finish terminating, do that part themselves.
+// be ready, or a namespace to finish terminating, have ActAsControllers do
+// that part. InstallPrerequisites and CreateNamespaces give the apiserver what
+// a cluster has before Kubeflow is installed.
 package kubetest
 
 import (
