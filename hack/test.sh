@@ -35,6 +35,10 @@ pkgs=("$@")
 if ((${#pkgs[@]} == 0)); then pkgs=(./...); fi
 log "go vet ${pkgs[*]}"
 go vet "${pkgs[@]}"
+if (($# == 0)); then
+  log "golangci-lint (.golangci.yml)"
+  hack/lint.sh
+fi
 
 # Each test binary starts its own moto and MariaDB on free ports, so packages
 # run in parallel as usual.

@@ -73,7 +73,7 @@ func (p *process) waitReady(ctx context.Context, timeout time.Duration, ready fu
 		}
 		select {
 		case <-p.done:
-			return fmt.Errorf("%s exited before it was ready: %v", p.name, p.err)
+			return fmt.Errorf("%s exited before it was ready: %w", p.name, p.err)
 		case <-ctx.Done():
 			return fmt.Errorf("%s not ready after %s: %w", p.name, timeout, errors.Join(ctx.Err(), err))
 		case <-time.After(50 * time.Millisecond):

@@ -178,7 +178,7 @@ func (a *Applier) applyStage(ctx context.Context, batch []*unstructured.Unstruct
 		res.Retries += len(retry)
 		select {
 		case <-ctx.Done():
-			return fmt.Errorf("applying: %w (last error: %v)", ctx.Err(), retryErrs[0])
+			return fmt.Errorf("applying: %w (last error: %w)", ctx.Err(), retryErrs[0])
 		case <-time.After(d):
 		}
 		pending = retry

@@ -58,7 +58,7 @@ func follow(ctx context.Context, ri dynamic.ResourceInterface, selector, rv stri
 				if st := apierrors.FromObject(ev.Object); apierrors.IsResourceExpired(st) || apierrors.IsGone(st) {
 					return false, nil
 				}
-				return false, fmt.Errorf("watching: %v", apierrors.FromObject(ev.Object))
+				return false, fmt.Errorf("watching: %w", apierrors.FromObject(ev.Object))
 			case watch.Bookmark:
 				continue
 			}

@@ -96,7 +96,10 @@ func newApplyCmd(s Streams, g *globalFlags) *cobra.Command {
 			progress = io.Discard
 		}
 		if f.remove {
-			return runRemove(c.Context(), s, f, client, conf.Name, progress)
+			if err := runRemove(c.Context(), s, f, client, conf.Name, progress); err != nil {
+				return err
+			}
+			return removeAddon(c.Context(), f, cfg.profile, conf, progress)
 		}
 		objs, err := applyInput(c.Context(), s, f, cfg, conf)
 		if err != nil {

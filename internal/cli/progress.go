@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -38,7 +39,7 @@ func (p *progress) Done(s plan.Step, err error, elapsed time.Duration) {
 	switch {
 	case err == nil:
 		p.printf("  ✓ %s (%s)\n", s.Description, elapsed.Round(100*time.Millisecond))
-	case err == execute.ErrSkipped:
+	case errors.Is(err, execute.ErrSkipped):
 		p.printf("  - %s (skipped: a step it needs failed)\n", s.Description)
 	default:
 		p.printf("  ✗ %s\n", s.Description)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"path/filepath"
 	"strings"
@@ -170,7 +171,7 @@ func (r *recorder) Done(s plan.Step, err error, _ time.Duration) {
 	switch {
 	case err == nil:
 		r.add("done", s.ID)
-	case err == execute.ErrSkipped:
+	case errors.Is(err, execute.ErrSkipped):
 		r.add("skipped", s.ID)
 	default:
 		r.add("failed", s.ID+": "+err.Error())

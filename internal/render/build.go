@@ -177,8 +177,8 @@ func checkContainers(m resmap.ResMap) error {
 		for _, c := range containers {
 			cm, _ := c.(map[string]any)
 			if _, ok := cm["image"]; !ok {
-				return fmt.Errorf("Deployment %q: the overlay patched container %q, which this release does not "+
-					"have; the release's layout differs from what kfaws knows, report it", r.GetName(), cm["name"])
+				return fmt.Errorf("the overlay patched container %q of Deployment %q, which this release does not "+
+					"have; the release's layout differs from what kfaws knows, report it", cm["name"], r.GetName())
 			}
 		}
 	}

@@ -75,7 +75,7 @@ func Open(path string) (*Store, error) {
 		return nil, fmt.Errorf("reading state: %w", err)
 	}
 	if err := json.Unmarshal(data, &s.st); err != nil {
-		return nil, fmt.Errorf("state file %q is corrupt (%v); restore it from a backup or move it aside", path, err)
+		return nil, fmt.Errorf("state file %q is corrupt (%w); restore it from a backup or move it aside", path, err)
 	}
 	if s.st.Version != Version {
 		return nil, fmt.Errorf("state file %q has version %d; this kfaws reads version %d", path, s.st.Version, Version)

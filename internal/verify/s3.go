@@ -131,7 +131,10 @@ func checkProbe(ctx context.Context, w recorder, in S3Input) {
 		w.add(name, Fail, fmt.Sprintf("writing %q with the S3 secret's keys: %v", key, err), "give those keys s3:PutObject on the bucket")
 		return
 	}
-	defer c.DeleteObject(context.WithoutCancel(ctx), &s3.DeleteObjectInput{Bucket: &in.Bucket, Key: &key})
+	// Best effort, so a probe never stays behind when a later step fails; the checked delete comes below.
+	defer func() {
+		_, _ = c.DeleteObject(context.WithoutCancel(ctx), &s3.DeleteObjectInput{Bucket: &in.Bucket, Key: &key})
+	}()
 	got, err := c.GetObject(ctx, &s3.GetObjectInput{Bucket: &in.Bucket, Key: &key})
 	if err != nil {
 		w.add(name, Fail, fmt.Sprintf("reading %q back: %v", key, err), "give those keys s3:GetObject on the bucket")
