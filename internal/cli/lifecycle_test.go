@@ -46,9 +46,17 @@ func TestLifecycleThroughCLI(t *testing.T) {
 	if code != ExitPending || !strings.Contains(errOut, "To apply it, run: kfaws up") {
 		t.Fatalf("first plan: exit %d\n%s", code, errOut)
 	}
-	_, errOut, code = run(t, append([]string{"up"}, flags...)...)
+	upOut, errOut, code := run(t, append([]string{"up", "-vv"}, flags...)...)
 	if code != ExitOK || !strings.Contains(errOut, "✓ create DB instance") || !strings.Contains(errOut, "Done:") {
 		t.Fatalf("up: exit %d\n%s", code, errOut)
+	}
+	// Even with debug logging, the generated master password appears nowhere: not on stdout, stderr or in the state.
+	password := secretValue(t, s, "us-east-1", id+"-rds", "password")
+	state, _ := os.ReadFile(filepath.Join(".kfaws", cl.Name+".state.json"))
+	for where, text := range map[string]string{"stdout": upOut, "stderr": errOut, "state file": string(state)} {
+		if strings.Contains(text, password) {
+			t.Errorf("the master password appears in %s", where)
+		}
 	}
 	if _, err := os.Stat(filepath.Join(".kfaws", cl.Name+".state.json")); err != nil {
 		t.Errorf("state file: %v", err)
