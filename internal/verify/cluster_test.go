@@ -63,6 +63,10 @@ func TestClusterChecks(t *testing.T) {
 	t.Run("deployment not wired", func(t *testing.T) {
 		must(t, cs.AppsV1().Deployments("kubeflow").Delete(ctx, "cache-server", metav1.DeleteOptions{}))
 		verifytest.CreateDeployment(ctx, t, cs, "cache-server")
+		defer func() { // put the wired one back, so the cluster is healthy again for whatever runs next
+			must(t, cs.AppsV1().Deployments("kubeflow").Delete(ctx, "cache-server", metav1.DeleteOptions{}))
+			verifytest.CreateDeployment(ctx, t, cs, "cache-server", "mysql-secret")
+		}()
 		want(t, run(), "deployment cache-server", "does not read Secret mysql-secret")
 	})
 	t.Run("secrets account assumes another role", func(t *testing.T) {
