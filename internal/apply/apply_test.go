@@ -17,9 +17,10 @@ import (
 
 func TestApplyInstallsInStagesAndReapplyChangesNothing(t *testing.T) {
 	c := cluster(t)
-	objs := readObjects(t, "testdata/install.yaml", "stages")
+	name := fresh("stages")
+	objs := readObjects(t, "testdata/install.yaml", name)
 	progress := &syncBuffer{}
-	a := newApplier(c, "stages", progress)
+	a := newApplier(c, name, progress)
 	ctx := context.Background()
 
 	if err := Preflight(ctx, c, objs); err != nil {
@@ -40,7 +41,7 @@ func TestApplyInstallsInStagesAndReapplyChangesNothing(t *testing.T) {
 			t.Errorf("progress lacks stage %q:\n%s", stage, progress)
 		}
 	}
-	before := resourceVersions(t, c, "stages")
+	before := resourceVersions(t, c, name)
 	if len(before) != len(objs) {
 		t.Fatalf("%d objects carry the installation labels, want %d", len(before), len(objs))
 	}
@@ -52,7 +53,7 @@ func TestApplyInstallsInStagesAndReapplyChangesNothing(t *testing.T) {
 	if got := res.Count(Unchanged); got != len(objs) {
 		t.Errorf("re-apply: %d unchanged, want %d: %+v", got, len(objs), res.Objects)
 	}
-	after := resourceVersions(t, c, "stages")
+	after := resourceVersions(t, c, name)
 	for ref, rv := range before {
 		if after[ref] != rv {
 			t.Errorf("re-apply moved %s from resourceVersion %s to %s", ref, rv, after[ref])
@@ -144,7 +145,8 @@ func TestApplyReportsConflictAndForceTakesOver(t *testing.T) {
 func TestApplyRefusesObjectsItDidNotCreate(t *testing.T) {
 	c := cluster(t)
 	ctx := context.Background()
-	objs := readObjects(t, "testdata/install.yaml", "owned")
+	name := fresh("owned")
+	objs := readObjects(t, "testdata/install.yaml", name)
 	// Someone else created the namespace and one ConfigMap before kfaws ran.
 	var ns, cm *unstructured.Unstructured
 	for _, u := range objs {
@@ -164,10 +166,10 @@ func TestApplyRefusesObjectsItDidNotCreate(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	a := newApplier(c, "owned", &syncBuffer{})
+	a := newApplier(c, name, &syncBuffer{})
 	_, err := a.Apply(ctx, objs)
 	var no *NotOwnedError
-	if !errors.As(err, &no) || no.Ref.String() != "ConfigMap/kf-owned/pipeline-install-config" {
+	if !errors.As(err, &no) || no.Ref.String() != "ConfigMap/kf-"+name+"/pipeline-install-config" {
 		t.Fatalf("apply error = %v, want NotOwnedError for the ConfigMap", err)
 	}
 	a.Adopt = true
@@ -176,7 +178,7 @@ func TestApplyRefusesObjectsItDidNotCreate(t *testing.T) {
 		t.Fatalf("apply with adopt: %v", err)
 	}
 	for _, o := range res.Objects {
-		if o.Ref.String() == "Namespace/kf-owned" && o.Action != Kept {
+		if o.Ref.String() == "Namespace/kf-"+name && o.Action != Kept {
 			t.Errorf("existing namespace was %s, want kept unlabelled", o.Action)
 		}
 	}

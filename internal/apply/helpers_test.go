@@ -3,6 +3,7 @@ package apply
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"strings"
 	"sync"
@@ -91,4 +92,21 @@ func (b *syncBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.String()
+}
+
+var runs = struct {
+	sync.Mutex
+	n map[string]int
+}{n: map[string]int{}}
+
+// fresh returns base the first time and base with a run number after that, so a test that asserts a first install
+// still gets one when `go test -count=N` runs it again on the same apiserver.
+func fresh(base string) string {
+	runs.Lock()
+	defer runs.Unlock()
+	runs.n[base]++
+	if runs.n[base] == 1 {
+		return base
+	}
+	return fmt.Sprintf("%s%d", base, runs.n[base])
 }
