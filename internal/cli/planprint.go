@@ -48,9 +48,7 @@ func printPlanJSON(w io.Writer, p *plan.Plan) error {
 	if out.Warnings == nil {
 		out.Warnings = []string{}
 	}
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(out)
+	return writeJSON(w, out)
 }
 
 // printPlanText prints the resources as a table, then the steps with what each waits for.
@@ -90,4 +88,11 @@ func printPlanText(w io.Writer, p *plan.Plan) error {
 func summaryLine(p *plan.Plan) string {
 	s := p.Summary()
 	return fmt.Sprintf("%d to create, %d to update, %d to reuse, %d conflict(s)", s.Create, s.Update, s.Exists, s.Conflict)
+}
+
+// writeJSON writes v as one indented JSON document, the shape every -o json output has.
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
 }

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
@@ -116,9 +115,7 @@ func printVerifyJSON(w io.Writer, r *verify.Report) error {
 	if r.Checks == nil {
 		r.Checks = []verify.Check{}
 	}
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(r)
+	return writeJSON(w, r)
 }
 
 func printVerifyText(w io.Writer, r *verify.Report) error {
