@@ -212,3 +212,17 @@ func containerEnvPatch(deployment, container string, env []obj) obj {
 func labels(component string) obj {
 	return obj{ManagedLabel: "kfaws", "app.kubernetes.io/component": component}
 }
+
+// restrictedPod is the pod securityContext of every pod template kfaws adds: it satisfies Pod Security
+// "restricted" (k8s.io/pod-security-admission policy: seccompProfile, runAsNonRoot) as a pod-level setting, so
+// containers added later inherit it.
+func restrictedPod(uid int64) obj {
+	return obj{"runAsNonRoot": true, "runAsUser": uid, "runAsGroup": uid,
+		"seccompProfile": obj{"type": "RuntimeDefault"}}
+}
+
+// restrictedContainer is the container securityContext that goes with restrictedPod.
+func restrictedContainer() obj {
+	return obj{"allowPrivilegeEscalation": false, "readOnlyRootFilesystem": true,
+		"capabilities": obj{"drop": []string{"ALL"}}}
+}

@@ -147,9 +147,9 @@ func addHookController(o *overlay) {
 						"ports":   []obj{{"containerPort": 8080}},
 						"volumeMounts": []obj{{"name": "hooks", "mountPath": "/hooks"},
 							{"name": "templates", "mountPath": "/templates"}},
-						"securityContext": obj{"allowPrivilegeEscalation": false, "runAsNonRoot": true,
-							"runAsUser": 1000, "capabilities": obj{"drop": []string{"ALL"}}},
+						"securityContext": restrictedContainer(),
 					}},
+					"securityContext": restrictedPod(1000),
 					"volumes": []obj{
 						{"name": "hooks", "configMap": obj{"name": hookName + "-code"}},
 						{"name": "templates", "configMap": obj{"name": templatesName}},

@@ -104,11 +104,12 @@ func wireSecrets(o *overlay, v Values) {
 				"metadata": obj{"labels": podLabels, "annotations": obj{"sidecar.istio.io/inject": "false"}},
 				"spec": obj{
 					"serviceAccountName": secretsSA,
+					// Pod Security "restricted" (the kubeflow namespace enforces it from v1.11): without a seccomp
+					// profile the API server admits the Deployment but forbids every one of its pods.
+					"securityContext": restrictedPod(65535),
 					// The pod only exists to mount the CSI volumes; pause does nothing and needs no shell.
 					"containers": []obj{{"name": "secrets", "image": "registry.k8s.io/pause:3.10",
-						"volumeMounts": mounts,
-						"securityContext": obj{"allowPrivilegeEscalation": false, "runAsNonRoot": true,
-							"runAsUser": 65535, "capabilities": obj{"drop": []string{"ALL"}}}}},
+						"volumeMounts": mounts, "securityContext": restrictedContainer()}},
 					"volumes": volumes,
 				},
 			},
