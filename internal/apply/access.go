@@ -32,7 +32,8 @@ func missingNamespaces(ctx context.Context, c *kube.Client, objs []*unstructured
 	}
 	users := map[string][]string{}
 	for _, u := range objs {
-		if ns := u.GetNamespace(); ns != "" && !defined[ns] {
+		// A patch targets another controller's object: apply waits for it and its namespace.
+		if ns := u.GetNamespace(); ns != "" && !defined[ns] && !IsPatch(u) {
 			users[ns] = append(users[ns], RefOf(u).String())
 		}
 	}

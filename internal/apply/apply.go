@@ -89,6 +89,9 @@ type Applier struct {
 	// Backoff paces retries of transient errors; zero value means the default
 	// (250ms doubling to 10s, 10 attempts).
 	Backoff wait.Backoff
+	// PatchWait bounds the wait for the objects that patches target (see
+	// IsPatch); zero means 2 minutes.
+	PatchWait time.Duration
 }
 
 func (a *Applier) defaults() {
@@ -110,8 +113,9 @@ func (a *Applier) defaults() {
 }
 
 // Apply applies objs stage by stage and, when Wait is set, waits for the
-// workloads among them. Preflight should run first; Apply itself stops at the
-// first stage with a permanent error.
+// workloads among them; patches of other controllers' objects come last.
+// Preflight should run first; Apply itself stops at the first stage with a
+// permanent error.
 func (a *Applier) Apply(ctx context.Context, objs []*unstructured.Unstructured) (*Result, error) {
 	a.defaults()
 	if err := CheckInstallation(a.Installation); err != nil {
@@ -120,6 +124,7 @@ func (a *Applier) Apply(ctx context.Context, objs []*unstructured.Unstructured) 
 	ctx, cancel := context.WithTimeout(ctx, a.Timeout)
 	defer cancel()
 	res := &Result{}
+	objs, patches := splitPatches(objs)
 	for stage, batch := range Staged(objs) {
 		if len(batch) == 0 {
 			continue
@@ -141,7 +146,8 @@ func (a *Applier) Apply(ctx context.Context, objs []*unstructured.Unstructured) 
 			return res, err
 		}
 	}
-	return res, nil
+	// Last: the objects patches target are created by other controllers, possibly only now.
+	return res, a.applyPatches(ctx, patches, res)
 }
 
 // applyStage applies a batch in parallel, retrying only the objects that

@@ -5,14 +5,17 @@ import (
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/util/validation"
+
+	"github.com/kfaws/kfaws/internal/ownership"
 )
 
-// Labels kfaws puts on every object it applies; removal selects on them, so
-// it deletes exactly what an installation applied and nothing else.
+// Labels kfaws puts on every object it applies (their home is package
+// ownership); removal selects on them, so it deletes exactly what an
+// installation applied and nothing else.
 const (
-	LabelManagedBy    = "app.kubernetes.io/managed-by"
-	ManagedByValue    = "kfaws"
-	LabelInstallation = "kfaws.dev/installation"
+	LabelManagedBy    = ownership.LabelManagedBy
+	ManagedByValue    = ownership.ManagedByValue
+	LabelInstallation = ownership.LabelInstallation
 	// FieldManager is the server-side apply field manager of every kfaws write.
 	FieldManager = "kfaws"
 )

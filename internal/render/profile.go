@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/kfaws/kfaws/internal/config"
+	"github.com/kfaws/kfaws/internal/ownership"
 	"github.com/kfaws/kfaws/internal/render/detect"
 )
 
@@ -29,10 +30,13 @@ const (
 // creates SeaweedFS IAM users and a minio:// launcher root, so its code is replaced by kfaws's hook.
 func wireProfiles(o *overlay, l *detect.Layout, v Values, inv inventory) {
 	if v.Credentials == config.CredentialsIRSA {
+		// Kubeflow's profile controller creates default-editor with the profile's namespace: kfaws only sets the
+		// role annotation on it (a patch, applied once it exists, never deleted by kfaws).
 		o.resource("profile/default-editor.yaml", obj{
 			"apiVersion": "v1", "kind": "ServiceAccount",
-			"metadata": obj{"name": "default-editor", "namespace": v.ProfileNamespace, "labels": labels("profile"),
-				"annotations": obj{roleARNAnnotation: v.ProfileRoleARN}},
+			"metadata": obj{"name": "default-editor", "namespace": v.ProfileNamespace,
+				"annotations": obj{roleARNAnnotation: v.ProfileRoleARN,
+					ownership.PatchAnnotation: "profile " + v.ProfileNamespace + " (Kubeflow's profile controller)"}},
 		})
 	}
 	o.files["profile/sync.py"] = hookCode

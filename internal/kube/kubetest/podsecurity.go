@@ -34,8 +34,11 @@ func PodTemplate(u *unstructured.Unstructured) (*corev1.Pod, bool, error) {
 	tmpl := u.Object
 	if path != nil {
 		m, found, err := unstructured.NestedMap(u.Object, path...)
-		if err != nil || !found {
-			return nil, false, fmt.Errorf("%s %q has no pod template at %v: %v", u.GetKind(), u.GetName(), path, err)
+		if err != nil {
+			return nil, false, fmt.Errorf("%s %q: pod template at %v: %w", u.GetKind(), u.GetName(), path, err)
+		}
+		if !found {
+			return nil, false, fmt.Errorf("%s %q has no pod template at %v", u.GetKind(), u.GetName(), path)
 		}
 		tmpl = m
 	}

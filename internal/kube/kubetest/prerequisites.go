@@ -20,6 +20,7 @@ import (
 	"k8s.io/client-go/kubernetes"
 
 	"github.com/kfaws/kfaws/internal/kube"
+	"github.com/kfaws/kfaws/internal/ownership"
 )
 
 // The stand-ins are embedded so that tests of any package, and benchmarks run from the repository root, find them.
@@ -126,7 +127,8 @@ func lists(rs []metav1.APIResource, plural string) bool {
 }
 
 // CreateNamespaces creates the namespaces objs are in, unlabelled, as Kubeflow's common components do before KFP
-// and Katib are installed (the manifests use the kubeflow and profile namespaces without creating them).
+// and Katib are installed (the manifests use the kubeflow and profile namespaces without creating them); a
+// namespace holding a patch of another controller's object becomes a profile (CreateProfile).
 func CreateNamespaces(tb testing.TB, c *kube.Client, objs []*unstructured.Unstructured) {
 	tb.Helper()
 	cs, err := kubernetes.NewForConfig(c.Config)
@@ -134,8 +136,38 @@ func CreateNamespaces(tb testing.TB, c *kube.Client, objs []*unstructured.Unstru
 		tb.Fatal(err)
 	}
 	for _, u := range objs {
-		if ns := u.GetNamespace(); ns != "" {
+		ns := u.GetNamespace()
+		switch _, patch := u.GetAnnotations()[ownership.PatchAnnotation]; {
+		case ns != "" && patch:
+			CreateProfile(context.Background(), tb, cs, ns)
+		case ns != "":
 			EnsureNamespace(context.Background(), tb, cs, ns)
+		}
+	}
+}
+
+// CreateProfile does what Kubeflow's profile controller does for a new Profile, as far as kfaws relies on it:
+// the namespace, labelled for KFP, and its default-editor and default-viewer ServiceAccounts. Existing ones stay.
+func CreateProfile(ctx context.Context, tb testing.TB, cs kubernetes.Interface, name string) {
+	tb.Helper()
+	EnsureNamespace(ctx, tb, cs, name)
+	ns, err := cs.CoreV1().Namespaces().Get(ctx, name, metav1.GetOptions{})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if ns.Labels == nil {
+		ns.Labels = map[string]string{}
+	}
+	ns.Labels["pipelines.kubeflow.org/enabled"] = "true"
+	ns.Labels["app.kubernetes.io/part-of"] = "kubeflow-profile"
+	if _, err := cs.CoreV1().Namespaces().Update(ctx, ns, metav1.UpdateOptions{FieldManager: "profile-controller"}); err != nil {
+		tb.Fatalf("labelling profile namespace %q: %v", name, err)
+	}
+	for _, sa := range []string{"default-editor", "default-viewer"} {
+		_, err := cs.CoreV1().ServiceAccounts(name).Create(ctx, &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Name: sa}},
+			metav1.CreateOptions{FieldManager: "profile-controller"})
+		if err != nil && !apierrors.IsAlreadyExists(err) {
+			tb.Fatalf("creating ServiceAccount %s/%s: %v", name, sa, err)
 		}
 	}
 }

@@ -33,7 +33,8 @@ def fill(value, namespace):
 
 
 def respond(request):
-    parent = request.get("parent") or {}
+    # metacontroller sends a DecoratorController's namespace as "object" (a CompositeController's as "parent").
+    parent = request.get("object") or request.get("parent") or {}
     meta = parent.get("metadata") or {}
     labels = meta.get("labels") or {}
     if labels.get(ENABLED_LABEL) != "true":
