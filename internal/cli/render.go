@@ -83,12 +83,12 @@ func newRenderCmd(s Streams, g *globalFlags) *cobra.Command {
 			AllowNetwork: f.allowNetwork, Logger: g.logger(s.Err)}
 		res, err := op.Run(c.Context())
 		if res != nil {
-			printRender(s.Err, res)
+			printRender(s.Err, res, g.quiet)
 		}
 		if err != nil {
 			return renderError(err)
 		}
-		return writeBuild(s, f, res)
+		return writeBuild(s, f, res, g.quiet)
 	}
 	return cmd
 }
@@ -119,7 +119,7 @@ func renderError(err error) error {
 	return usageError(err)
 }
 
-func writeBuild(s Streams, f *renderFlags, res *render.Result) error {
+func writeBuild(s Streams, f *renderFlags, res *render.Result, quiet bool) error {
 	if f.build == "" && f.out != "" {
 		return nil
 	}
@@ -134,12 +134,18 @@ func writeBuild(s Streams, f *renderFlags, res *render.Result) error {
 	if err := os.WriteFile(f.build, data, 0o644); err != nil {
 		return fmt.Errorf("writing --build: %w", err)
 	}
-	fmt.Fprintf(s.Err, "wrote %d objects to %s\n", res.Built, f.build)
+	if !quiet {
+		fmt.Fprintf(s.Err, "wrote %d objects to %s\n", res.Built, f.build)
+	}
 	return nil
 }
 
-// printRender says what was found and done, on stderr.
-func printRender(w io.Writer, res *render.Result) {
+// printRender says what was found and done, on stderr; quiet leaves only the warnings.
+func printRender(w io.Writer, res *render.Result, quiet bool) {
+	if quiet {
+		printWarnings(w, res.Warnings)
+		return
+	}
 	if l := res.Layout; l != nil {
 		fmt.Fprintf(w, "detected %s %s in %q: KFP %s, Katib %s, object store %s\n", l.Kind, l.Release, l.Root,
 			l.KFPVersion, l.KatibVersion, l.ObjectStore)
@@ -157,13 +163,18 @@ func printRender(w io.Writer, res *render.Result) {
 			fmt.Fprintf(w, "  %s\n", r)
 		}
 	}
-	for _, msg := range res.Warnings {
-		fmt.Fprintf(w, "warning: %s\n", msg)
-	}
+	printWarnings(w, res.Warnings)
 	if res.OutDir != "" && len(res.Files) > 0 {
 		fmt.Fprintf(w, "wrote the overlay (%d files) to %s\n", len(res.Files), res.OutDir)
 	}
 	if res.Built > 0 {
 		fmt.Fprintf(w, "built %d objects (upstream entry points: %d)\n", res.Built, res.Upstream)
+	}
+}
+
+// printWarnings writes each warning on its own line, with its level, even under -q.
+func printWarnings(w io.Writer, warnings []string) {
+	for _, msg := range warnings {
+		fmt.Fprintf(w, "warning: %s\n", msg)
 	}
 }

@@ -36,6 +36,29 @@ func writeState(t *testing.T, path string, out state.Outputs) {
 	}
 }
 
+// TestRenderQuiet: -q leaves only the warnings, each with its level, on stderr; the build still goes to stdout.
+func TestRenderQuiet(t *testing.T) {
+	dir := renderTree(t, "v1.10")
+	out, errOut, code := run(t, "render", "-q", "--manifests", filepath.Join(dir, "manifests"), "--state",
+		filepath.Join(dir, "state.json"), "--region", "eu-west-1", "--option", "rds-only", "--db-host", "db.example.com",
+		"--secrets-role-arn", "arn:aws:iam::123456789012:role/reader", "--build", "-")
+	if code != ExitOK {
+		t.Fatalf("exit %d\n%s", code, errOut)
+	}
+	if !strings.Contains(out, "kind: SecretProviderClass") {
+		t.Errorf("no build on stdout")
+	}
+	lines := strings.Split(strings.TrimSpace(errOut), "\n")
+	if len(lines) == 0 || lines[0] == "" {
+		t.Fatal("-q dropped the warnings too")
+	}
+	for _, l := range lines {
+		if !strings.HasPrefix(l, "warning: ") {
+			t.Errorf("-q printed a report line: %q", l)
+		}
+	}
+}
+
 // TestRenderFromState renders with the values `kfaws up` recorded and checks the summary and the build.
 func TestRenderFromState(t *testing.T) {
 	dir := renderTree(t, "v1.10")
