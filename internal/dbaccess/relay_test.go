@@ -46,7 +46,8 @@ func TestRelayPod(t *testing.T) {
 func cluster(t *testing.T) *dbaccess.Cluster {
 	cfg := env.Config(t)
 	cs := kubernetes.NewForConfigOrDie(cfg)
-	kubetest.EnsureNamespace(context.Background(), t, cs, "kubeflow")
+	// From v1.11 the kubeflow namespace enforces Pod Security restricted: the relay pod must be admitted there.
+	kubetest.SetPodSecurity(context.Background(), t, cs, "kubeflow", "restricted")
 	return &dbaccess.Cluster{Config: cfg, Clientset: cs}
 }
 

@@ -1,12 +1,16 @@
 package kubetest
 
 import (
+	"context"
 	"fmt"
 	"sort"
+	"testing"
 
 	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/client-go/kubernetes"
 	psapi "k8s.io/pod-security-admission/api"
 	"k8s.io/pod-security-admission/policy"
 )
@@ -76,4 +80,25 @@ func PodSecurityViolations(u *unstructured.Unstructured, level string) ([]string
 	}
 	sort.Strings(out)
 	return out, nil
+}
+
+// SetPodSecurity creates namespace name if needed and sets the Pod Security level the API server enforces there
+// ("" removes the label, as releases up to v1.9 have it).
+func SetPodSecurity(ctx context.Context, tb testing.TB, cs kubernetes.Interface, name, level string) {
+	tb.Helper()
+	EnsureNamespace(ctx, tb, cs, name)
+	ns, err := cs.CoreV1().Namespaces().Get(ctx, name, metav1.GetOptions{})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if ns.Labels == nil {
+		ns.Labels = map[string]string{}
+	}
+	delete(ns.Labels, EnforceLabel)
+	if level != "" {
+		ns.Labels[EnforceLabel] = level
+	}
+	if _, err := cs.CoreV1().Namespaces().Update(ctx, ns, metav1.UpdateOptions{}); err != nil {
+		tb.Fatalf("labelling namespace %q with Pod Security %q: %v", name, level, err)
+	}
 }
