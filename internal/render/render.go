@@ -249,10 +249,14 @@ func limits(l *detect.Layout, v Values) ([]string, error) {
 			"the pod's environment credentials (IRSA of the run's service account)")
 	}
 	if v.Option.UsesS3() {
+		stale := "mlpipeline-minio-artifact and kfp-launcher"
+		if l.ObjectStore == detect.SeaweedFS {
+			stale = "mlpipeline-minio-artifact, kfp-launcher and artifact-repositories"
+		}
 		warn = append(warn, "the per-namespace artifact viewer (ml-pipeline-ui-artifact) reads S3 with the "+
 			"namespace's keys (static) or default-editor's role (irsa); profile namespaces filled before kfaws keep "+
-			"the upstream controller's Secret and ConfigMaps (update strategy OnDelete): delete "+
-			"mlpipeline-minio-artifact, kfp-launcher and artifact-repositories there once to have them recreated")
+			"the upstream controller's Secret and ConfigMaps (update strategy OnDelete): delete "+stale+
+			" there once to have them recreated")
 	}
 	if v.Option.UsesRDS() {
 		warn = append(warn, "the RDS user KFP's metadata server (MLMD) connects with must use "+
