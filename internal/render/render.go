@@ -248,10 +248,15 @@ func limits(l *detect.Layout, v Values) ([]string, error) {
 		warn = append(warn, "KFP "+l.KFPVersion+" has no kfp-launcher providers block: v2 pipelines read S3 with "+
 			"the pod's environment credentials (IRSA of the run's service account)")
 	}
-	if v.Option.UsesS3() && l.ObjectStore == detect.MinIO {
-		warn = append(warn, "the per-namespace artifact viewer (ml-pipeline-ui-artifact) that the upstream "+
-			"profile controller creates still reads MinIO settings; artifact previews in profile namespaces go "+
-			"through ml-pipeline-ui instead")
+	if v.Option.UsesS3() {
+		stale := "mlpipeline-minio-artifact and kfp-launcher"
+		if l.ObjectStore == detect.SeaweedFS {
+			stale = "mlpipeline-minio-artifact, kfp-launcher and artifact-repositories"
+		}
+		warn = append(warn, "the per-namespace artifact viewer (ml-pipeline-ui-artifact) reads S3 with the "+
+			"namespace's keys (static) or default-editor's role (irsa); profile namespaces filled before kfaws keep "+
+			"the upstream controller's Secret and ConfigMaps (update strategy OnDelete): delete "+stale+
+			" there once to have them recreated")
 	}
 	if v.Option.UsesRDS() {
 		warn = append(warn, "the RDS user KFP's metadata server (MLMD) connects with must use "+

@@ -1,11 +1,6 @@
 package render
 
 import (
-	"encoding/base64"
-	"encoding/json"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -361,73 +356,5 @@ func checkLauncher(t *testing.T, data map[string]any, v Values, res *Result, roo
 	fromEnv := p.S3.Default.Credentials["fromEnv"] == true
 	if fromEnv != (v.Credentials == config.CredentialsIRSA) {
 		t.Errorf("kfp-launcher credentials %v in %s mode", p.S3.Default.Credentials, v.Credentials)
-	}
-}
-
-// checkProfiles runs the real hook on the rendered templates for a new profile namespace.
-func checkProfiles(t *testing.T, b *built, v Values, res *Result) {
-	t.Helper()
-	if v.Credentials == config.CredentialsIRSA {
-		sa := b.get("ServiceAccount", "default-editor")
-		if str(sa, "metadata", "namespace") != v.ProfileNamespace ||
-			str(sa, "metadata", "annotations", roleARNAnnotation) != v.ProfileRoleARN {
-			t.Errorf("default-editor in %s lacks the profile role annotation", v.ProfileNamespace)
-		}
-	}
-	var tmpl obj
-	for _, o := range b.objs {
-		if strings.HasPrefix(str(o, "metadata", "name"), templatesName) {
-			tmpl = o
-		}
-	}
-	if tmpl == nil {
-		t.Fatalf("no %s ConfigMap", templatesName)
-	}
-	dir := t.TempDir()
-	file := filepath.Join(dir, templatesFile)
-	if err := os.WriteFile(file, []byte(str(tmpl, "data", templatesFile)), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	req := `{"parent":{"metadata":{"name":"team-a","labels":{"pipelines.kubeflow.org/enabled":"true"}}}}`
-	cmd := exec.Command("python3", filepath.Join("hook", "sync.py"), "--once")
-	cmd.Env = append(os.Environ(), "KFAWS_TEMPLATES="+file, "AWS_ACCESS_KEY_ID=AKIAEXAMPLE")
-	cmd.Stdin = strings.NewReader(req)
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("running the hook: %v", err)
-	}
-	var resp struct {
-		Attachments []obj `json:"attachments"`
-	}
-	if err := json.Unmarshal(out, &resp); err != nil {
-		t.Fatalf("hook response: %v\n%s", err, out)
-	}
-	att := newBuilt(resp.Attachments)
-	root := "s3://" + v.Bucket + "/v2/artifacts"
-	if res.Layout.ObjectStore == "seaweedfs" {
-		root = "s3://" + v.Bucket + "/private-artifacts/team-a/v2/artifacts"
-		checkNamespaceRepo(t, att, v)
-	}
-	launcher := att.get("ConfigMap", "kfp-launcher")
-	if str(launcher, "metadata", "namespace") != "team-a" {
-		t.Fatalf("hook did not attach kfp-launcher to the profile namespace: %s", out)
-	}
-	checkLauncher(t, sub(launcher, "data"), v, res, root)
-}
-
-func checkNamespaceRepo(t *testing.T, att *built, v Values) {
-	t.Helper()
-	repo := att.get("ConfigMap", "artifact-repositories")
-	text := str(repo, "data", "default-namespaced")
-	if !strings.Contains(text, "bucket: "+v.Bucket) || !strings.Contains(text, "private-artifacts/team-a/") {
-		t.Errorf("per-namespace Argo repository is not on the bucket: %s", text)
-	}
-	secret := att.get("Secret", minioSecret)
-	if v.Credentials == config.CredentialsStatic {
-		if str(secret, "data", "accesskey") != base64.StdEncoding.EncodeToString([]byte("AKIAEXAMPLE")) {
-			t.Errorf("static mode: the namespace Secret does not carry the controller's synced key")
-		}
-	} else if secret != nil {
-		t.Errorf("irsa mode: the hook created a key Secret")
 	}
 }

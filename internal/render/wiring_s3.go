@@ -64,6 +64,10 @@ func launcherData(l *detect.Layout, v Values, ns string) obj {
 	if !supportsProviders(l) {
 		return data
 	}
+	// With fromEnv the launcher ignores this block's region, endpoint, disableSSL and forcePathStyle: it opens
+	// the bucket by URL with the AWS default chain, so the region comes from the pod's AWS_REGION, which EKS's
+	// IRSA webhook injects and the Pod Identity agent does not
+	// (kfp@2.5.0 and kfp@2.16.0:backend/src/v2/objectstore/object_store.go, OpenBucket and createS3BucketSession).
 	creds := obj{"fromEnv": true}
 	if v.Credentials == config.CredentialsStatic {
 		creds = obj{"fromEnv": false, "secretRef": obj{"secretName": minioSecret, "accessKeyKey": "accesskey",
@@ -123,7 +127,7 @@ func wireS3(o *overlay, l *detect.Layout, v Values, inv inventory) {
 	})
 	wireS3Credentials(o, v, inv)
 	removeObjectStore(o, inv)
-	wireProfiles(o, l, v, inv)
+	wireProfiles(o, l, v)
 }
 
 // wireS3Credentials gives KFP its S3 identity: IRSA role annotations, or the Secret synced from Secrets Manager.

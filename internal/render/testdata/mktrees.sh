@@ -249,16 +249,34 @@ spec:
 EOF
   printf 'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nnamespace: kubeflow\nresources:\n- metadata-grpc-deployment.yaml\n' > "$P"/base/metadata/base/kustomization.yaml
 
-  # --- multi-user install and the profile controller
+  # --- multi-user install and the profile controller. Up to v1.9 (KFP before 2.5) a CompositeController on
+  # metacontroller v2.0.4 with python:3.7; from v1.10 a DecoratorController on v4.11.22, with python:3.12 (v1.10)
+  # or alpine/k8s (v1.11 on). Deployment env as the release's (names and keys only).
   printf 'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nnamespace: kubeflow\nresources:\n- ../generic\n- pipelines-profile-controller\n' > "$P"/base/installs/multi-user/kustomization.yaml
   local PC="$P"/base/installs/multi-user/pipelines-profile-controller
+  local pckind pcfile pcimage mcimage pclabels pcsec="" pcenv
+  case $kfp in
+    2.0.*|2.2.*|2.3.*)
+      pckind=CompositeController pcfile=composite-controller.yaml pcimage=python:3.7
+      mcimage=docker.io/metacontrollerio/metacontroller:v2.0.4
+      pclabels=$'commonLabels:\n  app: kubeflow-pipelines-profile-controller' ;;
+    *)
+      pckind=DecoratorController pcfile=decorator-controller.yaml pcimage=docker.io/alpine/k8s:1.32.3
+      mcimage=ghcr.io/metacontroller/metacontroller:v4.11.22
+      pclabels=$'labels:\n- includeSelectors: true\n  pairs:\n    app: kubeflow-pipelines-profile-controller'
+      pcsec=$'        securityContext:\n          allowPrivilegeEscalation: false\n          runAsNonRoot: true\n          runAsUser: 1000\n          capabilities: {drop: [ALL]}\n          seccompProfile: {type: RuntimeDefault}'
+      case $kfp in 2.5.*) pcimage=public.ecr.aws/docker/library/python:3.12 ;; esac ;;
+  esac
   printf '# stands in for the release'"'"'s sync.py\n' > "$PC"/sync.py
-  printf 'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nnamespace: kubeflow\nresources:\n- deployment.yaml\n- decorator-controller.yaml\nconfigMapGenerator:\n- name: kubeflow-pipelines-profile-controller-code\n  files:\n  - sync.py\n' > "$PC"/kustomization.yaml
-  local pcenv
+  printf 'DISABLE_ISTIO_SIDECAR=false\n' > "$PC"/params.env
+  printf 'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nnamespace: kubeflow\nresources:\n- service.yaml\n- deployment.yaml\n- %s\nconfigMapGenerator:\n- name: kubeflow-pipelines-profile-controller-code\n  files:\n  - sync.py\n- name: kubeflow-pipelines-profile-controller-env\n  envs:\n  - params.env\n%s\n' "$pcfile" "$pclabels" > "$PC"/kustomization.yaml
+  printf 'apiVersion: v1\nkind: Service\nmetadata:\n  name: kubeflow-pipelines-profile-controller\nspec:\n  ports:\n  - {name: http, port: 80, protocol: TCP, targetPort: 8080}\n' > "$PC"/service.yaml
+  local pcroot=$'        - name: KFP_DEFAULT_PIPELINE_ROOT\n          valueFrom:\n            configMapKeyRef: {name: pipeline-install-config, key: defaultPipelineRoot, optional: true}'
   if [ "$store" = minio ]; then
-    pcenv=$'        - name: KFP_DEFAULT_PIPELINE_ROOT\n          valueFrom:\n            configMapKeyRef: {name: pipeline-install-config, key: defaultPipelineRoot, optional: true}\n        - name: MINIO_ACCESS_KEY\n          valueFrom:\n            secretKeyRef: {name: mlpipeline-minio-artifact, key: accesskey}\n        - name: MINIO_SECRET_KEY\n          valueFrom:\n            secretKeyRef: {name: mlpipeline-minio-artifact, key: secretkey}'
+    pcenv=$pcroot$'\n        - name: MINIO_ACCESS_KEY\n          valueFrom:\n            secretKeyRef: {name: mlpipeline-minio-artifact, key: accesskey}\n        - name: MINIO_SECRET_KEY\n          valueFrom:\n            secretKeyRef: {name: mlpipeline-minio-artifact, key: secretkey}'
   else
-    pcenv=$'        - name: AWS_ENDPOINT_URL\n          value: http://seaweedfs.kubeflow:8111\n        - name: S3_ENDPOINT_URL\n          value: http://seaweedfs.kubeflow:8333\n        - name: AWS_REGION\n          value: us-east-1\n        - name: AWS_ACCESS_KEY_ID\n          valueFrom:\n            secretKeyRef: {name: mlpipeline-minio-artifact, key: accesskey}\n        - name: AWS_SECRET_ACCESS_KEY\n          valueFrom:\n            secretKeyRef: {name: mlpipeline-minio-artifact, key: secretkey}\n        - name: OBJECT_STORE_HOST\n          value: seaweedfs'
+    pcenv=$'        - name: AWS_ENDPOINT_URL\n          value: http://seaweedfs.kubeflow:8111\n        - name: S3_ENDPOINT_URL\n          value: http://seaweedfs.kubeflow:8333\n        - name: AWS_REGION\n          value: us-east-1\n        - name: AWS_ACCESS_KEY_ID\n          valueFrom:\n            secretKeyRef: {name: mlpipeline-minio-artifact, key: accesskey}\n        - name: AWS_SECRET_ACCESS_KEY\n          valueFrom:\n            secretKeyRef: {name: mlpipeline-minio-artifact, key: secretkey}\n'$pcroot$'\n        - name: ARTIFACTS_PROXY_ENABLED\n          valueFrom:\n            configMapKeyRef: {name: pipeline-install-config, key: ARTIFACTS_PROXY_ENABLED, optional: true}'
+    [ "$store" = seaweedfs ] && pcenv=$pcenv$'\n        - name: OBJECT_STORE_HOST\n          value: seaweedfs'
   fi
   cat > "$PC"/deployment.yaml <<EOF
 apiVersion: apps/v1
@@ -266,53 +284,60 @@ kind: Deployment
 metadata:
   name: kubeflow-pipelines-profile-controller
 spec:
-  selector:
-    matchLabels: {app: kubeflow-pipelines-profile-controller}
+  replicas: 1
   template:
     metadata:
-      labels: {app: kubeflow-pipelines-profile-controller}
+      labels: {sidecar.istio.io/inject: "false"}
     spec:
       containers:
       - name: profile-controller
-        image: docker.io/alpine/k8s:1.32.3
+$pcsec
+        image: $pcimage
         command: ["python", "/hooks/sync.py"]
+        envFrom:
+        - configMapRef: {name: kubeflow-pipelines-profile-controller-env}
         env:
         - name: KFP_VERSION
           valueFrom:
             configMapKeyRef: {name: pipeline-install-config, key: appVersion}
 $pcenv
         volumeMounts:
-        - name: hooks
-          mountPath: /hooks
+        - {name: hooks, mountPath: /hooks}
+        ports:
+        - containerPort: 8080
       volumes:
       - name: hooks
         configMap:
           name: kubeflow-pipelines-profile-controller-code
 EOF
-  cat > "$PC"/decorator-controller.yaml <<'EOF'
+  local pcspec
+  if [ "$pckind" = CompositeController ]; then
+    pcspec=$'  generateSelector: true\n  parentResource:\n    apiVersion: v1\n    resource: namespaces\n  childResources:'
+  else
+    pcspec=$'  resources:\n  - apiVersion: v1\n    resource: namespaces\n    labelSelector:\n      matchLabels:\n        pipelines.kubeflow.org/enabled: "true"\n  attachments:'
+  fi
+  cat > "$PC/$pcfile" <<EOF
 apiVersion: metacontroller.k8s.io/v1alpha1
-kind: DecoratorController
+kind: $pckind
 metadata:
   name: kubeflow-pipelines-profile-controller
 spec:
-  resources:
-  - apiVersion: v1
-    resource: namespaces
-    labelSelector:
-      matchLabels:
-        pipelines.kubeflow.org/enabled: "true"
-  attachments:
-  - apiVersion: v1
-    resource: secrets
-  - apiVersion: v1
-    resource: configmaps
+  resyncPeriodSeconds: 3600
+$pcspec
+  - {apiVersion: v1, resource: secrets, updateStrategy: {method: OnDelete}}
+  - {apiVersion: v1, resource: configmaps, updateStrategy: {method: OnDelete}}
+  - {apiVersion: apps/v1, resource: deployments, updateStrategy: {method: InPlace}}
+  - {apiVersion: v1, resource: services, updateStrategy: {method: InPlace}}
+  - {apiVersion: networking.istio.io/v1alpha3, resource: destinationrules, updateStrategy: {method: InPlace}}
+  - {apiVersion: security.istio.io/v1beta1, resource: authorizationpolicies, updateStrategy: {method: InPlace}}
   hooks:
     sync:
       webhook:
         url: http://kubeflow-pipelines-profile-controller/sync
 EOF
-  printf 'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n- metacontroller-sa.yaml\n' > "$P"/third-party/metacontroller/base/kustomization.yaml
+  printf 'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n- metacontroller-sa.yaml\n- stateful-set.yaml\n' > "$P"/third-party/metacontroller/base/kustomization.yaml
   printf 'apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: meta-controller-service\n  namespace: kubeflow\n' > "$P"/third-party/metacontroller/base/metacontroller-sa.yaml
+  printf 'apiVersion: apps/v1\nkind: StatefulSet\nmetadata:\n  name: metacontroller\n  namespace: kubeflow\n  labels: {app: metacontroller}\nspec:\n  replicas: 1\n  serviceName: ""\n  selector:\n    matchLabels: {app: metacontroller}\n  template:\n    metadata:\n      labels: {app: metacontroller}\n    spec:\n      serviceAccountName: meta-controller-service\n      containers:\n      - name: metacontroller\n        image: %s\n' "$mcimage" > "$P"/third-party/metacontroller/base/stateful-set.yaml
 
   # --- in-cluster MySQL
   local M="$P"/third-party/mysql
