@@ -36,8 +36,9 @@ func (v *Verify) checkCluster(ctx context.Context, r *verify.Report) {
 		return
 	}
 	o := v.State.Snapshot().Outputs
-	_, rdsSecret, s3Secret := v.outputs()
+	bucket, rdsSecret, s3Secret := v.outputs()
 	verify.CheckCluster(ctx, r, verify.ClusterInput{Kube: v.Kube, Option: v.Config.Option,
 		Static: v.Config.S3.Credentials == config.CredentialsStatic, RDSSecretName: rdsSecret, S3SecretName: s3Secret,
-		BackendRoleARN: o.BackendRoleARN, SecretsRoleARN: o.SecretsRoleARN})
+		BackendRoleARN: o.BackendRoleARN, SecretsRoleARN: o.SecretsRoleARN, Bucket: bucket,
+		ProfileNamespace: v.Config.IAM.ProfileNamespace, ProfileRoleARN: o.ProfileRoleARN})
 }

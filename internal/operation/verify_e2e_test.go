@@ -32,7 +32,8 @@ func TestVerifyHealthyEverything(t *testing.T) {
 	}
 	n := v.names()
 	verifytest.Install(ctx, t, k, verifytest.Wiring{RDSSecret: v.cfg.RDS.SecretName, S3Secret: v.cfg.S3.SecretName,
-		PipelineDB: n.Pipeline, CacheDB: n.Cache, MetadataDB: n.Metadata, SecretsRoleARN: v.configuration().State.Snapshot().Outputs.SecretsRoleARN})
+		PipelineDB: n.Pipeline, CacheDB: n.Cache, MetadataDB: n.Metadata, SecretsRoleARN: v.configuration().State.Snapshot().Outputs.SecretsRoleARN,
+		Profile: v.cfg.IAM.ProfileNamespace, Bucket: v.cfg.S3.Bucket})
 
 	r, err := (&operation.Verify{Configuration: v.configuration(), Kube: k}).Run(ctx)
 	if err != nil {

@@ -54,6 +54,9 @@ type ClusterInput struct {
 	RDSSecretName, S3SecretName string
 	// BackendRoleARN and SecretsRoleARN are the IRSA roles up created; empty means "any role annotation".
 	BackendRoleARN, SecretsRoleARN string
+	// Bucket is where every profile's pipeline root must be; ProfileNamespace and ProfileRoleARN are the profile
+	// whose default-editor gets the profile role (irsa).
+	Bucket, ProfileNamespace, ProfileRoleARN string
 }
 
 // InstallConfigDBNames returns n with the database names pipeline-install-config sets, when it can be read.
@@ -93,6 +96,9 @@ func CheckCluster(ctx context.Context, r *Report, in ClusterInput) {
 	checkServiceAccounts(ctx, w, in)
 	for _, wl := range workloads(in.Option.UsesRDS(), static) {
 		checkWorkload(ctx, w, in.Kube, wl)
+	}
+	if in.Option.UsesS3() {
+		checkProfiles(ctx, w, in)
 	}
 	checkLeftovers(ctx, w, in.Kube, in.Option)
 }

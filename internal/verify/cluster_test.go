@@ -25,8 +25,9 @@ func TestClusterChecks(t *testing.T) {
 	k := env.Client(t)
 	cs := kubernetes.NewForConfigOrDie(k.Config)
 	verifytest.Install(ctx, t, k, verifytest.Wiring{RDSSecret: "rds-secret", S3Secret: "s3-secret", PipelineDB: "kfp_pipelines",
-		SecretsRoleARN: "arn:aws:iam::123456789012:role/kfaws-secrets"})
-	in := verify.ClusterInput{Kube: k, Option: config.OptionRDSS3, Static: true, RDSSecretName: "rds-secret", S3SecretName: "s3-secret"}
+		SecretsRoleARN: "arn:aws:iam::123456789012:role/kfaws-secrets", Profile: verifytest.ProfileNamespace, Bucket: "artifacts"})
+	in := verify.ClusterInput{Kube: k, Option: config.OptionRDSS3, Static: true, RDSSecretName: "rds-secret", S3SecretName: "s3-secret",
+		Bucket: "artifacts", ProfileNamespace: verifytest.ProfileNamespace}
 	run := func() *verify.Report {
 		r := &verify.Report{}
 		verify.CheckCluster(ctx, r, in)
@@ -40,7 +41,7 @@ func TestClusterChecks(t *testing.T) {
 	for _, name := range []string{"csi driver", "secret provider class rds-secret", "secret provider class s3-secret",
 		"synced secret mysql-secret", "synced secret mlpipeline-minio-artifact", "deployment ml-pipeline",
 		"deployment cache-server", "deployment metadata-grpc-deployment", "deployment katib-db-manager",
-		"in-cluster storage removed", "service account kubeflow-secrets-manager-sa"} {
+		"in-cluster storage removed", "service account kubeflow-secrets-manager-sa", "profile " + verifytest.ProfileNamespace} {
 		if _, ok := r.Find(name); !ok {
 			t.Errorf("no check %q", name)
 		}
@@ -82,6 +83,29 @@ func TestClusterChecks(t *testing.T) {
 		r := &verify.Report{}
 		verify.CheckCluster(ctx, r, other)
 		want(t, r, "secret provider class rds-secret", "does not read Secrets Manager secret \"someone-elses-secret\"")
+	})
+	t.Run("profile launcher on another bucket", func(t *testing.T) {
+		other := in
+		other.Bucket = "someone-elses-bucket"
+		r := &verify.Report{}
+		verify.CheckCluster(ctx, r, other)
+		want(t, r, "profile "+verifytest.ProfileNamespace, "not on bucket \"someone-elses-bucket\"")
+	})
+	t.Run("new profile the hook has not wired", func(t *testing.T) {
+		kubetest.CreateProfile(ctx, t, cs, "team-b")
+		defer func() { must(t, cs.CoreV1().Namespaces().Delete(ctx, "team-b", metav1.DeleteOptions{})) }()
+		want(t, run(), "profile team-b", "no ConfigMap \"kfp-launcher\"")
+	})
+	t.Run("irsa profile without its role", func(t *testing.T) {
+		irsa := in
+		irsa.Static, irsa.ProfileRoleARN = false, "arn:aws:iam::123456789012:role/kfaws-profile"
+		r := &verify.Report{}
+		verify.CheckCluster(ctx, r, irsa)
+		want(t, r, "profile "+verifytest.ProfileNamespace, "not the profile role")
+		irsa.ProfileNamespace = "absent-profile"
+		r = &verify.Report{}
+		verify.CheckCluster(ctx, r, irsa)
+		want(t, r, "profile absent-profile", "not a KFP profile namespace yet")
 	})
 }
 

@@ -33,7 +33,13 @@ type Wiring struct {
 	// SecretsRoleARN annotates kubeflow-secrets-manager-sa; BackendRoleARN, when set, ml-pipeline and
 	// ml-pipeline-ui (IRSA).
 	SecretsRoleARN, BackendRoleARN string
+	// Profile, when set, is a profile namespace wired as kfaws's profile hook wires it: kfp-launcher on Bucket,
+	// the synced keys when S3Secret is set, and ProfileRoleARN on its default-editor.
+	Profile, Bucket, ProfileRoleARN string
 }
+
+// ProfileNamespace is the profile the fixtures use.
+const ProfileNamespace = "kubeflow-user-example-com"
 
 // Install creates the CSI driver's objects and the wiring w.
 func Install(ctx context.Context, tb testing.TB, k *kube.Client, w Wiring) {
@@ -67,6 +73,31 @@ func Install(ctx context.Context, tb testing.TB, k *kube.Client, w Wiring) {
 	_, err := cs.CoreV1().ConfigMaps(Namespace).Create(ctx, &corev1.ConfigMap{
 		ObjectMeta: metav1.ObjectMeta{Name: "pipeline-install-config"}, Data: data}, metav1.CreateOptions{})
 	must(tb, err)
+	if w.Profile != "" {
+		WireProfile(ctx, tb, cs, w)
+	}
+}
+
+// WireProfile creates w.Profile as Kubeflow's profile controller does and gives it what kfaws's profile hook
+// attaches (kfp-launcher, and the keys in static mode) and what kfaws apply patches (the role on default-editor).
+func WireProfile(ctx context.Context, tb testing.TB, cs kubernetes.Interface, w Wiring) {
+	tb.Helper()
+	kubetest.CreateProfile(ctx, tb, cs, w.Profile)
+	_, err := cs.CoreV1().ConfigMaps(w.Profile).Create(ctx, &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: "kfp-launcher"},
+		Data: map[string]string{"defaultPipelineRoot": "s3://" + w.Bucket + "/v2/artifacts"}}, metav1.CreateOptions{})
+	must(tb, err)
+	if w.S3Secret != "" {
+		_, err := cs.CoreV1().Secrets(w.Profile).Create(ctx, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "mlpipeline-minio-artifact"},
+			Data: map[string][]byte{"accesskey": []byte("x"), "secretkey": []byte("y")}}, metav1.CreateOptions{})
+		must(tb, err)
+	}
+	if w.ProfileRoleARN != "" {
+		sa, err := cs.CoreV1().ServiceAccounts(w.Profile).Get(ctx, "default-editor", metav1.GetOptions{})
+		must(tb, err)
+		sa.Annotations = map[string]string{"eks.amazonaws.com/role-arn": w.ProfileRoleARN}
+		_, err = cs.CoreV1().ServiceAccounts(w.Profile).Update(ctx, sa, metav1.UpdateOptions{})
+		must(tb, err)
+	}
 }
 
 // InstallCSI creates the driver's objects as kfaws's manifests path does: CRDs first, until they are served.

@@ -1,0 +1,142 @@
+package verify
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+
+	"github.com/kfaws/kfaws/internal/kube"
+)
+
+// ProfileLabel marks the namespaces KFP runs pipelines in; the profile hook wires each one.
+const ProfileLabel = "pipelines.kubeflow.org/enabled"
+
+var gvrNamespace = schema.GroupVersionResource{Version: "v1", Resource: "namespaces"}
+
+// checkProfiles checks, in every profile namespace, what pipelines there need to reach the bucket: the
+// kfp-launcher ConfigMap on it (written by kfaws's profile hook), the synced keys in static mode, and in irsa mode
+// the role on the configured profile's default-editor.
+func checkProfiles(ctx context.Context, w recorder, in ClusterInput) {
+	list, err := in.Kube.Dynamic.Resource(gvrNamespace).List(ctx, metav1.ListOptions{LabelSelector: ProfileLabel + "=true"})
+	if err != nil {
+		w.add("profile namespaces", Warn, fmt.Sprintf("listing namespaces labelled %s=true: %v", ProfileLabel, err), "")
+		return
+	}
+	names := make([]string, 0, len(list.Items))
+	for _, ns := range list.Items {
+		names = append(names, ns.GetName())
+	}
+	sort.Strings(names)
+	irsa := !in.Static
+	if irsa && in.ProfileNamespace != "" && !contains(names, in.ProfileNamespace) {
+		w.add("profile "+in.ProfileNamespace, Fail, fmt.Sprintf("namespace %q is not a KFP profile namespace yet, so its "+
+			"default-editor cannot have the profile role", in.ProfileNamespace),
+			"create the Profile (Kubeflow's profile controller makes the namespace), then run kfaws apply")
+	}
+	if len(names) == 0 {
+		w.add("profile namespaces", Warn, fmt.Sprintf("no namespace is labelled %s=true: pipelines run nowhere yet",
+			ProfileLabel), "create a Kubeflow Profile")
+		return
+	}
+	for _, ns := range names {
+		checkProfile(ctx, w, in, ns)
+	}
+}
+
+func checkProfile(ctx context.Context, w recorder, in ClusterInput, ns string) {
+	name := "profile " + ns
+	action := "kfaws's profile hook writes these (kubectl -n kubeflow logs deployment/kubeflow-pipelines-profile-controller); re-run kfaws apply"
+	var problems, good []string
+	root, err := launcherRoot(ctx, in.Kube, ns)
+	switch {
+	case err != nil:
+		problems = append(problems, err.Error())
+	case in.Bucket != "" && !strings.HasPrefix(root, "s3://"+in.Bucket+"/"):
+		problems = append(problems, fmt.Sprintf("kfp-launcher's pipeline root is %q, not on bucket %q", root, in.Bucket))
+	default:
+		good = append(good, "kfp-launcher on "+root)
+	}
+	if in.Static {
+		if missing, err := secretKeysMissing(ctx, in.Kube, ns, MinioSecret, minioKeys); err != nil || len(missing) > 0 {
+			problems = append(problems, fmt.Sprintf("Secret %q: %s", MinioSecret, missingOrErr(missing, err)))
+		} else {
+			good = append(good, "Secret "+MinioSecret)
+		}
+	}
+	if !in.Static && ns == in.ProfileNamespace {
+		got, err := roleOf(ctx, in.Kube, ns, "default-editor")
+		switch {
+		case err != nil:
+			problems = append(problems, err.Error())
+		case got == "" || (in.ProfileRoleARN != "" && got != in.ProfileRoleARN):
+			problems = append(problems, fmt.Sprintf("default-editor assumes %q, not the profile role %q", got, in.ProfileRoleARN))
+			action = "run kfaws apply (it sets the role on default-editor)"
+		default:
+			good = append(good, "default-editor assumes "+got)
+		}
+	}
+	if len(problems) > 0 {
+		w.add(name, Fail, strings.Join(problems, "; "), action)
+		return
+	}
+	w.ok(name, strings.Join(good, ", "))
+}
+
+func launcherRoot(ctx context.Context, k *kube.Client, ns string) (string, error) {
+	u, ok, err := get(ctx, k, gvrConfigMap, ns, "kfp-launcher")
+	if err != nil {
+		return "", err
+	}
+	if !ok {
+		return "", fmt.Errorf("no ConfigMap %q, so pipelines there use the launcher's default minio:// root", "kfp-launcher")
+	}
+	root, _, _ := unstructured.NestedString(u.Object, "data", "defaultPipelineRoot")
+	return root, nil
+}
+
+func secretKeysMissing(ctx context.Context, k *kube.Client, ns, secret string, keys []string) ([]string, error) {
+	u, ok, err := get(ctx, k, gvrSecret, ns, secret)
+	if err != nil || !ok {
+		return keys, err
+	}
+	data, _, _ := unstructured.NestedMap(u.Object, "data")
+	have := map[string]bool{}
+	for key, v := range data {
+		if s, _ := v.(string); s != "" {
+			have[key] = true
+		}
+	}
+	return missingKeys(have, keys), nil
+}
+
+func roleOf(ctx context.Context, k *kube.Client, ns, sa string) (string, error) {
+	u, ok, err := get(ctx, k, gvrServiceAccount, ns, sa)
+	if err != nil {
+		return "", err
+	}
+	if !ok {
+		return "", fmt.Errorf("ServiceAccount %q is missing", sa)
+	}
+	return u.GetAnnotations()[RoleARNAnnotation], nil
+}
+
+func missingOrErr(missing []string, err error) string {
+	if err != nil {
+		return err.Error()
+	}
+	return "missing or empty keys " + strings.Join(missing, ", ")
+}
+
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}
