@@ -19,7 +19,7 @@ import (
 var update = flag.Bool("update", false, "rewrite the golden files under testdata/golden")
 
 // releases are the synthetic trees under testdata/trees (written by testdata/mktrees.sh).
-var releases = []string{"v1.7-aws", "v1.8", "v1.9", "v1.10", "v1.11", "26.03"}
+var releases = []string{"v1.7-aws", "v1.8", "v1.9", "v1.9.1", "v1.10", "v1.11", "26.03", "26.03.1"}
 
 const argoRepo = "https://github.com/argoproj/argo-workflows"
 
