@@ -41,7 +41,7 @@ type Capabilities struct {
 func kfpCapabilities(v semver) Capabilities {
 	return Capabilities{
 		LauncherProviders: v.compare(mustSemver("2.2.0")) >= 0,
-		APIServerIRSA:     !(v.major == 2 && v.minor == 15),
+		APIServerIRSA:     v.major != 2 || v.minor != 15,
 	}
 }
 
@@ -78,7 +78,7 @@ type kfpRelease struct {
 func classifyKFP(version string) (kfpRelease, semver, error) {
 	v, err := parseSemver(version)
 	if err != nil {
-		return kfpRelease{}, v, fmt.Errorf("KFP appVersion %q is not a semantic version (%v); kfaws knows %s",
+		return kfpRelease{}, v, fmt.Errorf("KFP appVersion %q is not a semantic version (%w); kfaws knows %s",
 			version, err, knownKFP())
 	}
 	oldest, newest := shipped[0], shipped[len(shipped)-1]
