@@ -17,8 +17,11 @@ import (
 const renderLong = `Generate the kustomize overlay that puts Kubeflow Pipelines and Katib of an existing manifests checkout on
 RDS for MySQL and/or S3, and build it.
 
-The checkout is recognised by reading its files (awslabs/kubeflow-manifests v1.7 with upstream/, kubeflow/manifests
-v1.8 to 26.03 and master); the overlay only references its KFP and Katib entry points and never edits them.
+The checkout is recognised by reading its files, and by the KFP version it pins: awslabs/kubeflow-manifests v1.7
+with kubeflow/manifests v1.7.0 in upstream/ (KFP 2.0.0-alpha.7), kubeflow/manifests v1.8 (2.0.5), v1.9.0 (2.2.0),
+v1.9.1 (2.3.0), v1.10 (2.5.0), v1.11 (2.15.0), 26.03 (2.16.0), kubeflow/community-distribution 26.03.1 (2.16.1),
+and master branches pinning one of these. A newer KFP gets the wiring of the newest with a warning; an older or
+unreadable version is refused. The overlay only references the KFP and Katib entry points and never edits them.
 Values come from the state file that "kfaws up" wrote, or from the flags below when you bring your own resources.
 
 Remote kustomize bases (Argo Workflows from GitHub, v1.11 on) are not fetched unless --allow-network is given;
@@ -147,9 +150,11 @@ func printRender(w io.Writer, res *render.Result, quiet bool) {
 		return
 	}
 	if l := res.Layout; l != nil {
-		fmt.Fprintf(w, "detected %s %s in %q: KFP %s, Katib %s, object store %s\n", l.Kind, l.Release, l.Root,
-			l.KFPVersion, l.KatibVersion, l.ObjectStore)
+		fmt.Fprintf(w, "detected %s in %q: %s\n", l.Name(), l.Root, l.Describe())
 		fmt.Fprintf(w, "entry points: %s, %s\n", l.PipelineEntry, l.KatibEntry)
+		if ps := l.PodSecurity(); ps != "" {
+			fmt.Fprintf(w, "namespace kubeflow enforces Pod Security %q\n", ps)
+		}
 	}
 	if len(res.Remote) > 0 {
 		fmt.Fprintf(w, "remote bases: %d\n", len(res.Remote))

@@ -21,21 +21,14 @@ import (
 	"github.com/kfaws/kfaws/internal/kube/kubetest"
 	"github.com/kfaws/kfaws/internal/operation"
 	"github.com/kfaws/kfaws/internal/render"
+	"github.com/kfaws/kfaws/internal/render/detect"
 	"github.com/kfaws/kfaws/internal/render/rendertest"
 )
 
-// podSecurityReleases are the synthetic trees with the Pod Security level each real release gives the kubeflow
-// namespace (common/kubeflow-namespace) and profile namespaces (the profile controller's pss overlay).
-var podSecurityReleases = []struct {
-	tree, kubeflow, profile string
-}{
-	{"v1.7-aws", "", ""},
-	{"v1.8", "", ""},
-	{"v1.9", "", ""},
-	{"v1.10", "baseline", "baseline"},
-	{"v1.11", "restricted", "baseline"},
-	{"26.03", "restricted", "baseline"},
-}
+// podSecurityTrees are the synthetic trees of every release users run. The kubeflow namespace gets the Pod
+// Security label the tree's common/kubeflow-namespace gives it; profile namespaces get baseline where Kubeflow's
+// profile controller labels them (its pss overlay, from v1.10, the release where kubeflow gets a label too).
+var podSecurityTrees = []string{"v1.7-aws", "v1.8", "v1.9", "v1.9.1", "v1.10", "v1.11", "26.03", "26.03.1"}
 
 // TestEveryReleaseAppliesUnderPodSecurity renders every synthetic release for every option and credential mode,
 // applies it to a real apiserver whose namespaces carry the Pod Security labels that release gives them, and
@@ -64,10 +57,18 @@ func TestEveryReleaseAppliesUnderPodSecurity(t *testing.T) {
 	cs := kubernetes.NewForConfigOrDie(k.Config)
 	mirror := rendertest.ArgoMirror(t)
 	const profileNS = "kubeflow-user-example-com"
-	for _, rel := range podSecurityReleases {
-		kubetest.SetPodSecurity(ctx, t, cs, render.Namespace, rel.kubeflow)
+	for _, tree := range podSecurityTrees {
+		l, err := detect.Detect(rendertest.Tree(t, tree))
+		if err != nil {
+			t.Fatal(err)
+		}
+		level, profileLevel := l.PodSecurity(), ""
+		if level != "" {
+			profileLevel = "baseline"
+		}
+		kubetest.SetPodSecurity(ctx, t, cs, render.Namespace, level)
 		kubetest.CreateProfile(ctx, t, cs, profileNS)
-		kubetest.SetPodSecurity(ctx, t, cs, profileNS, rel.profile)
+		kubetest.SetPodSecurity(ctx, t, cs, profileNS, profileLevel)
 		for _, c := range []struct {
 			opt   config.Option
 			creds config.CredentialMode
@@ -76,19 +77,19 @@ func TestEveryReleaseAppliesUnderPodSecurity(t *testing.T) {
 			{config.OptionRDSOnly, config.CredentialsIRSA}, {config.OptionS3Only, config.CredentialsIRSA},
 			{config.OptionS3Only, config.CredentialsStatic},
 		} {
-			name := fmt.Sprintf("%s/%s-%s", rel.tree, c.opt, c.creds)
+			name := fmt.Sprintf("%s/%s-%s", tree, c.opt, c.creds)
 			t.Run(name, func(t *testing.T) {
-				objs := renderRelease(t, rel.tree, c.opt, c.creds, mirror, profileNS)
+				objs := renderRelease(t, tree, c.opt, c.creds, mirror, profileNS)
 				if objs == nil {
 					return
 				}
-				installation := "psa" + strings.NewReplacer(".", "", "/", "", "-", "").Replace(rel.tree) +
+				installation := "psa" + strings.NewReplacer(".", "", "/", "", "-", "").Replace(tree) +
 					fmt.Sprint(time.Now().UnixNano()%1e6)
 				cfg := config.New()
 				cfg.Name = installation
 				op := &operation.Apply{Config: cfg, Kube: k, Objects: objs, CSI: operation.CSISkip, Timeout: 2 * time.Minute}
 				if _, err := op.Run(ctx); err != nil {
-					t.Fatalf("applying %s with namespace labels %q/%q: %v", rel.tree, rel.kubeflow, rel.profile, err)
+					t.Fatalf("applying %s with Pod Security %q (kubeflow) and %q (profile): %v", tree, level, profileLevel, err)
 				}
 				defer removeInstallation(t, k, installation)
 				checked := 0

@@ -19,7 +19,7 @@ import (
 var update = flag.Bool("update", false, "rewrite the golden files under testdata/golden")
 
 // releases are the synthetic trees under testdata/trees (written by testdata/mktrees.sh).
-var releases = []string{"v1.7-aws", "v1.8", "v1.9", "v1.10", "v1.11", "26.03"}
+var releases = []string{"v1.7-aws", "v1.8", "v1.9", "v1.9.1", "v1.10", "v1.11", "26.03", "26.03.1"}
 
 const argoRepo = "https://github.com/argoproj/argo-workflows"
 
@@ -53,7 +53,8 @@ func manifestsDir(t *testing.T, release string) (manifests, out string) {
 }
 
 // argoMirror creates a local git repository standing in for argoproj/argo-workflows at tag v3.7.3, holding the
-// workflow-controller base the v1.11+ trees reference remotely.
+// workflow-controller base the v1.11+ trees reference remotely (with the base's securityContexts,
+// argo-workflows@v3.7.3:manifests/base/workflow-controller/workflow-controller-deployment.yaml).
 func argoMirror(t *testing.T) string {
 	t.Helper()
 	dir := filepath.Join(t.TempDir(), "argo-workflows.git")
@@ -67,8 +68,11 @@ func argoMirror(t *testing.T) string {
 		"workflow-controller-configmap.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: workflow-controller-configmap\n",
 		"workflow-controller-deployment.yaml": "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: workflow-controller\n" +
 			"spec:\n  selector:\n    matchLabels: {app: workflow-controller}\n  template:\n    metadata:\n" +
-			"      labels: {app: workflow-controller}\n    spec:\n      containers:\n      - name: workflow-controller\n" +
-			"        image: quay.io/argoproj/workflow-controller:v3.7.3\n",
+			"      labels: {app: workflow-controller}\n    spec:\n      securityContext: {runAsNonRoot: true}\n" +
+			"      containers:\n      - name: workflow-controller\n" +
+			"        image: quay.io/argoproj/workflow-controller:v3.7.3\n" +
+			"        securityContext: {readOnlyRootFilesystem: true, runAsNonRoot: true, allowPrivilegeEscalation: false, " +
+			"capabilities: {drop: [ALL]}}\n",
 	}
 	for name, body := range files {
 		if err := os.WriteFile(filepath.Join(base, name), []byte(body), 0o644); err != nil {

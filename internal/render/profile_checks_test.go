@@ -19,8 +19,9 @@ import (
 // (manifests@v1.7.0…v1.9.1: composite-controller.yaml, metacontroller v2.0.4; v1.10.2 on: decorator-controller.yaml,
 // v4.11.22); the synthetic trees must model them.
 var releaseControllers = map[string]string{
-	"v1.7-aws": "composite-v2.0.4", "v1.8": "composite-v2.0.4", "v1.9": "composite-v2.0.4",
+	"v1.7": "composite-v2.0.4", "v1.8": "composite-v2.0.4", "v1.9.0": "composite-v2.0.4", "v1.9.1": "composite-v2.0.4",
 	"v1.10": "decorator-v4.11.22", "v1.11": "decorator-v4.11.22", "26.03": "decorator-v4.11.22",
+	"26.03.1": "decorator-v4.11.22",
 }
 
 // checkProfiles runs the hook as the built profile controller runs it (its code, templates and environment) on

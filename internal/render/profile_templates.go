@@ -88,8 +88,7 @@ func templatesJSON(l *detect.Layout, v Values) []byte {
 // upstreamImages are the frontend and visualization server images the release's controller defaults to when
 // FRONTEND_IMAGE / VISUALIZATION_SERVER_IMAGE are unset (manifests@v1.9.1 and @v1.10.2: sync.py).
 func upstreamImages(l *detect.Layout) (frontend, visualization string) {
-	switch l.Release {
-	case "v1.7", "v1.7-aws", "v1.8", "v1.9":
+	if !l.Caps.GHCRImages {
 		return "gcr.io/ml-pipeline/frontend", "gcr.io/ml-pipeline/visualization-server"
 	}
 	return "ghcr.io/kubeflow/kfp-frontend", "ghcr.io/kubeflow/kfp-visualization-server"

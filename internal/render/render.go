@@ -92,12 +92,12 @@ func (e *RemoteBasesError) Error() string {
 // Run detects the tree, checks the known limits, writes the overlay and builds it.
 func (r *Render) Run(ctx context.Context) (*Result, error) {
 	log := r.logger()
-	l, err := detect.Detect(r.Manifests)
+	l, err := detect.DetectContext(ctx, r.Manifests)
 	if err != nil {
 		return nil, err
 	}
-	log.Info("detected manifests", "release", l.Release, "kfp", l.KFPVersion, "katib", l.KatibVersion,
-		"objectStore", l.ObjectStore)
+	log.Info("detected manifests", "family", l.Kind, "ref", l.Ref, "release", l.Release, "wiring", l.Wiring,
+		"kfp", l.KFPVersion, "katib", l.KatibVersion, "objectStore", l.ObjectStore)
 	res := &Result{Layout: l, OutDir: r.OutDir}
 	if err := r.Values.Validate(); err != nil {
 		return res, err
@@ -226,37 +226,49 @@ func wire(l *detect.Layout, v Values, inv inventory) *overlay {
 	return o
 }
 
-// limits returns the known upstream limits that apply, and an error for a combination that cannot work.
+// limits returns what detection assumed, the known upstream limits that apply, and an error for a combination
+// known to be broken. Each is decided by what the tree's KFP can do (l.Caps), not by a release name.
 func limits(l *detect.Layout, v Values) ([]string, error) {
-	var warn []string
-	if v.Option.UsesS3() && v.Credentials == config.CredentialsIRSA {
-		if strings.HasPrefix(l.KFPVersion, "2.15.") {
-			return warn, fmt.Errorf("KFP %s (release %s) cannot use IRSA for the API server: it requires static S3 "+
-				"keys (kubeflow/pipelines#12508); use --s3-credentials static, or manifests 26.03 (KFP 2.16)",
-				l.KFPVersion, l.Release)
-		}
-		if strings.HasPrefix(l.KFPVersion, "2.0.0-alpha.") {
-			warn = append(warn, "KFP "+l.KFPVersion+": IRSA covers KFP v1 pipelines only (awslabs v1.7 guide); "+
-				"v2 pipelines need --s3-credentials static")
-		}
+	warn := append([]string(nil), l.Warnings...)
+	s3, irsa := v.Option.UsesS3(), v.Credentials == config.CredentialsIRSA
+	if s3 && irsa && !l.Caps.APIServerIRSA {
+		return warn, fmt.Errorf("KFP %s's API server cannot use IRSA: it refuses empty S3 keys "+
+			"(kubeflow/pipelines#12508, fixed in KFP 2.16.0); use --s3-credentials static, or a manifests tree of "+
+			"26.03 or later (KFP 2.16)", l.KFPVersion)
 	}
-	if v.Option.UsesS3() && v.Credentials == config.CredentialsIRSA {
+	switch {
+	case s3 && !l.Caps.LauncherProviders && irsa:
+		// The v2 launcher opens s3:// roots with the pod's environment credentials only
+		// (pipelines@2.0.5:backend/src/v2/objectstore/object_store.go, OpenBucket); pipeline pods run as
+		// default-editor.
+		warn = append(warn, "KFP "+l.KFPVersion+": v2 pipelines read S3 with the run pod's environment "+
+			"credentials, i.e. the IRSA role of default-editor in "+v.ProfileNamespace+" with the region the IRSA "+
+			"webhook injects; only that profile has the role: give other profiles theirs with the Profile's "+
+			"AwsIamForServiceAccount plugin")
+	case s3 && !l.Caps.LauncherProviders:
+		// Same file: mlpipeline-minio-artifact is read only for minio:// roots, so synced keys never reach an
+		// s3:// root.
+		warn = append(warn, "KFP "+l.KFPVersion+"'s v2 launcher cannot use the synced S3 keys: v2 pipeline tasks "+
+			"reach the bucket only if each task gets them as environment variables (kfp-kubernetes "+
+			"use_secret_as_env with "+minioSecret+": accesskey as AWS_ACCESS_KEY_ID, secretkey as "+
+			"AWS_SECRET_ACCESS_KEY, plus AWS_REGION); v1 pipelines are not affected; use --s3-credentials irsa "+
+			"for v2 pipelines")
+	case s3 && irsa:
 		warn = append(warn, "irsa: only default-editor in "+v.ProfileNamespace+" gets the profile role; give "+
 			"other profiles theirs with the Profile's AwsIamForServiceAccount plugin")
-	}
-	if v.Option.UsesS3() && !supportsProviders(l) {
-		warn = append(warn, "KFP "+l.KFPVersion+" has no kfp-launcher providers block: v2 pipelines read S3 with "+
-			"the pod's environment credentials (IRSA of the run's service account)")
 	}
 	if v.Option.UsesS3() {
 		stale := "mlpipeline-minio-artifact and kfp-launcher"
 		if l.ObjectStore == detect.SeaweedFS {
 			stale = "mlpipeline-minio-artifact, kfp-launcher and artifact-repositories"
 		}
-		warn = append(warn, "the per-namespace artifact viewer (ml-pipeline-ui-artifact) reads S3 with the "+
-			"namespace's keys (static) or default-editor's role (irsa); profile namespaces filled before kfaws keep "+
-			"the upstream controller's Secret and ConfigMaps (update strategy OnDelete): delete "+stale+
-			" there once to have them recreated")
+		with := "the namespace's synced keys"
+		if irsa {
+			with = "default-editor's role"
+		}
+		warn = append(warn, "the per-namespace artifact viewer (ml-pipeline-ui-artifact) reads S3 with "+with+
+			"; profile namespaces filled before kfaws keep the upstream controller's Secret and ConfigMaps (update "+
+			"strategy OnDelete): delete "+stale+" there once to have them recreated")
 	}
 	if v.Option.UsesRDS() {
 		warn = append(warn, "the RDS user KFP's metadata server (MLMD) connects with must use "+

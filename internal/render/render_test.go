@@ -78,13 +78,18 @@ func TestRender(t *testing.T) {
 }
 
 func TestRenderDetectsReleases(t *testing.T) {
-	want := map[string][4]string{
-		"v1.7-aws": {"v1.7-aws", "2.0.0-alpha.7", "v0.15.0", "minio"},
-		"v1.8":     {"v1.8", "2.0.5", "v0.16.0", "minio"},
-		"v1.9":     {"v1.9", "2.2.0", "v0.17.0", "minio"},
-		"v1.10":    {"v1.10", "2.5.0", "v0.18.0", "minio"},
-		"v1.11":    {"v1.11", "2.15.0", "v0.19.0", "seaweedfs"},
-		"26.03":    {"26.03", "2.16.0", "v0.19.0", "seaweedfs"},
+	want := map[string][5]string{
+		"v1.7-aws": {"awslabs/kubeflow-manifests", "v1.7", "2.0.0-alpha.7", "v0.15.0", "minio"},
+		"v1.8":     {"kubeflow/manifests", "v1.8", "2.0.5", "v0.16.0", "minio"},
+		"v1.9":     {"kubeflow/manifests", "v1.9.0", "2.2.0", "v0.17.0", "minio"},
+		"v1.9.1":   {"kubeflow/manifests", "v1.9.1", "2.3.0", "v0.17.0", "minio"},
+		"v1.10":    {"kubeflow/manifests", "v1.10", "2.5.0", "v0.18.0", "minio"},
+		"v1.11":    {"kubeflow/manifests", "v1.11", "2.15.0", "v0.19.0", "seaweedfs"},
+		"26.03":    {"kubeflow/manifests", "26.03", "2.16.0", "v0.19.0", "seaweedfs"},
+		"26.03.1":  {"kubeflow/community-distribution", "26.03.1", "2.16.1", "v0.19.0", "seaweedfs"},
+	}
+	if len(want) != len(releases) {
+		t.Fatalf("want a detection for each of the %d synthetic trees, have %d", len(releases), len(want))
 	}
 	mirror := argoMirror(t)
 	for rel, w := range want {
@@ -93,7 +98,7 @@ func TestRenderDetectsReleases(t *testing.T) {
 			t.Fatalf("%s: %v", rel, err)
 		}
 		l := res.Layout
-		got := [4]string{l.Release, l.KFPVersion, l.KatibVersion, string(l.ObjectStore)}
+		got := [5]string{string(l.Kind), l.Release, l.KFPVersion, l.KatibVersion, string(l.ObjectStore)}
 		if got != w {
 			t.Errorf("%s: detected %v, want %v", rel, got, w)
 		}

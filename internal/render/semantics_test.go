@@ -316,7 +316,7 @@ func checkArgo(t *testing.T, b *built, v Values, res *Result) {
 		t.Errorf("Argo repository is not the bucket: %v", repo.S3)
 	}
 	prefix := "artifacts/{{workflow.name}}/"
-	if res.Layout.ObjectStore == "seaweedfs" {
+	if res.Layout.Caps.NamespacedArtifacts {
 		prefix = "private-artifacts/{{workflow.namespace}}/{{workflow.name}}/"
 	}
 	if kf, _ := repo.S3["keyFormat"].(string); !strings.HasPrefix(kf, prefix) {
@@ -333,7 +333,7 @@ func checkLauncher(t *testing.T, data map[string]any, v Values, res *Result, roo
 		t.Errorf("kfp-launcher defaultPipelineRoot = %v, want %s", data["defaultPipelineRoot"], root)
 	}
 	providers, _ := data["providers"].(string)
-	if !supportsProviders(res.Layout) {
+	if !res.Layout.Caps.LauncherProviders {
 		if providers != "" {
 			t.Errorf("KFP %s has no providers block, but one was rendered", res.Layout.KFPVersion)
 		}

@@ -13,11 +13,12 @@ import (
 // SDK client) as well as with minio-go (KFP up to 2.15) and Argo.
 func s3Host(region string) string { return "s3." + region + ".amazonaws.com" }
 
-// keyFormat is where Argo writes logs and v1 outputs: per namespace from v1.11 (SeaweedFS releases), flat before.
+// keyFormat is where Argo writes logs and v1 outputs: per namespace where the tree lays artifacts out so
+// (SeaweedFS releases), flat before.
 func keyFormat(l *detect.Layout, namespace string) string {
 	const tail = "{{workflow.name}}/{{workflow.creationTimestamp.Y}}/{{workflow.creationTimestamp.m}}/" +
 		"{{workflow.creationTimestamp.d}}/{{pod.name}}"
-	if l.ObjectStore == detect.SeaweedFS {
+	if l.Caps.NamespacedArtifacts {
 		return "private-artifacts/" + namespace + "/" + tail
 	}
 	return "artifacts/" + tail
@@ -25,19 +26,10 @@ func keyFormat(l *detect.Layout, namespace string) string {
 
 // pipelineRoot is the KFP v2 default pipeline root for namespace ns (ns "" for the kubeflow namespace).
 func pipelineRoot(l *detect.Layout, v Values, ns string) string {
-	if l.ObjectStore == detect.SeaweedFS && ns != "" {
+	if l.Caps.NamespacedArtifacts && ns != "" {
 		return "s3://" + v.Bucket + "/private-artifacts/" + ns + "/v2/artifacts"
 	}
 	return "s3://" + v.Bucket + "/v2/artifacts"
-}
-
-// supportsProviders reports whether the release's launcher reads the kfp-launcher providers block (KFP 2.2+).
-func supportsProviders(l *detect.Layout) bool {
-	switch l.Release {
-	case "v1.7", "v1.7-aws", "v1.8":
-		return false
-	}
-	return true
 }
 
 // artifactRepository is Argo's S3 repository: the pod identity in irsa mode, the synced keys in static mode.
@@ -61,7 +53,7 @@ func artifactRepository(l *detect.Layout, v Values, namespace string) string {
 // launcherData is the kfp-launcher ConfigMap data for a namespace.
 func launcherData(l *detect.Layout, v Values, ns string) obj {
 	data := obj{"defaultPipelineRoot": pipelineRoot(l, v, ns)}
-	if !supportsProviders(l) {
+	if !l.Caps.LauncherProviders {
 		return data
 	}
 	// With fromEnv the launcher ignores this block's region, endpoint, disableSSL and forcePathStyle: it opens

@@ -1,12 +1,15 @@
-// Package detect recognises a Kubeflow manifests checkout by reading its files: which layout it has (the awslabs
-// fork or kubeflow/manifests with apps/ or applications/), which release, which KFP and Katib versions it ships,
-// which in-cluster object store it deploys, and where the KFP and Katib entry points of the full platform are.
+// Package detect recognises a Kubeflow manifests checkout by reading its files: which repository it comes from
+// (the awslabs fork, kubeflow/manifests or kubeflow/community-distribution) and at which git ref, which KFP and
+// Katib versions it ships and what that KFP can do, which in-cluster object store it deploys, the labels of its
+// kubeflow namespace, and where the KFP and Katib entry points of the full platform are.
 //
 // It never guesses from directory names alone: versions come from the files the releases pin them in, so a tree
-// that moved or was edited is refused with the list of files that were looked for.
+// that moved or was edited is refused with the list of files that were looked for. What the wiring may rely on is
+// decided by the KFP version's semantic-version range (Capabilities), not by a release name.
 package detect
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -16,13 +19,14 @@ import (
 	"strings"
 )
 
-// Kind is the family of a manifests tree.
+// Kind is the family of a manifests tree: the repository it comes from.
 type Kind string
 
-// The two families kfaws reads.
+// The families kfaws reads. kubeflow/manifests was renamed kubeflow/community-distribution in June 2026.
 const (
-	KindAWSLabs  Kind = "awslabs/kubeflow-manifests"
-	KindUpstream Kind = "kubeflow/manifests"
+	KindAWSLabs   Kind = "awslabs/kubeflow-manifests"
+	KindUpstream  Kind = "kubeflow/manifests"
+	KindCommunity Kind = "kubeflow/community-distribution"
 )
 
 // ObjectStore is the in-cluster object store a release deploys.
@@ -36,9 +40,17 @@ const (
 
 // Layout is what Detect found. Paths are slash-separated and relative to Root.
 type Layout struct {
-	Root    string
-	Kind    Kind
+	Root string
+	Kind Kind
+	// Ref is the git tag or branch of the checkout at Root ("" when Root is not the top of a git checkout).
+	Ref string
+	// Release is the release that ships exactly KFPVersion (v1.7, v1.8, v1.9.0, v1.9.1, v1.10, v1.11, 26.03,
+	// 26.03.1), "" when none does. It says which KFP the tree has, not which release the tree is.
 	Release string
+	// Wiring is the release whose wiring kfaws applies: Release, the nearest older one for a version no release
+	// ships, or the newest for a newer KFP (Newer).
+	Wiring string
+	Newer  bool
 	// Prefix holds the applications: "upstream/apps" (awslabs), "apps" (v1.8, v1.9), "applications" (v1.10+).
 	Prefix string
 	// PipelineEntry and KatibEntry are the kustomization directories the full platform installs.
@@ -47,8 +59,14 @@ type Layout struct {
 	KFPVersion    string
 	KatibVersion  string
 	ObjectStore   ObjectStore
+	Caps          Capabilities
 	// InstallConfigKeys are the data keys of the release's pipeline-install-config ConfigMap.
 	InstallConfigKeys []string
+	// NamespaceLabels are the labels of the kubeflow Namespace the tree creates (nil when it creates none);
+	// PodSecurityEnforce among them is the Pod Security level the release enforces there.
+	NamespaceLabels map[string]string
+	// Warnings say what detection assumed (a KFP version no release ships).
+	Warnings []string
 }
 
 // Files read by Detect, relative to the application prefix.
@@ -72,23 +90,37 @@ type NotManifestsError struct {
 
 func (e *NotManifestsError) Error() string {
 	return fmt.Sprintf("%q is not a Kubeflow manifests tree kfaws recognises: %s (looked for %s); pass --manifests "+
-		"the root of a kubeflow/manifests checkout (v1.8 or later) or of an awslabs/kubeflow-manifests v1.7 checkout "+
-		"with kubeflow/manifests cloned into upstream/", e.Dir, e.Reason, strings.Join(e.Looked, ", "))
+		"the root of a kubeflow/community-distribution or kubeflow/manifests checkout (v1.8 or later) or of an "+
+		"awslabs/kubeflow-manifests v1.7 checkout with kubeflow/manifests cloned into upstream/", e.Dir, e.Reason,
+		strings.Join(e.Looked, ", "))
 }
 
-// Detect reads the tree at dir and returns its layout.
+// Detect is DetectContext without a deadline of the caller's.
 func Detect(dir string) (*Layout, error) {
-	return DetectFS(os.DirFS(dir), dir)
+	return DetectContext(context.Background(), dir)
 }
 
-// DetectFS is Detect on any file system; dir is only used in messages and as Layout.Root.
+// DetectContext reads the tree at dir and returns its layout. When dir is the top of a git checkout, its tag or
+// branch and origin are read too (each git command bounded; without git the layout has no Ref).
+func DetectContext(ctx context.Context, dir string) (*Layout, error) {
+	return detect(os.DirFS(dir), dir, readGit(ctx, dir))
+}
+
+// DetectFS is Detect on any file system, without git; dir is only used in messages and as Layout.Root.
 func DetectFS(fsys fs.FS, dir string) (*Layout, error) {
+	return detect(fsys, dir, gitCheckout{})
+}
+
+func detect(fsys fs.FS, dir string, git gitCheckout) (*Layout, error) {
 	if st, err := fs.Stat(fsys, "."); err != nil || !st.IsDir() {
 		return nil, fmt.Errorf("manifests directory %q: not a readable directory", dir)
 	}
-	l := &Layout{Root: dir}
+	l := &Layout{Root: dir, Ref: git.Ref}
 	if err := findPrefix(fsys, dir, l); err != nil {
 		return nil, err
+	}
+	if l.Kind != KindAWSLabs {
+		l.Kind = decideFamily(fsys, git.Origin)
 	}
 	if err := readVersions(fsys, dir, l); err != nil {
 		return nil, err
@@ -96,6 +128,18 @@ func DetectFS(fsys fs.FS, dir string) (*Layout, error) {
 	if err := findEntries(fsys, dir, l); err != nil {
 		return nil, err
 	}
+	l.Caps.NamespacedArtifacts = l.ObjectStore == SeaweedFS
+	if l.Newer {
+		v, rel := NewestKFP()
+		l.Warnings = append(l.Warnings, fmt.Sprintf("KFP %s is newer than the newest KFP kfaws knows (%s, as shipped "+
+			"in %s): going on with the wiring of %s, which assumes %s; check the build before applying it",
+			l.KFPVersion, v, rel, l.Wiring, l.Caps.assumptions()))
+	} else if l.Release == "" {
+		l.Warnings = append(l.Warnings, fmt.Sprintf("KFP %s is not the version of any release kfaws knows (%s): "+
+			"going on with the wiring of %s, which assumes %s", l.KFPVersion, knownKFP(), l.Wiring,
+			l.Caps.assumptions()))
+	}
+	l.NamespaceLabels = namespaceLabels(fsys, path.Dir(l.Prefix))
 	return l, nil
 }
 
@@ -140,15 +184,12 @@ func readVersions(fsys fs.FS, dir string, l *Layout) error {
 		return fmt.Errorf("%q: %w", filepath.Join(dir, cfgPath), err)
 	}
 	l.KFPVersion, l.InstallConfigKeys = version, keys
-	rel, ok := ReleaseForKFP(version)
-	if !ok {
-		return &NotManifestsError{Dir: dir, Looked: []string{cfgPath + " data.appVersion"},
-			Reason: fmt.Sprintf("KFP appVersion %q is not one kfaws knows (%s)", version, knownKFP())}
+	rel, v, err := classifyKFP(version)
+	if err != nil {
+		return &NotManifestsError{Dir: dir, Looked: []string{cfgPath + " data.appVersion"}, Reason: err.Error()}
 	}
-	l.Release = rel
-	if l.Kind == KindAWSLabs {
-		l.Release += "-aws"
-	}
+	l.Release, l.Wiring, l.Newer = rel.release, rel.wiring, rel.newer
+	l.Caps = kfpCapabilities(v)
 	katibFile := path.Join(l.Prefix, katibEntryDir, "kustomization.yaml")
 	kdata, err := fs.ReadFile(fsys, katibFile)
 	if err != nil {

@@ -1,6 +1,7 @@
 package detect
 
 import (
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -26,22 +27,31 @@ func tree(prefix, cfg, katib, env string) fstest.MapFS {
 }
 
 func TestDetectSynthetic(t *testing.T) {
-	want := map[string][5]string{
-		"v1.7-aws": {"awslabs/kubeflow-manifests", "v1.7-aws", "upstream/apps", "2.0.0-alpha.7", "minio"},
-		"v1.8":     {"kubeflow/manifests", "v1.8", "apps", "2.0.5", "minio"},
-		"v1.9":     {"kubeflow/manifests", "v1.9", "apps", "2.2.0", "minio"},
-		"v1.10":    {"kubeflow/manifests", "v1.10", "applications", "2.5.0", "minio"},
-		"v1.11":    {"kubeflow/manifests", "v1.11", "applications", "2.15.0", "seaweedfs"},
-		"26.03":    {"kubeflow/manifests", "26.03", "applications", "2.16.0", "seaweedfs"},
+	// tree: family, release, wiring, prefix, KFP, object store, Pod Security level of the kubeflow namespace
+	want := map[string][7]string{
+		"v1.7-aws": {"awslabs/kubeflow-manifests", "v1.7", "v1.7", "upstream/apps", "2.0.0-alpha.7", "minio", ""},
+		"v1.8":     {"kubeflow/manifests", "v1.8", "v1.8", "apps", "2.0.5", "minio", ""},
+		"v1.9":     {"kubeflow/manifests", "v1.9.0", "v1.9.0", "apps", "2.2.0", "minio", ""},
+		"v1.9.1":   {"kubeflow/manifests", "v1.9.1", "v1.9.1", "apps", "2.3.0", "minio", ""},
+		"v1.10":    {"kubeflow/manifests", "v1.10", "v1.10", "applications", "2.5.0", "minio", "baseline"},
+		"v1.11":    {"kubeflow/manifests", "v1.11", "v1.11", "applications", "2.15.0", "seaweedfs", "restricted"},
+		"26.03":    {"kubeflow/manifests", "26.03", "26.03", "applications", "2.16.0", "seaweedfs", "restricted"},
+		"26.03.1":  {"kubeflow/community-distribution", "26.03.1", "26.03.1", "applications", "2.16.1", "seaweedfs", "restricted"},
 	}
 	for rel, w := range want {
-		l, err := Detect(filepath.Join("..", "testdata", "trees", rel))
+		l, err := DetectFS(os.DirFS(filepath.Join("..", "testdata", "trees", rel)), rel)
 		if err != nil {
 			t.Fatalf("%s: %v", rel, err)
 		}
-		got := [5]string{string(l.Kind), l.Release, l.Prefix, l.KFPVersion, string(l.ObjectStore)}
+		got := [7]string{string(l.Kind), l.Release, l.Wiring, l.Prefix, l.KFPVersion, string(l.ObjectStore), l.PodSecurity()}
 		if got != w {
 			t.Errorf("%s: got %v, want %v", rel, got, w)
+		}
+		if len(l.Warnings) > 0 || l.Newer {
+			t.Errorf("%s: a shipped KFP version gave warnings %v", rel, l.Warnings)
+		}
+		if l.NamespaceLabels["control-plane"] != "kubeflow" || l.NamespaceLabels["istio-injection"] != "enabled" {
+			t.Errorf("%s: kubeflow namespace labels %v", rel, l.NamespaceLabels)
 		}
 	}
 	aws, _ := Detect(filepath.Join("..", "testdata", "trees", "v1.7-aws"))
@@ -57,6 +67,16 @@ func TestDetectSynthetic(t *testing.T) {
 	}
 }
 
+func TestNamespaceLabelsAbsent(t *testing.T) {
+	l, err := DetectFS(tree("applications", seedConfig, seedKatib, seedEnv), "bare")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if l.NamespaceLabels != nil || l.PodSecurity() != "" {
+		t.Errorf("a tree without common/kubeflow-namespace has labels %v", l.NamespaceLabels)
+	}
+}
+
 func TestDetectRefusals(t *testing.T) {
 	cases := map[string]struct {
 		fs   fstest.MapFS
@@ -64,7 +84,8 @@ func TestDetectRefusals(t *testing.T) {
 	}{
 		"empty":            {fstest.MapFS{"README": {}}, []string{"applications/pipeline/upstream/base/installs/generic/pipeline-install-config.yaml", "apps/pipeline", "upstream/apps/pipeline"}},
 		"awslabs no clone": {fstest.MapFS{"awsconfigs/apps/x": {}}, []string{"without its upstream/ clone"}},
-		"unknown KFP":      {tree("applications", strings.Replace(seedConfig, "2.16.0", "9.9.9", 1), seedKatib, seedEnv), []string{`KFP appVersion "9.9.9"`, "data.appVersion"}},
+		"older KFP":        {tree("applications", strings.Replace(seedConfig, "2.16.0", "1.8.5", 1), seedKatib, seedEnv), []string{"KFP 1.8.5 is older than the oldest release kfaws knows (v1.7, KFP 2.0.0-alpha.7)", "data.appVersion"}},
+		"unparseable KFP":  {tree("applications", strings.Replace(seedConfig, "2.16.0", "master", 1), seedKatib, seedEnv), []string{`KFP appVersion "master" is not a semantic version`, "2.16.1 (26.03.1)"}},
 		"no katib": {func() fstest.MapFS {
 			m := tree("apps", seedConfig, seedKatib, seedEnv)
 			delete(m, "apps/"+katibEntryDir+"/kustomization.yaml")
@@ -142,7 +163,8 @@ func FuzzDetect(f *testing.F) {
 			return
 		}
 		rel, ok := ReleaseForKFP(l.KFPVersion)
-		if !ok || !strings.HasPrefix(l.Release, rel) || l.KatibVersion == "" {
+		if ok != (l.Release != "") || rel != l.Release || l.Wiring == "" || l.KatibVersion == "" ||
+			(l.Release == "") != (len(l.Warnings) == 1) {
 			t.Fatalf("inconsistent layout %+v", l)
 		}
 		if l.ObjectStore != MinIO && l.ObjectStore != SeaweedFS {

@@ -9,36 +9,6 @@ import (
 	"sigs.k8s.io/yaml"
 )
 
-// kfpReleases maps the KFP version a release pins (pipeline-install-config appVersion) to the Kubeflow release.
-// Patch releases of a Kubeflow release keep the KFP minor, so the match is on major.minor, except 2.0 where the
-// alpha (v1.7) and the final (v1.8) differ.
-var kfpReleases = []struct{ prefix, release string }{
-	{"2.0.0-alpha.", "v1.7"},
-	{"2.0.", "v1.8"},
-	{"2.2.", "v1.9"},
-	{"2.5.", "v1.10"},
-	{"2.15.", "v1.11"},
-	{"2.16.", "26.03"},
-}
-
-// ReleaseForKFP names the Kubeflow release that ships KFP version v.
-func ReleaseForKFP(v string) (string, bool) {
-	for _, r := range kfpReleases {
-		if strings.HasPrefix(v, r.prefix) {
-			return r.release, true
-		}
-	}
-	return "", false
-}
-
-func knownKFP() string {
-	s := make([]string, len(kfpReleases))
-	for i, r := range kfpReleases {
-		s[i] = r.prefix + "x (" + r.release + ")"
-	}
-	return strings.Join(s, ", ")
-}
-
 // parseInstallConfig returns the sorted data keys and data.appVersion of a pipeline-install-config ConfigMap.
 func parseInstallConfig(data []byte) ([]string, string, error) {
 	var cm struct {

@@ -1,15 +1,21 @@
 #!/usr/bin/env bash
-# Writes the synthetic manifests trees under trees/: one per release layout, with the paths, kinds, names and keys
-# of the real releases (see ../../../../shared/facts/kfp-katib-storage.md §1) and far fewer fields.
+# Writes the synthetic manifests trees under trees/: one per release users run, with the paths, kinds, names, keys,
+# env names, image tags, securityContexts and kubeflow namespace labels of the real releases and far fewer fields.
+# Checked against manifests@v1.7.0 (awslabs@v1.7.0-aws-b1.0.3), v1.8.1, v1.9.0, v1.9.1, v1.10.2, v1.11.0,
+# release-26.03 and community-distribution@release-26.03.1.
 # Run from this directory: ./mktrees.sh
 set -euo pipefail
 cd "$(dirname "$0")"
 rm -rf trees
 
+# sc INDENT VALUE: a securityContext line at INDENT spaces, or nothing when VALUE is empty.
+sc() { if [ -n "$2" ]; then printf '%*ssecurityContext: %s' "$1" '' "$2"; fi; }
+
 # tree DIR PREFIX KFP KATIB STORE(minio|seaweedfs|both) MYSQLKEYS(0|1) REMOTE_ARGO(0|1) OVERLAYS(0|1)
 tree() {
   local root=$1 prefix=$2 kfp=$3 katib=$4 store=$5 mysqlkeys=$6 remote=$7 overlays=$8
   local P="trees/$root/$prefix/pipeline/upstream" K="trees/$root/$prefix/katib/upstream"
+  release_traits "$kfp"
   mkdir -p "$P"/base/installs/generic "$P"/base/pipeline "$P"/base/cache "$P"/base/metadata/base \
     "$P"/base/installs/multi-user/pipelines-profile-controller "$P"/third-party/mysql/base \
     "$P"/third-party/mysql/options/istio "$P"/third-party/argo/base "$P"/third-party/argo/installs/cluster \
@@ -98,9 +104,11 @@ spec:
       labels: {app: ml-pipeline}
     spec:
       serviceAccountName: ml-pipeline
+$(sc 6 "$KFP_POD_SC")
       containers:
       - name: ml-pipeline-api-server
-        image: ghcr.io/kubeflow/kfp-api-server:$kfp
+        image: ${KFP_IMAGES}api-server:$kfp
+$(sc 8 "$KFP_CONTAINER_SC")
         env:
         - name: OBJECTSTORECONFIG_SECURE
           value: "false"
@@ -145,9 +153,11 @@ spec:
       labels: {app: ml-pipeline-ui}
     spec:
       serviceAccountName: ml-pipeline-ui
+$(sc 6 "$KFP_POD_SC")
       containers:
       - name: ml-pipeline-ui
-        image: ghcr.io/kubeflow/kfp-frontend:$kfp
+        image: ${KFP_IMAGES}frontend:$kfp
+$(sc 8 "$KFP_CONTAINER_SC")
         env:
         - name: MINIO_NAMESPACE
           valueFrom:
@@ -158,8 +168,7 @@ spec:
         - name: MINIO_SECRET_KEY
           valueFrom:
             secretKeyRef: {name: mlpipeline-minio-artifact, key: secretkey}
-        - name: ARGO_ARCHIVE_LOGS
-          value: "true"
+$UI_ARCHIVE_LOGS
 EOF
   for sa in ml-pipeline ml-pipeline-ui; do
     printf 'apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: %s\n' $sa > "$P/base/pipeline/$sa-sa.yaml"
@@ -173,7 +182,7 @@ data:
   defaultPipelineRoot: $(kfp-default-pipeline-root)
 EOF
   printf 'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n- ml-pipeline-apiserver-deployment.yaml\n- ml-pipeline-sa.yaml\n- ml-pipeline-ui-deployment.yaml\n- ml-pipeline-ui-sa.yaml\n- kfp-launcher-configmap.yaml\n' > "$P"/base/pipeline/kustomization.yaml
-  cat > "$P"/base/cache/cache-deployment.yaml <<'EOF'
+  cat > "$P"/base/cache/cache-deployment.yaml <<EOF
 apiVersion: apps/v1
 kind: Deployment
 metadata:
@@ -187,9 +196,11 @@ spec:
       labels: {app: cache-server}
     spec:
       serviceAccountName: kubeflow-pipelines-cache
+$(sc 6 "$KFP_POD_SC")
       containers:
       - name: server
-        image: ghcr.io/kubeflow/kfp-cache-server
+        image: ${KFP_IMAGES}cache-server:$kfp
+$(sc 8 "$KFP_CONTAINER_SC")
         env:
         - name: DBCONFIG_DB_NAME
           valueFrom:
@@ -206,11 +217,11 @@ spec:
         - name: DBCONFIG_PASSWORD
           valueFrom:
             secretKeyRef: {name: mysql-secret, key: password}
-        args: ["--db_driver=mysql", "--db_host=$(DBCONFIG_HOST_NAME)", "--db_port=$(DBCONFIG_PORT)",
-               "--db_name=$(DBCONFIG_DB_NAME)", "--db_user=$(DBCONFIG_USER)", "--db_password=$(DBCONFIG_PASSWORD)"]
+        args: ["--db_driver=mysql", "--db_host=\$(DBCONFIG_HOST_NAME)", "--db_port=\$(DBCONFIG_PORT)",
+               "--db_name=\$(DBCONFIG_DB_NAME)", "--db_user=\$(DBCONFIG_USER)", "--db_password=\$(DBCONFIG_PASSWORD)"]
 EOF
   printf 'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n- cache-deployment.yaml\n' > "$P"/base/cache/kustomization.yaml
-  cat > "$P"/base/metadata/base/metadata-grpc-deployment.yaml <<'EOF'
+  cat > "$P"/base/metadata/base/metadata-grpc-deployment.yaml <<EOF
 apiVersion: apps/v1
 kind: Deployment
 metadata:
@@ -224,9 +235,11 @@ spec:
       labels: {component: metadata-grpc-server}
     spec:
       serviceAccountName: metadata-grpc-server
+$(sc 6 "$KFP_POD_SC")
       containers:
       - name: container
-        image: gcr.io/tfx-oss-public/ml_metadata_store_server:1.14.0
+        image: gcr.io/tfx-oss-public/ml_metadata_store_server:$MLMD_TAG
+$(sc 8 "$MLMD_CONTAINER_SC")
         env:
         - name: DBCONFIG_USER
           valueFrom:
@@ -243,9 +256,9 @@ spec:
         - name: MYSQL_PORT
           valueFrom:
             configMapKeyRef: {name: pipeline-install-config, key: dbPort}
-        args: ["--grpc_port=8080", "--mysql_config_database=$(MYSQL_DATABASE)", "--mysql_config_host=$(MYSQL_HOST)",
-               "--mysql_config_port=$(MYSQL_PORT)", "--mysql_config_user=$(DBCONFIG_USER)",
-               "--mysql_config_password=$(DBCONFIG_PASSWORD)", "--enable_database_upgrade=true"]
+        args: ["--grpc_port=8080", "--mysql_config_database=\$(MYSQL_DATABASE)", "--mysql_config_host=\$(MYSQL_HOST)",
+               "--mysql_config_port=\$(MYSQL_PORT)", "--mysql_config_user=\$(DBCONFIG_USER)",
+               "--mysql_config_password=\$(DBCONFIG_PASSWORD)", "--enable_database_upgrade=true"]
 EOF
   printf 'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nnamespace: kubeflow\nresources:\n- metadata-grpc-deployment.yaml\n' > "$P"/base/metadata/base/kustomization.yaml
 
@@ -337,11 +350,11 @@ $pcspec
 EOF
   printf 'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n- metacontroller-sa.yaml\n- stateful-set.yaml\n' > "$P"/third-party/metacontroller/base/kustomization.yaml
   printf 'apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: meta-controller-service\n  namespace: kubeflow\n' > "$P"/third-party/metacontroller/base/metacontroller-sa.yaml
-  printf 'apiVersion: apps/v1\nkind: StatefulSet\nmetadata:\n  name: metacontroller\n  namespace: kubeflow\n  labels: {app: metacontroller}\nspec:\n  replicas: 1\n  serviceName: ""\n  selector:\n    matchLabels: {app: metacontroller}\n  template:\n    metadata:\n      labels: {app: metacontroller}\n    spec:\n      serviceAccountName: meta-controller-service\n      containers:\n      - name: metacontroller\n        image: %s\n' "$mcimage" > "$P"/third-party/metacontroller/base/stateful-set.yaml
+  printf 'apiVersion: apps/v1\nkind: StatefulSet\nmetadata:\n  name: metacontroller\n  namespace: kubeflow\n  labels: {app: metacontroller}\nspec:\n  replicas: 1\n  serviceName: ""\n  selector:\n    matchLabels: {app: metacontroller}\n  template:\n    metadata:\n      labels: {app: metacontroller}\n    spec:\n      serviceAccountName: meta-controller-service\n      containers:\n      - name: metacontroller\n        image: %s\n%s' "$mcimage" "$(sc 8 "$MC_CONTAINER_SC")" > "$P"/third-party/metacontroller/base/stateful-set.yaml
 
   # --- in-cluster MySQL
   local M="$P"/third-party/mysql
-  cat > "$M"/base/mysql-deployment.yaml <<'EOF'
+  cat > "$M"/base/mysql-deployment.yaml <<EOF
 apiVersion: apps/v1
 kind: Deployment
 metadata:
@@ -356,9 +369,11 @@ spec:
       labels: {app: mysql}
     spec:
       serviceAccountName: mysql
+$(sc 6 "$MYSQL_POD_SC")
       containers:
       - name: mysql
-        image: mysql:8.4
+        image: $MYSQL_IMAGE
+$(sc 8 "$MYSQL_CONTAINER_SC")
         env:
         - {name: MYSQL_ALLOW_EMPTY_PASSWORD, value: "true"}
         volumeMounts:
@@ -407,7 +422,21 @@ data:
 EOF
   printf 'varReference:\n- path: data/artifactRepository\n  kind: ConfigMap\n' > "$P"/third-party/argo/base/params.yaml
   if [ "$remote" = 1 ]; then
-    printf 'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n- https://github.com/argoproj/argo-workflows/manifests/base/workflow-controller?ref=v3.7.3\npatches:\n- path: workflow-controller-configmap-patch.yaml\nconfigurations:\n- params.yaml\n' > "$P"/third-party/argo/base/kustomization.yaml
+    cat > "$P"/third-party/argo/base/workflow-controller-deployment-patch.yaml <<EOF
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: workflow-controller
+spec:
+  template:
+    spec:
+$(sc 6 "$ARGO_POD_SC")
+      containers:
+      - name: workflow-controller
+        image: quay.io/argoproj/workflow-controller:v3.7.3
+$(sc 8 "$ARGO_CONTAINER_SC")
+EOF
+    printf 'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n- https://github.com/argoproj/argo-workflows/manifests/base/workflow-controller?ref=v3.7.3\npatches:\n- path: workflow-controller-deployment-patch.yaml\n- path: workflow-controller-configmap-patch.yaml\nconfigurations:\n- params.yaml\n' > "$P"/third-party/argo/base/kustomization.yaml
   else
     printf 'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n- workflow-controller-configmap-patch.yaml\nconfigurations:\n- params.yaml\n' > "$P"/third-party/argo/base/kustomization.yaml
   fi
@@ -427,12 +456,121 @@ resources:
 - ../../third-party/mysql/options/istio
 $stores
 EOF
+  if [ -n "$PC_POD_SC$PC_CONTAINER_SC" ]; then
+    # The real releases carry these fields in the controller's own deployment.yaml; a patch here keeps this script's
+    # profile-controller section independent of the Pod Security levels.
+    cat > "$P"/env/platform-agnostic-multi-user/profile-controller-security-context.yaml <<EOF
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: kubeflow-pipelines-profile-controller
+spec:
+  template:
+    spec:
+$(sc 6 "$PC_POD_SC")
+      containers:
+      - name: profile-controller
+$(sc 8 "$PC_CONTAINER_SC")
+EOF
+    printf 'patches:\n- path: profile-controller-security-context.yaml\n' >> "$P"/env/platform-agnostic-multi-user/kustomization.yaml
+  fi
   printf 'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nnamespace: kubeflow\nresources:\n- ../../platform-agnostic-multi-user\n' > "$P"/env/cert-manager/platform-agnostic-multi-user/kustomization.yaml
   if [ "$overlays" = 1 ]; then
     mkdir -p "trees/$root/$prefix/pipeline/overlays"
     printf 'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n- ../upstream/env/cert-manager/platform-agnostic-multi-user\n' > "trees/$root/$prefix/pipeline/overlays/kustomization.yaml"
   fi
   katib "$K" "$katib"
+  kubeflow_namespace "trees/$root/$(dirname "$prefix")/common/kubeflow-namespace/base"
+}
+
+# release_traits KFP: what differs between releases besides tree's arguments, by the KFP version the release pins:
+# image names (gcr.io and docker.io up to v1.9, ghcr.io from v1.10), the in-cluster MySQL images, the MLMD image,
+# and the securityContexts and namespace label that set the Pod Security level (none up to v1.9; baseline on the
+# namespace with KFP's own workloads restricted-ready in v1.10; restricted from v1.11).
+release_traits() {
+  KFP_IMAGES=ghcr.io/kubeflow/kfp- KATIB_IMAGES=ghcr.io/kubeflow/katib MLMD_TAG=1.14.0
+  MYSQL_IMAGE=mysql:8.4 KATIB_MYSQL_IMAGE=mysql:8.0 PSA=restricted NS_LAYOUT=folders
+  UI_ARCHIVE_LOGS=$'        - name: ARGO_ARCHIVE_LOGS\n          value: "true"'
+  local drop='allowPrivilegeEscalation: false, capabilities: {drop: [ALL]}' seccomp='seccompProfile: {type: RuntimeDefault}'
+  KFP_POD_SC="{$seccomp}" KFP_CONTAINER_SC="{$drop, runAsGroup: 0, runAsNonRoot: true, runAsUser: 1000}"
+  MLMD_CONTAINER_SC="{$drop, runAsGroup: 0, runAsNonRoot: true, runAsUser: 1000, $seccomp}"
+  MYSQL_POD_SC="{fsGroup: 999, fsGroupChangePolicy: OnRootMismatch, $seccomp}"
+  MYSQL_CONTAINER_SC="{$drop, runAsGroup: 999, runAsNonRoot: true, runAsUser: 999}"
+  MINIO_POD_SC="{fsGroup: 1000, fsGroupChangePolicy: OnRootMismatch, $seccomp}"
+  MINIO_CONTAINER_SC="{$drop, runAsGroup: 0, runAsNonRoot: true, runAsUser: 1000, $seccomp}"
+  SEAWEEDFS_POD_SC="{fsGroup: 1000, fsGroupChangePolicy: OnRootMismatch, $seccomp}"
+  SEAWEEDFS_CONTAINER_SC="{$drop, privileged: false, runAsGroup: 1000, runAsNonRoot: true, runAsUser: 1000}"
+  PC_POD_SC="{$seccomp}" PC_CONTAINER_SC="{$drop, runAsGroup: 0, runAsNonRoot: true, runAsUser: 1000}"
+  MC_CONTAINER_SC="{$drop, $seccomp, privileged: false, readOnlyRootFilesystem: true, runAsNonRoot: true, runAsUser: 1000}"
+  ARGO_POD_SC="{$seccomp}"
+  ARGO_CONTAINER_SC="{readOnlyRootFilesystem: true, runAsNonRoot: true, $drop}"
+  KATIB_CONTAINER_SC="{$drop, runAsNonRoot: true, runAsUser: 1000, $seccomp}"
+  KATIB_MYSQL_POD_SC="{fsGroup: 999, fsGroupChangePolicy: OnRootMismatch}"
+  KATIB_MYSQL_CONTAINER_SC="{$drop, runAsGroup: 999, runAsNonRoot: true, runAsUser: 999, $seccomp}"
+  case $1 in
+    2.0.*|2.2.*|2.3.*)
+      KFP_IMAGES=gcr.io/ml-pipeline/ KATIB_IMAGES=docker.io/kubeflowkatib UI_ARCHIVE_LOGS=""
+      [ "$1" = 2.0.0-alpha.7 ] && MLMD_TAG=1.5.0
+      ;;
+  esac
+  case $1 in
+    2.0.*|2.2.*|2.3.*|2.5.*)
+      MYSQL_IMAGE=gcr.io/ml-pipeline/mysql:8.0.26 KATIB_MYSQL_IMAGE=mysql:8.0.29
+      KATIB_CONTAINER_SC="" KATIB_MYSQL_POD_SC="" KATIB_MYSQL_CONTAINER_SC="" MC_CONTAINER_SC="" PSA=baseline NS_LAYOUT=flat
+      ;;
+  esac
+  case $1 in
+    2.0.*|2.2.*|2.3.*)
+      KFP_POD_SC="" KFP_CONTAINER_SC="" MLMD_CONTAINER_SC="" MYSQL_POD_SC="" MYSQL_CONTAINER_SC="" MINIO_POD_SC="" MINIO_CONTAINER_SC=""
+      PC_POD_SC="" PC_CONTAINER_SC="" PSA=""
+      ;;
+    2.5.*) PC_POD_SC="" PC_CONTAINER_SC="{$drop, runAsGroup: 0, runAsNonRoot: true, runAsUser: 1000, $seccomp}" ;;
+    2.15.*) NS_LAYOUT=both ;;
+    *) # 26.03 on: runAsNonRoot on every pod and a seccomp profile on every container
+      KFP_POD_SC="{runAsNonRoot: true, $seccomp}" KFP_CONTAINER_SC="{$drop, runAsGroup: 0, runAsNonRoot: true, runAsUser: 1000, $seccomp}"
+      MYSQL_POD_SC="{fsGroup: 999, fsGroupChangePolicy: OnRootMismatch, runAsNonRoot: true, $seccomp}"
+      MYSQL_CONTAINER_SC="{$drop, runAsGroup: 999, runAsNonRoot: true, runAsUser: 999, $seccomp}"
+      SEAWEEDFS_POD_SC="{fsGroup: 1000, fsGroupChangePolicy: OnRootMismatch, runAsNonRoot: true, $seccomp}"
+      SEAWEEDFS_CONTAINER_SC="{$drop, privileged: false, runAsGroup: 1000, runAsNonRoot: true, runAsUser: 1000, $seccomp}"
+      PC_POD_SC="$KFP_POD_SC" PC_CONTAINER_SC="$KFP_CONTAINER_SC"
+      ARGO_POD_SC="{runAsNonRoot: true, $seccomp}"
+      ARGO_CONTAINER_SC="{readOnlyRootFilesystem: true, runAsNonRoot: true, $drop, $seccomp}"
+      ;;
+  esac
+}
+
+# kubeflow_namespace DIR: common/kubeflow-namespace/base with the kubeflow Namespace and its labels: one
+# namespace.yaml up to v1.11 (v1.11 adds kubeflow-system to it), kubeflow/ and kubeflow-system/ folders with the
+# namespaces' NetworkPolicies from 26.03.
+kubeflow_namespace() {
+  local D=$1 labels=$'    control-plane: kubeflow\n    istio-injection: enabled'
+  [ -n "$PSA" ] && labels="$labels"$'\n    pod-security.kubernetes.io/enforce: '"$PSA"
+  mkdir -p "$D"
+  case $NS_LAYOUT in
+    flat|both)
+      printf 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: kubeflow\n  labels:\n%s\n' "$labels" > "$D"/namespace.yaml
+      if [ "$NS_LAYOUT" = both ]; then
+        printf -- '---\napiVersion: v1\nkind: Namespace\nmetadata:\n  name: kubeflow-system\n  labels:\n%s\n' "$labels" >> "$D"/namespace.yaml
+      fi
+      printf 'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n- namespace.yaml\n' > "$D"/kustomization.yaml
+      ;;
+    folders)
+      mkdir -p "$D"/kubeflow "$D"/kubeflow-system
+      printf 'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n- kubeflow\n- kubeflow-system\n' > "$D"/kustomization.yaml
+      printf 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: kubeflow\n  labels:\n%s\n' "$labels" > "$D"/kubeflow/namespace.yaml
+      printf 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: kubeflow-system\n  labels:\n%s\n' "$labels" > "$D"/kubeflow-system/namespace.yaml
+      printf 'apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: default-allow-same-namespace\n  namespace: kubeflow\nspec:\n  podSelector: {}\n  ingress:\n  - from:\n    - podSelector: {}\n  policyTypes: [Ingress]\n' > "$D"/kubeflow/default-allow-same-namespace.yaml
+      printf 'apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: ml-pipeline\n  namespace: kubeflow\nspec:\n  podSelector:\n    matchExpressions:\n    - {key: app, operator: In, values: [ml-pipeline]}\n  ingress:\n  - from:\n    - namespaceSelector:\n        matchExpressions:\n        - {key: app.kubernetes.io/part-of, operator: In, values: [kubeflow-profile]}\n    - namespaceSelector:\n        matchExpressions:\n        - {key: kubernetes.io/metadata.name, operator: In, values: [istio-system]}\n  policyTypes: [Ingress]\n' > "$D"/kubeflow/ml-pipeline.yaml
+      printf 'apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: katib-db-manager\n  namespace: kubeflow\nspec:\n  podSelector:\n    matchExpressions:\n    - {key: katib.kubeflow.org/component, operator: In, values: [db-manager]}\n  ingress:\n  - from:\n    - namespaceSelector:\n        matchExpressions:\n        - {key: app.kubernetes.io/part-of, operator: In, values: [kubeflow-profile]}\n    - podSelector: {}\n  policyTypes: [Ingress]\n' > "$D"/kubeflow/katib-db-manager.yaml
+      printf 'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nnamespace: kubeflow\nresources:\n- namespace.yaml\n- default-allow-same-namespace.yaml\n- katib-db-manager.yaml\n- ml-pipeline.yaml\n' > "$D"/kubeflow/kustomization.yaml
+      printf 'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n- namespace.yaml\n' > "$D"/kubeflow-system/kustomization.yaml
+      ;;
+  esac
+}
+
+# readme DIR REPO: the top-level README's repository reference, which names the family.
+readme() {
+  printf '# Kubeflow manifests (synthetic test tree)\n\nhttps://github.com/%s\n' "$2" > "$1"/README.md
 }
 
 # istio DIR AUTHZ_NAME DR_NAME HOST
@@ -468,7 +606,7 @@ minio_secret() {
 minio() {
   local D="$1"/third-party/minio/base
   mkdir -p "$D"
-  cat > "$D"/minio-deployment.yaml <<'EOF'
+  cat > "$D"/minio-deployment.yaml <<EOF
 apiVersion: apps/v1
 kind: Deployment
 metadata:
@@ -481,10 +619,12 @@ spec:
     metadata:
       labels: {app: minio}
     spec:
+$(sc 6 "$MINIO_POD_SC")
       containers:
       - name: minio
-        image: minio/minio:RELEASE.2019-08-14T20-37-41Z
+        image: gcr.io/ml-pipeline/minio:RELEASE.2019-08-14T20-37-41Z-license-compliance
         args: [server, /data]
+$(sc 8 "$MINIO_CONTAINER_SC")
         env:
         - name: MINIO_ACCESS_KEY
           valueFrom:
@@ -509,7 +649,7 @@ EOF
 seaweedfs() {
   local D="$1"/third-party/seaweedfs/base/seaweedfs
   mkdir -p "$D"
-  cat > "$D"/seaweedfs-deployment.yaml <<'EOF'
+  cat > "$D"/seaweedfs-deployment.yaml <<EOF
 apiVersion: apps/v1
 kind: Deployment
 metadata:
@@ -523,10 +663,12 @@ spec:
       labels: {app: seaweedfs}
     spec:
       serviceAccountName: seaweedfs
+$(sc 6 "$SEAWEEDFS_POD_SC")
       containers:
       - name: seaweedfs
         image: chrislusf/seaweedfs:4.00
         args: [server, -dir=/data, -s3, -iam, -filer, -master.volumePreallocate=false]
+$(sc 8 "$SEAWEEDFS_CONTAINER_SC")
         envFrom:
         - secretRef: {name: mlpipeline-minio-artifact}
         volumeMounts:
@@ -569,16 +711,16 @@ resources:
 - ../katib-cert-manager
 - istio-authorizationpolicy.yaml
 images:
-- name: ghcr.io/kubeflow/katib/katib-controller
-  newName: ghcr.io/kubeflow/katib/katib-controller
+- name: $KATIB_IMAGES/katib-controller
+  newName: $KATIB_IMAGES/katib-controller
   newTag: $2
-- name: ghcr.io/kubeflow/katib/katib-db-manager
-  newName: ghcr.io/kubeflow/katib/katib-db-manager
+- name: $KATIB_IMAGES/katib-db-manager
+  newName: $KATIB_IMAGES/katib-db-manager
   newTag: $2
 EOF
   printf 'apiVersion: security.istio.io/v1beta1\nkind: AuthorizationPolicy\nmetadata:\n  name: katib-ui\nspec:\n  action: ALLOW\n' > "$K"/installs/katib-with-kubeflow/istio-authorizationpolicy.yaml
   printf 'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nnamespace: kubeflow\nresources:\n- ../../components/db-manager/\n- ../../components/mysql/\n' > "$K"/installs/katib-cert-manager/kustomization.yaml
-  cat > "$K"/components/db-manager/db-manager.yaml <<'EOF'
+  cat > "$K"/components/db-manager/db-manager.yaml <<EOF
 apiVersion: apps/v1
 kind: Deployment
 metadata:
@@ -594,7 +736,8 @@ spec:
     spec:
       containers:
       - name: katib-db-manager
-        image: ghcr.io/kubeflow/katib/katib-db-manager
+        image: $KATIB_IMAGES/katib-db-manager
+$(sc 8 "$KATIB_CONTAINER_SC")
         env:
         - {name: DB_NAME, value: mysql}
         - name: DB_PASSWORD
@@ -602,7 +745,7 @@ spec:
             secretKeyRef: {name: katib-mysql-secrets, key: MYSQL_ROOT_PASSWORD}
 EOF
   printf 'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n- db-manager.yaml\n' > "$K"/components/db-manager/kustomization.yaml
-  cat > "$K"/components/mysql/mysql.yaml <<'EOF'
+  cat > "$K"/components/mysql/mysql.yaml <<EOF
 apiVersion: apps/v1
 kind: Deployment
 metadata:
@@ -615,13 +758,16 @@ spec:
     metadata:
       labels: {katib.kubeflow.org/component: mysql}
     spec:
+$(sc 6 "$KATIB_MYSQL_POD_SC")
       containers:
       - name: katib-mysql
-        image: mysql:8.0
+        image: $KATIB_MYSQL_IMAGE
+$(sc 8 "$KATIB_MYSQL_CONTAINER_SC")
         env:
         - name: MYSQL_ROOT_PASSWORD
           valueFrom:
             secretKeyRef: {name: katib-mysql-secrets, key: MYSQL_ROOT_PASSWORD}
+        - {name: MYSQL_ALLOW_EMPTY_PASSWORD, value: "true"}
         - {name: MYSQL_DATABASE, value: katib}
       volumes:
       - name: katib-mysql
@@ -637,9 +783,21 @@ EOF
 tree v1.7-aws upstream/apps  2.0.0-alpha.7  v0.15.0  minio     0 0 0
 # The awslabs fork installs KFP through its own base: the upstream env plus its API server image.
 mkdir -p trees/v1.7-aws/awsconfigs/apps/pipeline/base
-printf 'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nnamespace: kubeflow\nbases:\n- ../../../../upstream/apps/pipeline/upstream/env/cert-manager/platform-agnostic-multi-user\nimages:\n- name: ghcr.io/kubeflow/kfp-api-server\n  newName: public.ecr.aws/kubeflow-on-aws/ml-pipeline/api-server\n  newTag: 2.0.0-alpha.7\n' > trees/v1.7-aws/awsconfigs/apps/pipeline/base/kustomization.yaml
+printf 'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nnamespace: kubeflow\nbases:\n- ../../../../upstream/apps/pipeline/upstream/env/cert-manager/platform-agnostic-multi-user\nimages:\n- name: gcr.io/ml-pipeline/api-server\n  newName: public.ecr.aws/kubeflow-on-aws/ml-pipeline/api-server\n  newTag: 2.0.0-alpha.7\n' > trees/v1.7-aws/awsconfigs/apps/pipeline/base/kustomization.yaml
 tree v1.8     apps           2.0.5          v0.16.0  minio     1 0 0
 tree v1.9     apps           2.2.0          v0.17.0  minio     1 0 0
+tree v1.9.1   apps           2.3.0          v0.17.0  minio     1 0 0
 tree v1.10    applications   2.5.0          v0.18.0  minio     1 0 0
 tree v1.11    applications   2.15.0         v0.19.0  both      1 1 0
 tree 26.03    applications   2.16.0         v0.19.0  seaweedfs 1 1 1
+tree 26.03.1  applications   2.16.1         v0.19.0  seaweedfs 1 1 1
+
+# The README names the repository. community-distribution@release-26.03.1 still names kubeflow/manifests (it
+# predates the rename); its application folders are what tell it apart.
+readme trees/v1.7-aws awslabs/kubeflow-manifests
+readme trees/v1.7-aws/upstream kubeflow/manifests
+for t in v1.8 v1.9 v1.9.1 v1.10 v1.11 26.03 26.03.1; do readme trees/$t kubeflow/manifests; done
+for d in dashboard hub notebooks-v1 workspaces; do
+  mkdir -p trees/26.03.1/applications/$d
+  printf '# stands in for the release'"'"'s applications/%s\n' $d > trees/26.03.1/applications/$d/README.md
+done

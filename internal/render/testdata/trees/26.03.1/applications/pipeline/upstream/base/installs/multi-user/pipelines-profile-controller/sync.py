@@ -1,0 +1,1 @@
+# stands in for the release's sync.py
