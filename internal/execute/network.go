@@ -13,20 +13,19 @@ import (
 	"github.com/kfaws/kfaws/internal/plan"
 )
 
-func (e *Executor) createSecurityGroup(ctx context.Context, s plan.Step) error {
-	r, vpc := e.Config.RDS, e.Snapshot.Cluster.VPCID
-	if err := e.intend(plan.KeySecurityGroup, r.SecurityGroupName); err != nil {
+func (e *Executor) createSecurityGroup(ctx context.Context, s plan.Step, p plan.CreateSecurityGroup) error {
+	if err := e.intend(s.Resource, p.Name); err != nil {
 		return err
 	}
 	var tags []ec2types.Tag
 	for _, t := range e.tags() {
-		tags = append(tags, ec2types.Tag{Key: aws.String(t[0]), Value: aws.String(t[1])})
+		tags = append(tags, ec2types.Tag{Key: aws.String(t.Key), Value: aws.String(t.Value)})
 	}
-	tags = append(tags, ec2types.Tag{Key: aws.String("Name"), Value: aws.String(r.SecurityGroupName)})
+	tags = append(tags, ec2types.Tag{Key: aws.String("Name"), Value: aws.String(p.Name)})
 	out, err := e.AWS.EC2.CreateSecurityGroup(ctx, &ec2.CreateSecurityGroupInput{
-		GroupName:   &r.SecurityGroupName,
-		Description: aws.String("Kubeflow RDS instance: MySQL from the EKS cluster " + e.Config.Cluster),
-		VpcId:       &vpc,
+		GroupName:   &p.Name,
+		Description: aws.String("Kubeflow RDS instance: MySQL from the EKS cluster " + p.Cluster),
+		VpcId:       &p.VPCID,
 		TagSpecifications: []ec2types.TagSpecification{{
 			ResourceType: ec2types.ResourceTypeSecurityGroup, Tags: tags,
 		}},
@@ -34,26 +33,29 @@ func (e *Executor) createSecurityGroup(ctx context.Context, s plan.Step) error {
 	var id string
 	switch {
 	case kaws.ErrorCode(err) == "InvalidGroup.Duplicate":
-		if id, err = e.findSecurityGroup(ctx); err != nil {
+		if id, err = e.findSecurityGroup(ctx, p); err != nil {
 			return err
 		}
 	case err != nil:
-		return fmt.Errorf("ec2:CreateSecurityGroup %q: %w", r.SecurityGroupName, err)
+		return fmt.Errorf("ec2:CreateSecurityGroup %q: %w", p.Name, err)
 	default:
 		id = aws.ToString(out.GroupId)
 	}
 	e.setSecurityGroupID(id)
-	if err := e.record(plan.KeySecurityGroup, id); err != nil {
+	if err := e.record(s.Resource, id); err != nil {
 		return err
 	}
-	return e.authorizeMySQL(ctx, s)
+	return e.admitMySQL(ctx, s, plan.AdmitMySQL{GroupID: id, Ingress: p.Ingress})
 }
 
-// authorizeMySQL admits MySQL from the plan's sources; rules already present are not an error.
-func (e *Executor) authorizeMySQL(ctx context.Context, _ plan.Step) error {
-	id := e.securityGroupID()
+// admitMySQL admits MySQL from the plan's sources; rules already present are not an error.
+func (e *Executor) admitMySQL(ctx context.Context, _ plan.Step, p plan.AdmitMySQL) error {
+	id := p.GroupID
+	if id == "" {
+		id = e.securityGroupID()
+	}
 	perm := ec2types.IpPermission{IpProtocol: aws.String("tcp"), FromPort: aws.Int32(3306), ToPort: aws.Int32(3306)}
-	for _, src := range e.Plan.DBIngress {
+	for _, src := range p.Ingress {
 		if strings.HasPrefix(src, "sg-") {
 			perm.UserIdGroupPairs = append(perm.UserIdGroupPairs, ec2types.UserIdGroupPair{
 				GroupId: aws.String(src), Description: aws.String("EKS cluster"),
@@ -71,27 +73,24 @@ func (e *Executor) authorizeMySQL(ctx context.Context, _ plan.Step) error {
 	return nil
 }
 
-func (e *Executor) findSecurityGroup(ctx context.Context) (string, error) {
+func (e *Executor) findSecurityGroup(ctx context.Context, p plan.CreateSecurityGroup) (string, error) {
 	out, err := e.AWS.EC2.DescribeSecurityGroups(ctx, &ec2.DescribeSecurityGroupsInput{Filters: []ec2types.Filter{
-		{Name: aws.String("group-name"), Values: []string{e.Config.RDS.SecurityGroupName}},
-		{Name: aws.String("vpc-id"), Values: []string{e.Snapshot.Cluster.VPCID}},
+		{Name: aws.String("group-name"), Values: []string{p.Name}},
+		{Name: aws.String("vpc-id"), Values: []string{p.VPCID}},
 	}})
 	if err != nil {
 		return "", fmt.Errorf("ec2:DescribeSecurityGroups: %w", err)
 	}
 	if len(out.SecurityGroups) == 0 {
-		return "", fmt.Errorf("security group %q reported as duplicate but not found", e.Config.RDS.SecurityGroupName)
+		return "", fmt.Errorf("security group %q reported as duplicate but not found", p.Name)
 	}
 	return aws.ToString(out.SecurityGroups[0].GroupId), nil
 }
 
-// securityGroupID is the DB security group: the observed one, or the one this run created.
+// securityGroupID is the DB security group this run created, "" when it created none.
 func (e *Executor) securityGroupID() string {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	if e.sgID == "" {
-		return e.Snapshot.SecurityGroup.ID
-	}
 	return e.sgID
 }
 

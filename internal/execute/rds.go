@@ -14,8 +14,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	smtypes "github.com/aws/aws-sdk-go-v2/service/secretsmanager/types"
 
-	"github.com/kfaws/kfaws/internal/config"
 	"github.com/kfaws/kfaws/internal/observe"
+	"github.com/kfaws/kfaws/internal/ownership"
 	"github.com/kfaws/kfaws/internal/plan"
 	"github.com/kfaws/kfaws/internal/state"
 )
@@ -32,31 +32,31 @@ type rdsSecret struct {
 func (e *Executor) rdsTags() []rdstypes.Tag {
 	var out []rdstypes.Tag
 	for _, t := range e.tags() {
-		out = append(out, rdstypes.Tag{Key: aws.String(t[0]), Value: aws.String(t[1])})
+		out = append(out, rdstypes.Tag{Key: aws.String(t.Key), Value: aws.String(t.Value)})
 	}
 	return out
 }
 
 func (e *Executor) secretTags(complete bool) []smtypes.Tag {
-	var out []smtypes.Tag
-	for _, t := range e.tags() {
-		out = append(out, smtypes.Tag{Key: aws.String(t[0]), Value: aws.String(t[1])})
-	}
+	tags := e.tags()
 	if complete {
-		out = append(out, smtypes.Tag{Key: aws.String(observe.TagComplete), Value: aws.String("true")})
+		tags = append(tags, ownership.CompleteTag())
+	}
+	var out []smtypes.Tag
+	for _, t := range tags {
+		out = append(out, smtypes.Tag{Key: aws.String(t.Key), Value: aws.String(t.Value)})
 	}
 	return out
 }
 
-func (e *Executor) createSubnetGroup(ctx context.Context, _ plan.Step) error {
-	name := e.Config.RDS.SubnetGroupName
-	if err := e.intend(plan.KeySubnetGroup, name); err != nil {
+func (e *Executor) createSubnetGroup(ctx context.Context, s plan.Step, p plan.CreateSubnetGroup) error {
+	if err := e.intend(s.Resource, p.Name); err != nil {
 		return err
 	}
 	out, err := e.AWS.RDS.CreateDBSubnetGroup(ctx, &rds.CreateDBSubnetGroupInput{
-		DBSubnetGroupName:        &name,
-		DBSubnetGroupDescription: aws.String("Kubeflow databases: private subnets of EKS cluster " + e.Config.Cluster),
-		SubnetIds:                e.Plan.DBSubnets,
+		DBSubnetGroupName:        &p.Name,
+		DBSubnetGroupDescription: aws.String("Kubeflow databases: private subnets of EKS cluster " + p.Cluster),
+		SubnetIds:                p.Subnets,
 		Tags:                     e.rdsTags(),
 	})
 	var exists *rdstypes.DBSubnetGroupAlreadyExistsFault
@@ -64,53 +64,51 @@ func (e *Executor) createSubnetGroup(ctx context.Context, _ plan.Step) error {
 		return nil
 	}
 	if err != nil {
-		return fmt.Errorf("rds:CreateDBSubnetGroup %q: %w", name, err)
+		return fmt.Errorf("rds:CreateDBSubnetGroup %q: %w", p.Name, err)
 	}
-	return e.record(plan.KeySubnetGroup, aws.ToString(out.DBSubnetGroup.DBSubnetGroupArn))
+	return e.record(s.Resource, aws.ToString(out.DBSubnetGroup.DBSubnetGroupArn))
 }
 
-func (e *Executor) createParameterGroup(ctx context.Context, s plan.Step) error {
-	r := e.Config.RDS
-	if err := e.intend(plan.KeyParameterGroup, r.ParameterGroupName); err != nil {
+func (e *Executor) createParameterGroup(ctx context.Context, s plan.Step, p plan.CreateParameterGroup) error {
+	if err := e.intend(s.Resource, p.Name); err != nil {
 		return err
 	}
 	_, err := e.AWS.RDS.CreateDBParameterGroup(ctx, &rds.CreateDBParameterGroupInput{
-		DBParameterGroupName:   &r.ParameterGroupName,
-		DBParameterGroupFamily: aws.String(plan.Family(r.EngineVersion)),
+		DBParameterGroupName:   &p.Name,
+		DBParameterGroupFamily: &p.Family,
 		Description:            aws.String("Kubeflow on RDS: mysql_native_password, utf8mb4 (managed by kfaws)"),
 		Tags:                   e.rdsTags(),
 	})
 	var exists *rdstypes.DBParameterGroupAlreadyExistsFault
 	if err != nil && !errors.As(err, &exists) {
-		return fmt.Errorf("rds:CreateDBParameterGroup %q: %w", r.ParameterGroupName, err)
+		return fmt.Errorf("rds:CreateDBParameterGroup %q: %w", p.Name, err)
 	}
-	return e.setParameters(ctx, s)
+	return e.setParameters(ctx, s, plan.SetParameters{Name: p.Name, Parameters: p.Parameters})
 }
 
 // setParameters writes kfaws's parameters. pending-reboot is accepted for static and dynamic parameters alike,
 // and a new instance starts with them either way.
-func (e *Executor) setParameters(ctx context.Context, _ plan.Step) error {
-	r := e.Config.RDS
+func (e *Executor) setParameters(ctx context.Context, _ plan.Step, p plan.SetParameters) error {
 	var params []rdstypes.Parameter
-	for k, v := range plan.Parameters(r.EngineVersion) {
+	for k, v := range p.Parameters {
 		params = append(params, rdstypes.Parameter{
 			ParameterName: aws.String(k), ParameterValue: aws.String(v), ApplyMethod: rdstypes.ApplyMethodPendingReboot,
 		})
 	}
 	if _, err := e.AWS.RDS.ModifyDBParameterGroup(ctx, &rds.ModifyDBParameterGroupInput{
-		DBParameterGroupName: &r.ParameterGroupName, Parameters: params,
+		DBParameterGroupName: &p.Name, Parameters: params,
 	}); err != nil {
-		return fmt.Errorf("rds:ModifyDBParameterGroup %q: %w", r.ParameterGroupName, err)
+		return fmt.Errorf("rds:ModifyDBParameterGroup %q: %w", p.Name, err)
 	}
 	return nil
 }
 
 // createRDSSecret writes the master credentials before the instance exists, so that a run killed at any later
 // point leaves the password where the next run finds it.
-func (e *Executor) createRDSSecret(ctx context.Context, _ plan.Step) error {
-	r := e.Config.RDS
-	pw := r.MasterPassword
-	if pw == "" {
+func (e *Executor) createRDSSecret(ctx context.Context, s plan.Step, p plan.CreateRDSSecret) error {
+	// The configured password, which the plan does not carry; plan asks for a generated one when none is configured.
+	pw := e.Config.RDS.MasterPassword
+	if p.Generate {
 		out, err := e.AWS.SecretsManager.GetRandomPassword(ctx, &secretsmanager.GetRandomPasswordInput{
 			PasswordLength: aws.Int64(32), ExcludePunctuation: aws.Bool(true), IncludeSpace: aws.Bool(false),
 			RequireEachIncludedType: aws.Bool(true),
@@ -121,49 +119,48 @@ func (e *Executor) createRDSSecret(ctx context.Context, _ plan.Step) error {
 		pw = aws.ToString(out.RandomPassword)
 	}
 	e.setPassword(pw)
-	value, err := json.Marshal(rdsSecret{Username: r.MasterUsername, Password: pw, Database: r.DatabaseName})
+	value, err := json.Marshal(rdsSecret{Username: p.Username, Password: pw, Database: p.Database})
 	if err != nil {
 		return err
 	}
-	return e.createSecret(ctx, plan.KeyRDSSecret, r.SecretName, "Kubeflow database credentials (RDS master user)", string(value), false)
+	return e.createSecret(ctx, s.Resource, p.Name, "Kubeflow database credentials (RDS master user)", string(value), false)
 }
 
-func (e *Executor) createInstance(ctx context.Context, _ plan.Step) error {
-	r := e.Config.RDS
-	pw, err := e.masterPassword(ctx)
+func (e *Executor) createInstance(ctx context.Context, s plan.Step, p plan.CreateInstance) error {
+	pw, err := e.masterPassword(ctx, p.SecretName)
 	if err != nil {
 		return err
 	}
-	sg := e.Config.RDS.SecurityGroupID
+	sg := p.SecurityGroupID
 	if sg == "" {
 		sg = e.securityGroupID()
 	}
-	if err := e.intend(plan.KeyInstance, r.InstanceName); err != nil {
+	if err := e.intend(s.Resource, p.Identifier); err != nil {
 		return err
 	}
 	in := &rds.CreateDBInstanceInput{
-		DBInstanceIdentifier:  &r.InstanceName,
-		DBInstanceClass:       &r.InstanceClass,
+		DBInstanceIdentifier:  &p.Identifier,
+		DBInstanceClass:       &p.Class,
 		Engine:                aws.String("mysql"),
-		EngineVersion:         &r.EngineVersion,
-		DBName:                &r.DatabaseName,
-		MasterUsername:        &r.MasterUsername,
+		EngineVersion:         &p.EngineVersion,
+		DBName:                &p.Database,
+		MasterUsername:        &p.MasterUsername,
 		MasterUserPassword:    &pw,
-		AllocatedStorage:      aws.Int32(r.AllocatedStorage),
-		StorageType:           &r.StorageType,
+		AllocatedStorage:      aws.Int32(p.AllocatedStorage),
+		StorageType:           &p.StorageType,
 		StorageEncrypted:      aws.Bool(true),
-		BackupRetentionPeriod: r.BackupRetentionPeriod,
-		MultiAZ:               r.MultiAZ,
+		BackupRetentionPeriod: p.BackupRetentionPeriod,
+		MultiAZ:               p.MultiAZ,
 		PubliclyAccessible:    aws.Bool(false),
-		DeletionProtection:    r.DeletionProtection,
+		DeletionProtection:    p.DeletionProtection,
 		CopyTagsToSnapshot:    aws.Bool(true),
-		DBSubnetGroupName:     &r.SubnetGroupName,
-		DBParameterGroupName:  &r.ParameterGroupName,
+		DBSubnetGroupName:     &p.SubnetGroup,
+		DBParameterGroupName:  &p.ParameterGroup,
 		VpcSecurityGroupIds:   []string{sg},
 		Tags:                  e.rdsTags(),
 	}
-	if m := config.Value(r.MaxAllocatedStorage); m > 0 {
-		in.MaxAllocatedStorage = aws.Int32(m)
+	if p.MaxAllocatedStorage > 0 {
+		in.MaxAllocatedStorage = aws.Int32(p.MaxAllocatedStorage)
 	}
 	out, err := e.AWS.RDS.CreateDBInstance(ctx, in)
 	var exists *rdstypes.DBInstanceAlreadyExistsFault
@@ -171,14 +168,14 @@ func (e *Executor) createInstance(ctx context.Context, _ plan.Step) error {
 		return nil
 	}
 	if err != nil {
-		return fmt.Errorf("rds:CreateDBInstance %q: %w", r.InstanceName, err)
+		return fmt.Errorf("rds:CreateDBInstance %q: %w", p.Identifier, err)
 	}
-	return e.record(plan.KeyInstance, aws.ToString(out.DBInstance.DBInstanceArn))
+	return e.record(s.Resource, aws.ToString(out.DBInstance.DBInstanceArn))
 }
 
 // waitInstance polls until the instance is available, reporting each status change. RDS takes 10-20 minutes.
-func (e *Executor) waitInstance(ctx context.Context, s plan.Step) error {
-	id := e.Config.RDS.InstanceName
+func (e *Executor) waitInstance(ctx context.Context, s plan.Step, p plan.WaitInstance) error {
+	id := p.Identifier
 	start, last := time.Now(), ""
 	for {
 		out, err := e.AWS.RDS.DescribeDBInstances(ctx, &rds.DescribeDBInstancesInput{DBInstanceIdentifier: &id})
@@ -211,13 +208,12 @@ func (e *Executor) waitInstance(ctx context.Context, s plan.Step) error {
 }
 
 // recordEndpoint completes the RDS secret with the instance's endpoint and marks it complete.
-func (e *Executor) recordEndpoint(ctx context.Context, _ plan.Step) error {
-	r := e.Config.RDS
-	pw, err := e.masterPassword(ctx)
+func (e *Executor) recordEndpoint(ctx context.Context, _ plan.Step, p plan.RecordEndpoint) error {
+	pw, err := e.masterPassword(ctx, p.SecretName)
 	if err != nil {
 		return err
 	}
-	db, err := e.availableInstance(ctx)
+	db, err := e.availableInstance(ctx, p.Instance)
 	if err != nil {
 		return err
 	}
@@ -229,14 +225,15 @@ func (e *Executor) recordEndpoint(ctx context.Context, _ plan.Step) error {
 		return err
 	}
 	if _, err := e.AWS.SecretsManager.PutSecretValue(ctx, &secretsmanager.PutSecretValueInput{
-		SecretId: &r.SecretName, SecretString: aws.String(string(value)),
+		SecretId: &p.SecretName, SecretString: aws.String(string(value)),
 	}); err != nil {
-		return fmt.Errorf("secretsmanager:PutSecretValue %q: %w", r.SecretName, err)
+		return fmt.Errorf("secretsmanager:PutSecretValue %q: %w", p.SecretName, err)
 	}
+	complete := ownership.CompleteTag()
 	if _, err := e.AWS.SecretsManager.TagResource(ctx, &secretsmanager.TagResourceInput{
-		SecretId: &r.SecretName, Tags: []smtypes.Tag{{Key: aws.String(observe.TagComplete), Value: aws.String("true")}},
+		SecretId: &p.SecretName, Tags: []smtypes.Tag{{Key: aws.String(complete.Key), Value: aws.String(complete.Value)}},
 	}); err != nil {
-		return fmt.Errorf("secretsmanager:TagResource %q: %w", r.SecretName, err)
+		return fmt.Errorf("secretsmanager:TagResource %q: %w", p.SecretName, err)
 	}
 	return e.State.Update(func(st *state.State) {
 		st.Outputs.DBHost, st.Outputs.DBPort = in.Address, in.Port
@@ -249,16 +246,15 @@ func (e *Executor) setPassword(pw string) {
 	e.password = pw
 }
 
-// masterPassword returns the password this run generated, or reads it back from the RDS secret that an
+// masterPassword returns the password this run generated, or reads it back from the RDS secret (name) that an
 // interrupted run (or this run's first step) wrote.
-func (e *Executor) masterPassword(ctx context.Context) (string, error) {
+func (e *Executor) masterPassword(ctx context.Context, name string) (string, error) {
 	e.mu.Lock()
 	pw := e.password
 	e.mu.Unlock()
 	if pw != "" {
 		return pw, nil
 	}
-	name := e.Config.RDS.SecretName
 	out, err := e.AWS.SecretsManager.GetSecretValue(ctx, &secretsmanager.GetSecretValueInput{SecretId: &name})
 	if err != nil {
 		return "", fmt.Errorf("secretsmanager:GetSecretValue %q: %w", name, err)
@@ -272,14 +268,13 @@ func (e *Executor) masterPassword(ctx context.Context) (string, error) {
 }
 
 // availableInstance is the description the wait ended with, or a fresh one when this run did not wait.
-func (e *Executor) availableInstance(ctx context.Context) (*rdstypes.DBInstance, error) {
+func (e *Executor) availableInstance(ctx context.Context, id string) (*rdstypes.DBInstance, error) {
 	e.mu.Lock()
 	db := e.available
 	e.mu.Unlock()
 	if db != nil {
 		return db, nil
 	}
-	id := e.Config.RDS.InstanceName
 	out, err := e.AWS.RDS.DescribeDBInstances(ctx, &rds.DescribeDBInstancesInput{DBInstanceIdentifier: &id})
 	if err != nil {
 		return nil, fmt.Errorf("rds:DescribeDBInstances %q: %w", id, err)

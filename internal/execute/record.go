@@ -42,7 +42,7 @@ func (e *Executor) record(key, arn string) error {
 		arn = prev.ARN
 	}
 	if arn == "" {
-		arn = e.knownARN(key)
+		arn = r.ARN
 	}
 	return e.State.SetResource(key, state.Resource{Kind: r.Kind, ID: r.Name, ARN: arn, Owned: r.Owned || prev.Owned})
 }
@@ -52,26 +52,6 @@ func (e *Executor) kind(key string) string {
 		return r.Kind
 	}
 	return key
-}
-
-// knownARN derives the ARN of resources whose ARN follows from their name.
-func (e *Executor) knownARN(key string) string {
-	c, p := e.Config, e.Plan
-	switch key {
-	case plan.KeyBucket:
-		return "arn:" + p.Partition + ":s3:::" + c.S3.Bucket
-	case plan.KeyS3Policy:
-		return "arn:" + p.Partition + ":iam::" + p.Account + ":policy/" + c.IAM.S3PolicyName
-	case plan.KeyBackendRole:
-		return p.RoleARN(c.IAM.BackendRoleName)
-	case plan.KeyProfileRole:
-		return p.RoleARN(c.IAM.ProfileRoleName)
-	case plan.KeySecretsRole:
-		return p.RoleARN(c.IAM.SecretsRoleName)
-	case plan.KeyOIDCProvider:
-		return p.OIDCProviderARN(e.Snapshot.Cluster.OIDCIssuer)
-	}
-	return ""
 }
 
 // recordOutputs writes the values render and verify need, for the resources the plan covers.
@@ -84,8 +64,8 @@ func (e *Executor) recordOutputs() error {
 			if c.S3.Credentials == config.CredentialsStatic {
 				o.S3SecretName = c.S3.SecretName
 			} else {
-				o.BackendRoleARN = e.Plan.RoleARN(c.IAM.BackendRoleName)
-				o.ProfileRoleARN = e.Plan.RoleARN(c.IAM.ProfileRoleName)
+				o.BackendRoleARN = e.planARN(plan.KeyBackendRole)
+				o.ProfileRoleARN = e.planARN(plan.KeyProfileRole)
 			}
 		}
 		if c.Option.UsesRDS() {
@@ -95,8 +75,14 @@ func (e *Executor) recordOutputs() error {
 			}
 		}
 		if _, ok := e.Plan.Resource(plan.KeySecretsRole); ok {
-			o.SecretsRoleARN = e.Plan.RoleARN(c.IAM.SecretsRoleName)
+			o.SecretsRoleARN = e.planARN(plan.KeySecretsRole)
 		}
-		o.OIDCProvider = e.Plan.OIDCProviderARN(e.Snapshot.Cluster.OIDCIssuer)
+		o.OIDCProvider = e.planARN(plan.KeyOIDCProvider)
 	})
+}
+
+// planARN is the ARN plan gave a resource.
+func (e *Executor) planARN(key string) string {
+	r, _ := e.Plan.Resource(key)
+	return r.ARN
 }

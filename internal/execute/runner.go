@@ -117,9 +117,9 @@ func (e *Executor) Run(ctx context.Context) error {
 
 // do runs one step and records its resource when it succeeds.
 func (e *Executor) do(ctx context.Context, s plan.Step) error {
-	fn, ok := e.steps()[s.ID]
+	fn, ok := e.steps()[s.Kind()]
 	if !ok {
-		return fmt.Errorf("no implementation for step %q", s.ID)
+		return fmt.Errorf("no implementation for step %q (kind %q)", s.ID, s.Kind())
 	}
 	e.Log.Debug("step started", "step", s.ID)
 	if err := fn(ctx, s); err != nil {

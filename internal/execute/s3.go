@@ -14,31 +14,31 @@ import (
 	"github.com/kfaws/kfaws/internal/plan"
 )
 
-func (e *Executor) createBucket(ctx context.Context, s plan.Step) error {
-	name := e.Config.S3.Bucket
-	if err := e.intend(plan.KeyBucket, name); err != nil {
+func (e *Executor) createBucket(ctx context.Context, s plan.Step, p plan.CreateBucket) error {
+	name := p.Bucket
+	if err := e.intend(s.Resource, name); err != nil {
 		return err
 	}
 	in := &s3.CreateBucketInput{Bucket: &name, ObjectOwnership: s3types.ObjectOwnershipBucketOwnerEnforced}
-	if e.Config.Region != "us-east-1" {
+	if p.Region != "us-east-1" {
 		in.CreateBucketConfiguration = &s3types.CreateBucketConfiguration{
-			LocationConstraint: s3types.BucketLocationConstraint(e.Config.Region),
+			LocationConstraint: s3types.BucketLocationConstraint(p.Region),
 		}
 	}
 	_, err := e.AWS.S3.CreateBucket(ctx, in)
 	if err != nil && kaws.ErrorCode(err) != "BucketAlreadyOwnedByYou" {
 		return fmt.Errorf("s3:CreateBucket %q: %w", name, err)
 	}
-	return e.configureBucket(ctx, s)
+	return e.configureBucket(ctx, s, plan.ConfigureBucket{Bucket: name})
 }
 
 // configureBucket tags the bucket as this installation's, blocks all public access and turns on default
 // encryption. Every call is a full overwrite, so repeating it is harmless.
-func (e *Executor) configureBucket(ctx context.Context, _ plan.Step) error {
-	name := e.Config.S3.Bucket
+func (e *Executor) configureBucket(ctx context.Context, _ plan.Step, p plan.ConfigureBucket) error {
+	name := p.Bucket
 	var tags []s3types.Tag
 	for _, t := range e.tags() {
-		tags = append(tags, s3types.Tag{Key: aws.String(t[0]), Value: aws.String(t[1])})
+		tags = append(tags, s3types.Tag{Key: aws.String(t.Key), Value: aws.String(t.Value)})
 	}
 	if _, err := e.AWS.S3.PutBucketTagging(ctx, &s3.PutBucketTaggingInput{
 		Bucket: &name, Tagging: &s3types.Tagging{TagSet: tags},
@@ -67,8 +67,9 @@ func (e *Executor) configureBucket(ctx context.Context, _ plan.Step) error {
 	return nil
 }
 
-// createS3Secret stores the static keys in the format the reference overlay's SecretProviderClass reads.
-func (e *Executor) createS3Secret(ctx context.Context, _ plan.Step) error {
+// createStaticKeys stores the configured static keys (which the plan does not carry) in the format the
+// reference overlay's SecretProviderClass reads.
+func (e *Executor) createStaticKeys(ctx context.Context, s plan.Step, p plan.CreateStaticKeys) error {
 	value, err := json.Marshal(map[string]string{
 		"accesskey": e.Config.S3.AccessKeyID,
 		"secretkey": e.Config.S3.SecretAccessKey,
@@ -76,7 +77,7 @@ func (e *Executor) createS3Secret(ctx context.Context, _ plan.Step) error {
 	if err != nil {
 		return err
 	}
-	return e.createSecret(ctx, plan.KeyS3Secret, e.Config.S3.SecretName, "Static S3 keys for Kubeflow Pipelines", string(value), true)
+	return e.createSecret(ctx, s.Resource, p.SecretName, "Static S3 keys for Kubeflow Pipelines", string(value), true)
 }
 
 // createSecret creates a secret with ownership tags; complete marks a value that needs no further writes.

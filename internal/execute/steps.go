@@ -2,45 +2,48 @@ package execute
 
 import (
 	"context"
+	"fmt"
 
-	"github.com/kfaws/kfaws/internal/observe"
+	"github.com/kfaws/kfaws/internal/ownership"
 	"github.com/kfaws/kfaws/internal/plan"
 )
 
 type stepFunc func(ctx context.Context, s plan.Step) error
 
-// steps maps every step id the plan can emit to its implementation. Each is idempotent: run again after an
-// interruption, it finishes the job instead of failing on what the first attempt already did.
-func (e *Executor) steps() map[string]stepFunc {
-	c := e.Config
-	return map[string]stepFunc{
-		plan.KeyOIDCProvider + ":create":   e.createOIDCProvider,
-		plan.KeyBucket + ":create":         e.createBucket,
-		plan.KeyBucket + ":configure":      e.configureBucket,
-		plan.KeyS3Secret + ":create":       e.createS3Secret,
-		plan.KeyS3Policy + ":create":       e.createS3Policy,
-		plan.KeyBackendRole + ":create":    e.s3Role(c.IAM.BackendRoleName, plan.KubeflowNamespace, plan.BackendServiceAccount),
-		plan.KeyBackendRole + ":update":    e.s3Role(c.IAM.BackendRoleName, plan.KubeflowNamespace, plan.BackendServiceAccount),
-		plan.KeyProfileRole + ":create":    e.s3Role(c.IAM.ProfileRoleName, c.IAM.ProfileNamespace, plan.ProfileServiceAccount),
-		plan.KeyProfileRole + ":update":    e.s3Role(c.IAM.ProfileRoleName, c.IAM.ProfileNamespace, plan.ProfileServiceAccount),
-		plan.KeySecretsRole + ":create":    e.secretsRole,
-		plan.KeySecretsRole + ":update":    e.secretsRole,
-		plan.KeySubnetGroup + ":create":    e.createSubnetGroup,
-		plan.KeyParameterGroup + ":create": e.createParameterGroup,
-		plan.KeyParameterGroup + ":update": e.setParameters,
-		plan.KeySecurityGroup + ":create":  e.createSecurityGroup,
-		plan.KeySecurityGroup + ":update":  e.authorizeMySQL,
-		plan.KeyRDSSecret + ":create":      e.createRDSSecret,
-		plan.KeyInstance + ":create":       e.createInstance,
-		plan.KeyInstance + ":wait":         e.waitInstance,
-		plan.KeyRDSSecret + ":endpoint":    e.recordEndpoint,
+// steps maps every kind of step the plan can emit (plan.StepKinds) to its implementation, keyed by the kind of
+// the parameters each implementation takes. Each is idempotent: run again after an interruption, it finishes
+// the job instead of failing on what the first attempt already did.
+func (e *Executor) steps() map[plan.StepKind]stepFunc {
+	m := map[plan.StepKind]stepFunc{}
+	register(m, e.registerOIDCProvider)
+	register(m, e.createBucket)
+	register(m, e.configureBucket)
+	register(m, e.createStaticKeys)
+	register(m, e.createPolicy)
+	register(m, e.ensureRole)
+	register(m, e.createSubnetGroup)
+	register(m, e.createParameterGroup)
+	register(m, e.setParameters)
+	register(m, e.createSecurityGroup)
+	register(m, e.admitMySQL)
+	register(m, e.createRDSSecret)
+	register(m, e.createInstance)
+	register(m, e.waitInstance)
+	register(m, e.recordEndpoint)
+	return m
+}
+
+// register adds fn under the kind of its parameters.
+func register[P plan.Params](m map[plan.StepKind]stepFunc, fn func(context.Context, plan.Step, P) error) {
+	var zero P
+	m[zero.Kind()] = func(ctx context.Context, s plan.Step) error {
+		p, ok := s.Params.(P)
+		if !ok {
+			return fmt.Errorf("step %q carries %T, not the parameters of a %s step", s.ID, s.Params, zero.Kind())
+		}
+		return fn(ctx, s, p)
 	}
 }
 
-// tags are the ownership tags every resource kfaws creates carries, as key/value pairs.
-func (e *Executor) tags() [][2]string {
-	return [][2]string{
-		{observe.TagInstallation, e.Config.Name},
-		{observe.TagManagedBy, observe.ManagedByValue},
-	}
-}
+// tags are the ownership tags every resource kfaws creates carries.
+func (e *Executor) tags() []ownership.Tag { return ownership.Tags(e.Config.Name) }

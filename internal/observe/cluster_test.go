@@ -33,10 +33,8 @@ func TestClassifyByRouteTable(t *testing.T) {
 	}
 }
 
-func TestPartitionAndBucketRegion(t *testing.T) {
-	if partitionOf("arn:aws-us-gov:iam::1:user/x") != "aws-us-gov" || partitionOf("") != "aws" {
-		t.Error("partitionOf")
-	}
+// The partition's test moved with it to internal/arn (TestPartition).
+func TestBucketRegion(t *testing.T) {
 	if bucketRegion("") != "us-east-1" || bucketRegion("EU") != "eu-west-1" || bucketRegion("eu-central-1") != "eu-central-1" {
 		t.Error("bucketRegion")
 	}

@@ -10,6 +10,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
+
+	"github.com/kfaws/kfaws/internal/ownership"
 )
 
 // oidcProvider finds the IAM OIDC provider registered for the cluster's issuer.
@@ -85,7 +87,7 @@ func (o *Observer) role(ctx context.Context, name string) (Role, error) {
 
 func iamTag(tags []iamtypes.Tag) string {
 	for _, t := range tags {
-		if aws.ToString(t.Key) == TagInstallation {
+		if aws.ToString(t.Key) == ownership.TagInstallation {
 			return aws.ToString(t.Value)
 		}
 	}

@@ -4,12 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"golang.org/x/sync/errgroup"
 
+	"github.com/kfaws/kfaws/internal/arn"
 	kaws "github.com/kfaws/kfaws/internal/aws"
 	"github.com/kfaws/kfaws/internal/config"
 )
@@ -37,7 +37,7 @@ func (o *Observer) Observe(ctx context.Context) (*Snapshot, error) {
 				"--profile, AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY", err)
 		}
 		s.Account = aws.ToString(id.Account)
-		s.Partition = partitionOf(aws.ToString(id.Arn))
+		s.Partition = arn.Partition(aws.ToString(id.Arn), c.Region)
 		return nil
 	})
 	first.Go(func() (err error) {
@@ -48,6 +48,7 @@ func (o *Observer) Observe(ctx context.Context) (*Snapshot, error) {
 		return nil, err
 	}
 
+	arns := arn.Builder{Partition: s.Partition, Account: s.Account, Region: c.Region}
 	g, ctx := errgroup.WithContext(ctx)
 	run := func(what string, fn func(context.Context) error) {
 		g.Go(func() error {
@@ -66,7 +67,7 @@ func (o *Observer) Observe(ctx context.Context) (*Snapshot, error) {
 		return err
 	})
 	if c.Option.UsesS3() {
-		o.observeS3(run, s)
+		o.observeS3(run, s, arns)
 	}
 	if c.Option.UsesRDS() {
 		o.observeRDS(run, s)
@@ -79,10 +80,10 @@ func (o *Observer) Observe(ctx context.Context) (*Snapshot, error) {
 
 type runFunc func(what string, fn func(context.Context) error)
 
-func (o *Observer) observeS3(run runFunc, s *Snapshot) {
+func (o *Observer) observeS3(run runFunc, s *Snapshot, arns arn.Builder) {
 	c := o.Config
 	run("S3 bucket "+q(c.S3.Bucket), func(ctx context.Context) (err error) {
-		s.Bucket, err = o.bucket(ctx, c.S3.Bucket)
+		s.Bucket, err = o.bucket(ctx, c.S3.Bucket, arns.Bucket(c.S3.Bucket))
 		return err
 	})
 	if c.S3.Credentials == config.CredentialsStatic {
@@ -93,7 +94,7 @@ func (o *Observer) observeS3(run runFunc, s *Snapshot) {
 		return
 	}
 	run("IAM policy "+q(c.IAM.S3PolicyName), func(ctx context.Context) (err error) {
-		s.S3Policy, err = o.policy(ctx, PolicyARN(s.Partition, s.Account, c.IAM.S3PolicyName))
+		s.S3Policy, err = o.policy(ctx, arns.Policy(c.IAM.S3PolicyName))
 		return err
 	})
 	run("IAM role "+q(c.IAM.BackendRoleName), func(ctx context.Context) (err error) {
@@ -128,20 +129,6 @@ func (o *Observer) observeRDS(run runFunc, s *Snapshot) {
 		s.SecurityGroup, err = o.securityGroup(ctx, s.Cluster.VPCID)
 		return err
 	})
-}
-
-// PolicyARN is the ARN of a customer managed policy at the IAM root path.
-func PolicyARN(partition, account, name string) string {
-	return "arn:" + partition + ":iam::" + account + ":policy/" + name
-}
-
-// partitionOf returns the partition of an ARN ("aws", "aws-cn", "aws-us-gov"), "aws" when it cannot tell.
-func partitionOf(arn string) string {
-	parts := strings.SplitN(arn, ":", 3)
-	if len(parts) < 3 || parts[1] == "" {
-		return "aws"
-	}
-	return parts[1]
 }
 
 func q(s string) string { return fmt.Sprintf("%q", s) }

@@ -13,6 +13,7 @@ import (
 	rdstypes "github.com/aws/aws-sdk-go-v2/service/rds/types"
 
 	kaws "github.com/kfaws/kfaws/internal/aws"
+	"github.com/kfaws/kfaws/internal/ownership"
 )
 
 // Parameters kfaws sets in its DB parameter group; the plan compares them with what it wants.
@@ -126,7 +127,7 @@ func (o *Observer) rdsTags(ctx context.Context, arn string) (string, error) {
 
 func rdsTag(tags []rdstypes.Tag) string {
 	for _, t := range tags {
-		if aws.ToString(t.Key) == TagInstallation {
+		if aws.ToString(t.Key) == ownership.TagInstallation {
 			return aws.ToString(t.Value)
 		}
 	}
@@ -161,7 +162,7 @@ func (o *Observer) securityGroup(ctx context.Context, vpcID string) (SecurityGro
 		sg.VPCID = aws.ToString(g.VpcId)
 	}
 	for _, t := range g.Tags {
-		if aws.ToString(t.Key) == TagInstallation {
+		if aws.ToString(t.Key) == ownership.TagInstallation {
 			sg.Installation = aws.ToString(t.Value)
 		}
 	}

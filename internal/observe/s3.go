@@ -12,10 +12,12 @@ import (
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 
 	kaws "github.com/kfaws/kfaws/internal/aws"
+	"github.com/kfaws/kfaws/internal/ownership"
 )
 
-// bucket reads whether the bucket exists, whether this account can use it, and its protection settings.
-func (o *Observer) bucket(ctx context.Context, name string) (Bucket, error) {
+// bucket reads whether the bucket exists, whether this account can use it, and its protection settings; arn is
+// the bucket's ARN in the caller's partition.
+func (o *Observer) bucket(ctx context.Context, name, arn string) (Bucket, error) {
 	head, err := o.AWS.S3.HeadBucket(ctx, &s3.HeadBucketInput{Bucket: &name})
 	var nf *s3types.NotFound
 	switch {
@@ -27,7 +29,7 @@ func (o *Observer) bucket(ctx context.Context, name string) (Bucket, error) {
 	case err != nil:
 		return Bucket{}, fmt.Errorf("s3:HeadBucket: %w", err)
 	}
-	b := Bucket{Presence: Presence{Exists: true, ARN: "arn:aws:s3:::" + name}, Region: aws.ToString(head.BucketRegion)}
+	b := Bucket{Presence: Presence{Exists: true, ARN: arn}, Region: aws.ToString(head.BucketRegion)}
 	if b.Region == "" {
 		loc, err := o.AWS.S3.GetBucketLocation(ctx, &s3.GetBucketLocationInput{Bucket: &name})
 		if err != nil {
@@ -43,7 +45,7 @@ func (o *Observer) bucket(ctx context.Context, name string) (Bucket, error) {
 		return Bucket{}, fmt.Errorf("s3:GetBucketTagging: %w", err)
 	default:
 		for _, t := range tags.TagSet {
-			if aws.ToString(t.Key) == TagInstallation {
+			if aws.ToString(t.Key) == ownership.TagInstallation {
 				b.Installation = aws.ToString(t.Value)
 			}
 		}

@@ -8,6 +8,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	smtypes "github.com/aws/aws-sdk-go-v2/service/secretsmanager/types"
+
+	"github.com/kfaws/kfaws/internal/ownership"
 )
 
 // secret reads a secret's metadata and tags; its value is never read.
@@ -23,9 +25,9 @@ func (o *Observer) secret(ctx context.Context, name string) (Secret, error) {
 	s := Secret{Presence: Presence{Exists: true, ARN: aws.ToString(out.ARN)}, Deleted: out.DeletedDate != nil}
 	for _, t := range out.Tags {
 		switch aws.ToString(t.Key) {
-		case TagInstallation:
+		case ownership.TagInstallation:
 			s.Installation = aws.ToString(t.Value)
-		case TagComplete:
+		case ownership.TagComplete:
 			s.Complete = aws.ToString(t.Value) == "true"
 		}
 	}

@@ -1,19 +1,10 @@
 // Package observe reads the AWS state that the plan decides on. It only reads: no call here changes anything.
 package observe
 
-// Tag keys kfaws puts on everything it creates. A resource is owned by an installation when its installation tag
-// carries that installation's name.
-const (
-	TagInstallation = "kfaws.dev/installation"
-	TagManagedBy    = "kfaws.dev/managed-by"
-	ManagedByValue  = "kfaws"
-	// TagComplete marks a secret whose value kfaws finished writing.
-	TagComplete = "kfaws.dev/complete"
-)
-
 // Snapshot is what kfaws knows about AWS before it plans.
 type Snapshot struct {
-	Account   string
+	Account string
+	// Partition is the caller identity's partition (arn.Partition).
 	Partition string
 	Cluster   Cluster
 
@@ -34,13 +25,11 @@ type Snapshot struct {
 // Presence is what every observed resource has: whether it exists, whom it belongs to, and its ARN or id.
 type Presence struct {
 	Exists bool
-	// Installation is the value of the kfaws installation tag, "" for a resource kfaws did not tag.
+	// Installation is the value of the kfaws installation tag (ownership.TagInstallation), "" for a resource
+	// kfaws did not tag.
 	Installation string
 	ARN          string
 }
-
-// OwnedBy reports whether the resource carries name's installation tag.
-func (p Presence) OwnedBy(name string) bool { return p.Exists && p.Installation == name }
 
 // Cluster is the EKS cluster and the network it runs in.
 type Cluster struct {

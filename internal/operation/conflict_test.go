@@ -19,8 +19,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
 	kaws "github.com/kfaws/kfaws/internal/aws"
-	"github.com/kfaws/kfaws/internal/observe"
 	"github.com/kfaws/kfaws/internal/operation"
+	"github.com/kfaws/kfaws/internal/ownership"
 	"github.com/kfaws/kfaws/internal/plan"
 )
 
@@ -45,15 +45,15 @@ func TestConflicts(t *testing.T) {
 			must(t)(in.clients.RDS.CreateDBInstance(ctx, &rds.CreateDBInstanceInput{
 				DBInstanceIdentifier: &in.cfg.RDS.InstanceName, DBInstanceClass: aws.String("db.t3.micro"), Engine: aws.String("mysql"),
 				MasterUsername: aws.String(in.cfg.RDS.MasterUsername), MasterUserPassword: aws.String("a-password-1"), AllocatedStorage: aws.Int32(20),
-				Tags: []rdstypes.Tag{{Key: aws.String(observe.TagInstallation), Value: aws.String("someone-else")}}}))
+				Tags: []rdstypes.Tag{{Key: aws.String(ownership.TagInstallation), Value: aws.String("someone-else")}}}))
 			must(t)(in.clients.SecretsManager.CreateSecret(ctx, &secretsmanager.CreateSecretInput{
 				Name: &in.cfg.RDS.SecretName, SecretString: aws.String(`{}`),
-				Tags: []smtypes.Tag{{Key: aws.String(observe.TagInstallation), Value: aws.String("someone-else")}}}))
+				Tags: []smtypes.Tag{{Key: aws.String(ownership.TagInstallation), Value: aws.String("someone-else")}}}))
 		}},
 		{"bucket of another installation", plan.KeyBucket, func(ctx context.Context, t *testing.T, in *install) {
 			in.createBucket(ctx, t, in.cfg.Region)
 			must(t)(in.clients.S3.PutBucketTagging(ctx, &s3.PutBucketTaggingInput{Bucket: &in.cfg.S3.Bucket, Tagging: &s3types.Tagging{
-				TagSet: []s3types.Tag{{Key: aws.String(observe.TagInstallation), Value: aws.String("someone-else")}}}}))
+				TagSet: []s3types.Tag{{Key: aws.String(ownership.TagInstallation), Value: aws.String("someone-else")}}}}))
 		}},
 		{"bucket of another account", plan.KeyBucket, func(ctx context.Context, t *testing.T, in *install) {
 			in.otherAccountS3(ctx, t).createBucket(ctx, t, in.cfg.S3.Bucket, in.cfg.Region)

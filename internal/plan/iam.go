@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/kfaws/kfaws/internal/config"
+	"github.com/kfaws/kfaws/internal/identity"
 	"github.com/kfaws/kfaws/internal/observe"
 )
 
@@ -15,11 +16,12 @@ const SecretsInlinePolicy = "kfaws-read-secrets"
 func (b *builder) oidc() {
 	p := b.snap.OIDCProvider
 	issuer := strings.TrimPrefix(b.snap.Cluster.OIDCIssuer, "https://")
-	r := Resource{Key: KeyOIDCProvider, Kind: "IAM OIDC provider", Name: issuer}
+	r := Resource{Key: KeyOIDCProvider, Kind: "IAM OIDC provider", Name: issuer, ARN: b.arns.OIDCProvider(issuer)}
 	switch {
 	case !p.Exists:
 		r.Action, r.Owned, r.Detail = Create, true, "lets the cluster's service accounts assume IAM roles"
-		b.step(KeyOIDCProvider, "create", fmt.Sprintf("register the cluster's OIDC issuer %q with IAM", issuer))
+		b.step(KeyOIDCProvider, "create", RegisterOIDCProvider{Issuer: b.snap.Cluster.OIDCIssuer, Audience: identity.Audience},
+			fmt.Sprintf("register the cluster's OIDC issuer %q with IAM", issuer))
 	default:
 		// Shared by everything on the cluster that uses IRSA, so reused whoever created it.
 		r.Action, r.Owned = Exists, b.owned(p, KeyOIDCProvider)
@@ -33,36 +35,60 @@ func (b *builder) needsSecretsRole() bool {
 	return c.Option.UsesRDS() || (c.Option.UsesS3() && c.S3.Credentials == config.CredentialsStatic)
 }
 
-// role decides one IAM role for namespace/serviceAccount with the S3 policy attached.
-func (b *builder) role(key, name, namespace, serviceAccount string, obs observe.Role) {
-	policyARN := observe.PolicyARN(b.p.Partition, b.p.Account, b.cfg.IAM.S3PolicyName)
+// role decides one IAM role for a service account with the S3 policy attached.
+func (b *builder) role(key, name string, sa identity.ServiceAccount, obs observe.Role) {
+	policyARN := b.arns.Policy(b.cfg.IAM.S3PolicyName)
 	ok := slices.Contains(obs.AttachedPolicies, policyARN)
-	b.decideRole(key, name, namespace, serviceAccount, obs, ok, "policy "+b.cfg.IAM.S3PolicyName, KeyOIDCProvider, KeyS3Policy)
+	b.decideRole(roleDecision{key: key, params: EnsureRole{Name: name, ServiceAccount: sa, AttachPolicies: []string{policyARN}},
+		obs: obs, permsOK: ok, perms: "policy " + b.cfg.IAM.S3PolicyName}, KeyOIDCProvider, KeyS3Policy)
 }
 
 func (b *builder) secretsRole() {
 	if !b.needsSecretsRole() {
 		return
 	}
-	obs := b.snap.SecretsRole
+	c, obs := b.cfg, b.snap.SecretsRole
+	var secrets []string
+	if c.Option.UsesRDS() {
+		secrets = append(secrets, c.RDS.SecretName)
+	}
+	if c.Option.UsesS3() && c.S3.Credentials == config.CredentialsStatic {
+		secrets = append(secrets, c.S3.SecretName)
+	}
+	doc := SecretsPolicy(b.p.Partition, c.Region, b.p.Account, secrets...)
 	ok := slices.Contains(obs.InlinePolicies, SecretsInlinePolicy)
-	b.decideRole(KeySecretsRole, b.cfg.IAM.SecretsRoleName, KubeflowNamespace, SecretsServiceAccount, obs, ok,
-		"read access to the secrets", KeyOIDCProvider)
+	params := EnsureRole{Name: c.IAM.SecretsRoleName,
+		ServiceAccount: identity.ServiceAccount{Namespace: KubeflowNamespace, Name: SecretsServiceAccount},
+		InlinePolicies: []InlinePolicy{{Name: SecretsInlinePolicy, Document: doc}}}
+	b.decideRole(roleDecision{key: KeySecretsRole, params: params, obs: obs, permsOK: ok, perms: "read access to the secrets"},
+		KeyOIDCProvider)
 }
 
-func (b *builder) decideRole(key, name, namespace, sa string, obs observe.Role, permsOK bool, perms string, deps ...string) {
-	subject := "system:serviceaccount:" + namespace + ":" + sa
-	r := Resource{Key: key, Kind: "IAM role", Name: name}
+// roleDecision is what decideRole needs about one role.
+type roleDecision struct {
+	key    string
+	params EnsureRole
+	obs    observe.Role
+	// permsOK says whether the role already has its permissions, which perms describes.
+	permsOK bool
+	perms   string
+}
+
+func (b *builder) decideRole(d roleDecision, deps ...string) {
+	name, sa := d.params.Name, d.params.ServiceAccount
+	d.params.Binding = b.p.Binding
+	subject := sa.Subject()
+	r := Resource{Key: d.key, Kind: "IAM role", Name: name, ARN: b.arns.Role(name)}
 	switch {
-	case !obs.Exists:
-		r.Action, r.Owned, r.Detail = Create, true, "for "+namespace+"/"+sa+" with "+perms
-		b.step(key, "create", fmt.Sprintf("create IAM role %q for %s/%s with %s", name, namespace, sa, perms), deps...)
-	case !b.owned(obs.Presence, key):
+	case !d.obs.Exists:
+		r.Action, r.Owned, r.Detail = Create, true, "for "+sa.String()+" with "+d.perms
+		b.step(d.key, "create", d.params, fmt.Sprintf("create IAM role %q for %s with %s", name, sa, d.perms), deps...)
+	case !b.owned(d.obs.Presence, d.key):
 		r.Action = Conflict
 		r.Detail = "a role of this name exists and was not created by this installation; choose another name in iam"
-	case !permsOK || !strings.Contains(obs.TrustPolicy, subject):
-		r.Action, r.Owned, r.Detail = Update, true, "restore trust for "+subject+" and "+perms
-		b.step(key, "update", fmt.Sprintf("restore IAM role %q (trust for %s, %s)", name, subject, perms), deps...)
+	case !d.permsOK || !b.p.Binding.Trusts(d.obs.TrustPolicy, sa):
+		r.Action, r.Owned, r.Detail = Update, true, "restore trust for "+subject+" and "+d.perms
+		b.step(d.key, "update", d.params, fmt.Sprintf("restore IAM role %q (trust for %s, %s)", name, subject, d.perms), deps...)
 	default:
 		r.Action, r.Owned = Exists, true
 	}
@@ -70,6 +96,7 @@ func (b *builder) decideRole(key, name, namespace, sa string, obs observe.Role, 
 }
 
 // RoleARN is the ARN of a role at the IAM root path.
-func (p *Plan) RoleARN(name string) string {
-	return "arn:" + p.Partition + ":iam::" + p.Account + ":role/" + name
-}
+func (p *Plan) RoleARN(name string) string { return p.ARNs().Role(name) }
+
+// OIDCProviderARN is the ARN IAM gives the provider for issuer.
+func (p *Plan) OIDCProviderARN(issuer string) string { return p.ARNs().OIDCProvider(issuer) }

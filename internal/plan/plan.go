@@ -6,8 +6,11 @@ package plan
 import (
 	"fmt"
 
+	"github.com/kfaws/kfaws/internal/arn"
 	"github.com/kfaws/kfaws/internal/config"
+	"github.com/kfaws/kfaws/internal/identity"
 	"github.com/kfaws/kfaws/internal/observe"
+	"github.com/kfaws/kfaws/internal/ownership"
 	"github.com/kfaws/kfaws/internal/state"
 )
 
@@ -36,6 +39,8 @@ type Resource struct {
 	// Owned is true when this installation created (or will create) the resource.
 	Owned  bool   `json:"owned"`
 	Detail string `json:"detail,omitempty"`
+	// ARN is the resource's ARN where it follows from its name, "" otherwise (AWS assigns it).
+	ARN string `json:"-"`
 }
 
 // Step is one unit of work. Steps whose After lists are satisfied run concurrently.
@@ -44,6 +49,16 @@ type Step struct {
 	Resource    string   `json:"resource"`
 	Description string   `json:"description"`
 	After       []string `json:"after,omitempty"`
+	// Params are what plan decided for the step; their type says what kind of step it is.
+	Params Params `json:"-"`
+}
+
+// Kind is what the step does, "" for a step without params.
+func (s Step) Kind() StepKind {
+	if s.Params == nil {
+		return ""
+	}
+	return s.Params.Kind()
 }
 
 // Plan is the full decision for one configuration.
@@ -53,9 +68,13 @@ type Plan struct {
 	Warnings  []string   `json:"warnings,omitempty"`
 
 	// Facts the steps need that were decided here, so execution does not decide again.
-	Account   string   `json:"-"`
-	Partition string   `json:"-"`
-	DBSubnets []string `json:"-"`
+	Account string `json:"-"`
+	// Partition is the caller identity's partition; Region the configured region.
+	Partition string `json:"-"`
+	Region    string `json:"-"`
+	// Binding is how the cluster's service accounts assume kfaws's roles.
+	Binding   identity.Binding `json:"-"`
+	DBSubnets []string         `json:"-"`
 	// DBIngress are the sources admitted on 3306: a security group id or CIDRs.
 	DBIngress []string `json:"-"`
 	// ReuseSecretPassword is true when the RDS secret, created by an interrupted run, holds the password to use.
@@ -99,6 +118,11 @@ func (p *Plan) Conflicts() []Resource {
 	return out
 }
 
+// ARNs forms ARNs in the plan's account, partition and region.
+func (p *Plan) ARNs() arn.Builder {
+	return arn.Builder{Partition: p.Partition, Account: p.Account, Region: p.Region}
+}
+
 // Resource returns the decision for key.
 func (p *Plan) Resource(key string) (Resource, bool) {
 	for _, r := range p.Resources {
@@ -120,6 +144,7 @@ type builder struct {
 	snap     *observe.Snapshot
 	recorded state.State
 	p        *Plan
+	arns     arn.Builder
 	// last is the most recent step of each resource, which dependents wait for.
 	last map[string]string
 }
@@ -127,14 +152,15 @@ type builder struct {
 // Build decides every resource and the steps to get there. recorded is the state file's content, used only to
 // recognise resources an interrupted run created but could not tag yet.
 func Build(cfg *config.Config, snap *observe.Snapshot, recorded state.State) (*Plan, error) {
-	b := &builder{cfg: cfg, snap: snap, recorded: recorded, p: &Plan{Account: snap.Account, Partition: snap.Partition},
-		last: map[string]string{}}
-	if snap.Partition == "" {
-		b.p.Partition = "aws"
+	p := &Plan{Account: snap.Account, Partition: snap.Partition, Region: cfg.Region}
+	if p.Partition == "" {
+		p.Partition = arn.PartitionForRegion(cfg.Region)
 	}
+	b := &builder{cfg: cfg, snap: snap, recorded: recorded, p: p, arns: p.ARNs(), last: map[string]string{}}
 	if err := b.preflight(); err != nil {
 		return nil, err
 	}
+	p.Binding = identity.IRSA{Issuer: snap.Cluster.OIDCIssuer, ProviderARN: b.arns.OIDCProvider(snap.Cluster.OIDCIssuer)}
 	b.oidc()
 	if cfg.Option.UsesS3() {
 		b.s3()
@@ -159,25 +185,21 @@ func (b *builder) preflight() error {
 	return nil
 }
 
-// owned reports whether this installation owns a resource: by its tag, or, for a resource an interrupted run
-// created but did not get to tag, by the state file.
+// owned reports whether this installation owns an existing resource (ownership.OwnsAWS).
 func (b *builder) owned(p observe.Presence, key string) bool {
-	if p.OwnedBy(b.cfg.Name) {
-		return true
-	}
-	return p.Exists && p.Installation == "" && b.recorded.Resources[key].Owned
+	return p.Exists && ownership.OwnsAWS(b.cfg.Name, p.Installation, b.recorded.Resources[key].Owned)
 }
 
 // foreign reports whether a resource is tagged by another kfaws installation.
 func (b *builder) foreign(p observe.Presence) bool {
-	return p.Exists && p.Installation != "" && p.Installation != b.cfg.Name
+	return p.Exists && ownership.TaggedByAnother(b.cfg.Name, p.Installation)
 }
 
 func (b *builder) add(r Resource) { b.p.Resources = append(b.p.Resources, r) }
 
 // step adds a step for resource that runs after the latest steps of the resources named in deps (those that
 // have any: a resource that already exists needs no waiting).
-func (b *builder) step(resource, verb, desc string, deps ...string) {
+func (b *builder) step(resource, verb string, params Params, desc string, deps ...string) {
 	id := resource + ":" + verb
 	var after []string
 	for _, d := range deps {
@@ -185,7 +207,7 @@ func (b *builder) step(resource, verb, desc string, deps ...string) {
 			after = append(after, s)
 		}
 	}
-	b.p.Steps = append(b.p.Steps, Step{ID: id, Resource: resource, Description: desc, After: after})
+	b.p.Steps = append(b.p.Steps, Step{ID: id, Resource: resource, Description: desc, After: after, Params: params})
 	b.last[resource] = id
 }
 

@@ -63,7 +63,8 @@ func (b *builder) subnetGroup() error {
 		b.p.DBSubnets = subnets
 		r.Action, r.Owned = Create, true
 		r.Detail = fmt.Sprintf("private subnets %s in %s", strings.Join(subnets, ", "), strings.Join(zones, ", "))
-		b.step(KeySubnetGroup, "create", fmt.Sprintf("create DB subnet group %q from %d private subnets", c.RDS.SubnetGroupName, len(subnets)))
+		params := CreateSubnetGroup{Name: c.RDS.SubnetGroupName, Subnets: subnets, Cluster: b.snap.Cluster.Name}
+		b.step(KeySubnetGroup, "create", params, fmt.Sprintf("create DB subnet group %q from %d private subnets", c.RDS.SubnetGroupName, len(subnets)))
 	}
 	b.add(r)
 	return nil
@@ -94,14 +95,16 @@ func (b *builder) parameterGroup() {
 	switch {
 	case !g.Exists:
 		r.Action, r.Owned, r.Detail = Create, true, family+": "+formatParameters(Parameters(c.RDS.EngineVersion))
-		b.step(KeyParameterGroup, "create", fmt.Sprintf("create DB parameter group %q (%s, mysql_native_password, utf8mb4)", c.RDS.ParameterGroupName, family))
+		params := CreateParameterGroup{Name: c.RDS.ParameterGroupName, Family: family, Parameters: Parameters(c.RDS.EngineVersion)}
+		b.step(KeyParameterGroup, "create", params, fmt.Sprintf("create DB parameter group %q (%s, mysql_native_password, utf8mb4)", c.RDS.ParameterGroupName, family))
 	case g.Family != family:
 		r.Action, r.Detail = Conflict, fmt.Sprintf("group is for %s, engine %s needs %s; choose another rds.parameterGroupName", g.Family, c.RDS.EngineVersion, family)
 	case len(missing) == 0:
 		r.Action, r.Owned = Exists, b.owned(g.Presence, KeyParameterGroup)
 	case b.owned(g.Presence, KeyParameterGroup):
 		r.Action, r.Owned, r.Detail = Update, true, "set "+strings.Join(missing, ", ")
-		b.step(KeyParameterGroup, "update", fmt.Sprintf("set %s in DB parameter group %q", strings.Join(missing, ", "), c.RDS.ParameterGroupName))
+		params := SetParameters{Name: c.RDS.ParameterGroupName, Parameters: Parameters(c.RDS.EngineVersion)}
+		b.step(KeyParameterGroup, "update", params, fmt.Sprintf("set %s in DB parameter group %q", strings.Join(missing, ", "), c.RDS.ParameterGroupName))
 	default:
 		r.Action = Conflict
 		r.Detail = "group was not created by kfaws and lacks " + strings.Join(missing, ", ") +
@@ -153,12 +156,13 @@ func (b *builder) securityGroup() {
 	switch {
 	case !g.Exists:
 		r.Action, r.Owned, r.Detail = Create, true, "MySQL (3306) from "+from
-		b.step(KeySecurityGroup, "create", fmt.Sprintf("create security group %q admitting MySQL from %s", c.RDS.SecurityGroupName, from))
+		params := CreateSecurityGroup{Name: c.RDS.SecurityGroupName, VPCID: cl.VPCID, Cluster: cl.Name, Ingress: b.p.DBIngress}
+		b.step(KeySecurityGroup, "create", params, fmt.Sprintf("create security group %q admitting MySQL from %s", c.RDS.SecurityGroupName, from))
 	case !b.owned(g.Presence, KeySecurityGroup):
 		r.Action, r.Detail = Conflict, "a security group of this name exists in the VPC and was not created by kfaws; set rds.securityGroupID to use it"
 	case len(missing) > 0:
 		r.Action, r.Owned, r.Detail = Update, true, "admit MySQL from "+strings.Join(missing, ", ")
-		b.step(KeySecurityGroup, "update", fmt.Sprintf("admit MySQL from %s in security group %q", strings.Join(missing, ", "), c.RDS.SecurityGroupName))
+		b.step(KeySecurityGroup, "update", AdmitMySQL{GroupID: g.ID, Ingress: b.p.DBIngress}, fmt.Sprintf("admit MySQL from %s in security group %q", strings.Join(missing, ", "), c.RDS.SecurityGroupName))
 	default:
 		r.Action, r.Owned = Exists, true
 	}
@@ -206,10 +210,11 @@ func (b *builder) instanceAndSecret() {
 			b.p.ReuseSecretPassword = true
 		} else {
 			sr.Action, sr.Detail = Create, "master credentials; endpoint added once the instance is available"
-			b.step(KeyRDSSecret, "create", fmt.Sprintf("generate the master password into secret %q", c.RDS.SecretName))
+			b.step(KeyRDSSecret, "create", b.rdsSecretParams(),
+				fmt.Sprintf("generate the master password into secret %q", c.RDS.SecretName))
 		}
 		ir.Action, ir.Detail = Create, b.instanceDetail()
-		b.step(KeyInstance, "create", fmt.Sprintf("create DB instance %q (MySQL %s, %s)", c.RDS.InstanceName, c.RDS.EngineVersion, c.RDS.InstanceClass), deps...)
+		b.step(KeyInstance, "create", b.instanceParams(), fmt.Sprintf("create DB instance %q (MySQL %s, %s)", c.RDS.InstanceName, c.RDS.EngineVersion, c.RDS.InstanceClass), deps...)
 		b.waitAndRecord(in.Status)
 	case !sec.Exists && c.RDS.MasterPassword == "":
 		ir.Action = Conflict
@@ -219,7 +224,8 @@ func (b *builder) instanceAndSecret() {
 	case !sec.Exists:
 		ir.Action, ir.Owned = Exists, instanceOwned
 		sr.Action, sr.Owned, sr.Detail = Create, true, "from "+config.EnvDBMasterPassword+" and the existing instance"
-		b.step(KeyRDSSecret, "create", fmt.Sprintf("record the given master password in secret %q", c.RDS.SecretName))
+		b.step(KeyRDSSecret, "create", b.rdsSecretParams(),
+			fmt.Sprintf("record the given master password in secret %q", c.RDS.SecretName))
 		b.waitAndRecord(in.Status)
 	default:
 		ir.Action, ir.Owned, sr.Action, sr.Owned = Exists, instanceOwned, Exists, secretOwned
@@ -241,9 +247,9 @@ func (b *builder) instanceAndSecret() {
 func (b *builder) waitAndRecord(status string) {
 	c := b.cfg
 	if status != "available" {
-		b.step(KeyInstance, "wait", fmt.Sprintf("wait for DB instance %q to become available", c.RDS.InstanceName), KeyInstance)
+		b.step(KeyInstance, "wait", WaitInstance{Identifier: c.RDS.InstanceName}, fmt.Sprintf("wait for DB instance %q to become available", c.RDS.InstanceName), KeyInstance)
 	}
-	b.step(KeyRDSSecret, "endpoint", fmt.Sprintf("record the endpoint of %q in secret %q", c.RDS.InstanceName, c.RDS.SecretName), KeyInstance, KeyRDSSecret)
+	b.step(KeyRDSSecret, "endpoint", RecordEndpoint{SecretName: c.RDS.SecretName, Instance: c.RDS.InstanceName}, fmt.Sprintf("record the endpoint of %q in secret %q", c.RDS.InstanceName, c.RDS.SecretName), KeyInstance, KeyRDSSecret)
 }
 
 // existsOrCreate is the action shown for the other half of a blocked instance/secret pair.
@@ -269,4 +275,27 @@ func unusableStatus(status string) bool {
 		return true
 	}
 	return false
+}
+
+// rdsSecretParams write the configured master password, or a generated one when none is configured.
+func (b *builder) rdsSecretParams() CreateRDSSecret {
+	r := b.cfg.RDS
+	return CreateRDSSecret{Name: r.SecretName, Username: r.MasterUsername, Database: r.DatabaseName, Generate: r.MasterPassword == ""}
+}
+
+// instanceParams are the instance's settings from the configuration and the security group it joins: the one
+// brought by id, the observed one, or ("") the one this run creates.
+func (b *builder) instanceParams() CreateInstance {
+	r := b.cfg.RDS
+	sg := r.SecurityGroupID
+	if sg == "" {
+		sg = b.snap.SecurityGroup.ID
+	}
+	return CreateInstance{
+		Identifier: r.InstanceName, Class: r.InstanceClass, EngineVersion: r.EngineVersion, Database: r.DatabaseName,
+		MasterUsername: r.MasterUsername, AllocatedStorage: r.AllocatedStorage, MaxAllocatedStorage: config.Value(r.MaxAllocatedStorage),
+		StorageType: r.StorageType, BackupRetentionPeriod: r.BackupRetentionPeriod, MultiAZ: r.MultiAZ,
+		DeletionProtection: r.DeletionProtection, SubnetGroup: r.SubnetGroupName, ParameterGroup: r.ParameterGroupName,
+		SecurityGroupID: sg, SecretName: r.SecretName,
+	}
 }

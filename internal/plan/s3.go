@@ -4,17 +4,18 @@ import (
 	"fmt"
 
 	"github.com/kfaws/kfaws/internal/config"
+	"github.com/kfaws/kfaws/internal/identity"
 )
 
 func (b *builder) s3() {
 	c, bk := b.cfg, b.snap.Bucket
-	r := Resource{Key: KeyBucket, Kind: "S3 bucket", Name: c.S3.Bucket}
+	r := Resource{Key: KeyBucket, Kind: "S3 bucket", Name: c.S3.Bucket, ARN: b.arns.Bucket(c.S3.Bucket)}
 	switch {
 	case bk.Foreign:
 		r.Action, r.Detail = Conflict, "the name is taken by a bucket this account cannot use (bucket names are global); choose another s3.bucket"
 	case !bk.Exists:
 		r.Action, r.Owned, r.Detail = Create, true, "private, public access blocked, SSE-S3 encryption, region "+c.Region
-		b.step(KeyBucket, "create", fmt.Sprintf("create S3 bucket %q (private, public access blocked, encrypted)", c.S3.Bucket))
+		b.step(KeyBucket, "create", CreateBucket{Bucket: c.S3.Bucket, Region: c.Region}, fmt.Sprintf("create S3 bucket %q (private, public access blocked, encrypted)", c.S3.Bucket))
 	case bk.Region != "" && bk.Region != c.Region:
 		r.Action, r.Detail = Conflict, fmt.Sprintf("bucket is in region %s, the cluster in %s; choose a bucket in %s", bk.Region, c.Region, c.Region)
 	case b.foreign(bk.Presence):
@@ -23,7 +24,7 @@ func (b *builder) s3() {
 		r.Owned = true
 		if bk.Installation == "" || !bk.PublicAccessBlocked || !bk.Encrypted {
 			r.Action, r.Detail = Update, "restore tags, public access block and encryption"
-			b.step(KeyBucket, "configure", fmt.Sprintf("configure S3 bucket %q (tags, public access block, encryption)", c.S3.Bucket))
+			b.step(KeyBucket, "configure", ConfigureBucket{Bucket: c.S3.Bucket}, fmt.Sprintf("configure S3 bucket %q (tags, public access block, encryption)", c.S3.Bucket))
 		} else {
 			r.Action = Exists
 		}
@@ -41,8 +42,10 @@ func (b *builder) s3() {
 		return
 	}
 	b.s3Policy()
-	b.role(KeyBackendRole, c.IAM.BackendRoleName, KubeflowNamespace, BackendServiceAccount, b.snap.BackendRole)
-	b.role(KeyProfileRole, c.IAM.ProfileRoleName, c.IAM.ProfileNamespace, ProfileServiceAccount, b.snap.ProfileRole)
+	b.role(KeyBackendRole, c.IAM.BackendRoleName, identity.ServiceAccount{Namespace: KubeflowNamespace, Name: BackendServiceAccount},
+		b.snap.BackendRole)
+	b.role(KeyProfileRole, c.IAM.ProfileRoleName, identity.ServiceAccount{Namespace: c.IAM.ProfileNamespace, Name: ProfileServiceAccount},
+		b.snap.ProfileRole)
 }
 
 func (b *builder) s3Secret() {
@@ -56,7 +59,7 @@ func (b *builder) s3Secret() {
 		r.Action, r.Detail = Conflict, "secret does not exist and no keys were given; set "+config.EnvS3AccessKeyID+" and "+config.EnvS3SecretAccessKey
 	case !s.Exists:
 		r.Action, r.Owned, r.Detail = Create, true, "static S3 keys {accesskey, secretkey}"
-		b.step(KeyS3Secret, "create", fmt.Sprintf("create secret %q with the static S3 keys", c.S3.SecretName))
+		b.step(KeyS3Secret, "create", CreateStaticKeys{SecretName: c.S3.SecretName}, fmt.Sprintf("create secret %q with the static S3 keys", c.S3.SecretName))
 	case b.foreign(s.Presence):
 		r.Action, r.Detail = Conflict, fmt.Sprintf("secret belongs to kfaws installation %q", s.Installation)
 	default:
@@ -70,11 +73,13 @@ func (b *builder) s3Secret() {
 
 func (b *builder) s3Policy() {
 	c, p := b.cfg, b.snap.S3Policy
-	r := Resource{Key: KeyS3Policy, Kind: "IAM policy", Name: c.IAM.S3PolicyName}
+	r := Resource{Key: KeyS3Policy, Kind: "IAM policy", Name: c.IAM.S3PolicyName, ARN: b.arns.Policy(c.IAM.S3PolicyName)}
 	switch {
 	case !p.Exists:
 		r.Action, r.Owned, r.Detail = Create, true, "least privilege on bucket "+c.S3.Bucket
-		b.step(KeyS3Policy, "create", fmt.Sprintf("create IAM policy %q for bucket %q", c.IAM.S3PolicyName, c.S3.Bucket))
+		params := CreatePolicy{Name: c.IAM.S3PolicyName, Description: "Kubeflow Pipelines access to S3 bucket " + c.S3.Bucket,
+			Document: S3Policy(b.p.Partition, c.S3.Bucket)}
+		b.step(KeyS3Policy, "create", params, fmt.Sprintf("create IAM policy %q for bucket %q", c.IAM.S3PolicyName, c.S3.Bucket))
 	case b.owned(p, KeyS3Policy):
 		r.Action, r.Owned = Exists, true
 	default:

@@ -30,7 +30,7 @@ type S3Input struct {
 	IAM      *iam.Client
 	RoleName string
 	Static   bool
-	// Partition is the ARN partition ("aws" unless set).
+	// Partition is the ARN partition of the account (arn.Partition); when unset, the IRSA role's.
 	Partition string
 }
 

@@ -8,6 +8,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
+
+	"github.com/kfaws/kfaws/internal/arn"
 )
 
 // kfpNeeds are the S3 permissions KFP's API server, Argo and the v2 launcher use (facts §3.1–3.3): HeadBucket
@@ -42,14 +44,10 @@ func checkRolePolicy(ctx context.Context, w recorder, in S3Input) {
 		w.add(name, Warn, err.Error(), "")
 		return
 	}
-	partition := in.Partition
-	if partition == "" {
-		partition = "aws"
-	}
-	arn := "arn:" + partition + ":s3:::" + in.Bucket
+	bucketARN := arn.Builder{Partition: rolePartition(in, aws.ToString(role.Role.Arn))}.Bucket(in.Bucket)
 	var missing []string
 	for _, n := range kfpNeeds {
-		if d := evaluate(docs, n.action, arn+n.resource); d != Allowed {
+		if d := evaluate(docs, n.action, bucketARN+n.resource); d != Allowed {
 			missing = append(missing, fmt.Sprintf("%s (%s)", n.action, d))
 		}
 	}
@@ -66,6 +64,18 @@ func checkRolePolicy(ctx context.Context, w recorder, in S3Input) {
 	}
 	w.ok(name, fmt.Sprintf("role %q allows what KFP needs on the bucket and trusts %s (policies evaluated by kfaws)",
 		in.RoleName, kfpServiceAccount))
+}
+
+// rolePartition is the partition the policies must name the bucket in: the one given, else the role's own (an
+// IAM role and the bucket its policies grant are in one partition), else the standard one.
+func rolePartition(in S3Input, roleARN string) string {
+	if in.Partition != "" {
+		return in.Partition
+	}
+	if p := arn.PartitionOf(roleARN); p != "" {
+		return p
+	}
+	return arn.PartitionAWS
 }
 
 // rolePolicies returns the role's attached managed policies (default versions) and inline policies.

@@ -1,0 +1,185 @@
+package plan
+
+import "github.com/kfaws/kfaws/internal/identity"
+
+// StepKind names what a step does. Execute has one implementation per kind and runs it with the step's Params,
+// so nothing plan decided is decided again.
+type StepKind string
+
+// The kinds of step plan emits.
+const (
+	KindRegisterOIDCProvider StepKind = "register-oidc-provider"
+	KindCreateBucket         StepKind = "create-bucket"
+	KindConfigureBucket      StepKind = "configure-bucket"
+	KindCreateStaticKeys     StepKind = "create-static-keys-secret"
+	KindCreatePolicy         StepKind = "create-policy"
+	KindEnsureRole           StepKind = "ensure-role"
+	KindCreateSubnetGroup    StepKind = "create-subnet-group"
+	KindCreateParameterGroup StepKind = "create-parameter-group"
+	KindSetParameters        StepKind = "set-parameters"
+	KindCreateSecurityGroup  StepKind = "create-security-group"
+	KindAdmitMySQL           StepKind = "admit-mysql"
+	KindCreateRDSSecret      StepKind = "create-rds-secret"
+	KindCreateInstance       StepKind = "create-instance"
+	KindWaitInstance         StepKind = "wait-instance"
+	KindRecordEndpoint       StepKind = "record-endpoint"
+)
+
+// StepKinds lists every kind Build can emit; execute's tests check it has an implementation for each.
+func StepKinds() []StepKind {
+	return []StepKind{
+		KindRegisterOIDCProvider, KindCreateBucket, KindConfigureBucket, KindCreateStaticKeys, KindCreatePolicy,
+		KindEnsureRole, KindCreateSubnetGroup, KindCreateParameterGroup, KindSetParameters, KindCreateSecurityGroup,
+		KindAdmitMySQL, KindCreateRDSSecret, KindCreateInstance, KindWaitInstance, KindRecordEndpoint,
+	}
+}
+
+// Params are the decisions one step carries; each type belongs to one StepKind. None holds a secret value:
+// passwords and keys stay in the configuration, so a plan can be printed or logged whole.
+type Params interface {
+	Kind() StepKind
+}
+
+// RegisterOIDCProvider registers the cluster's OIDC issuer with IAM, for IRSA.
+type RegisterOIDCProvider struct {
+	// Issuer is the issuer URL, https:// included.
+	Issuer   string
+	Audience string
+}
+
+// CreateBucket creates the bucket in Region, then configures it as ConfigureBucket does.
+type CreateBucket struct {
+	Bucket string
+	Region string
+}
+
+// ConfigureBucket sets the ownership tags, the public access block and default encryption on a bucket.
+type ConfigureBucket struct {
+	Bucket string
+}
+
+// CreateStaticKeys stores the configured static S3 keys in a new secret.
+type CreateStaticKeys struct {
+	SecretName string
+}
+
+// CreatePolicy creates a customer managed IAM policy.
+type CreatePolicy struct {
+	Name        string
+	Description string
+	Document    string
+}
+
+// EnsureRole creates an IAM role that Binding lets ServiceAccount assume, or restores the trust of the role
+// when it exists, then gives it its permissions.
+type EnsureRole struct {
+	Name           string
+	ServiceAccount identity.ServiceAccount
+	Binding        identity.Binding
+	// AttachPolicies are ARNs of managed policies to attach.
+	AttachPolicies []string
+	// InlinePolicies are written (overwritten) on the role.
+	InlinePolicies []InlinePolicy
+}
+
+// InlinePolicy is a policy embedded in a role.
+type InlinePolicy struct {
+	Name     string
+	Document string
+}
+
+// CreateSubnetGroup creates the DB subnet group from the subnets plan chose.
+type CreateSubnetGroup struct {
+	Name    string
+	Subnets []string
+	// Cluster names the EKS cluster, for the group's description.
+	Cluster string
+}
+
+// CreateParameterGroup creates a DB parameter group, then sets Parameters in it.
+type CreateParameterGroup struct {
+	Name       string
+	Family     string
+	Parameters map[string]string
+}
+
+// SetParameters writes parameters into an existing DB parameter group.
+type SetParameters struct {
+	Name       string
+	Parameters map[string]string
+}
+
+// CreateSecurityGroup creates the DB security group in the cluster's VPC, then admits MySQL from Ingress.
+type CreateSecurityGroup struct {
+	Name    string
+	VPCID   string
+	Cluster string
+	// Ingress are the sources admitted on 3306: security group ids (sg-...) or CIDRs.
+	Ingress []string
+}
+
+// AdmitMySQL adds ingress rules on 3306 to an existing security group.
+type AdmitMySQL struct {
+	// GroupID is the group's id; "" means the group this run created.
+	GroupID string
+	Ingress []string
+}
+
+// CreateRDSSecret writes the master credentials into a new secret, before the instance exists.
+type CreateRDSSecret struct {
+	Name     string
+	Username string
+	Database string
+	// Generate asks Secrets Manager for a password; otherwise the configured one is written.
+	Generate bool
+}
+
+// CreateInstance creates the DB instance. The master password is read from the RDS secret (or this run's memory).
+type CreateInstance struct {
+	Identifier            string
+	Class                 string
+	EngineVersion         string
+	Database              string
+	MasterUsername        string
+	AllocatedStorage      int32
+	MaxAllocatedStorage   int32
+	StorageType           string
+	BackupRetentionPeriod *int32
+	MultiAZ               *bool
+	DeletionProtection    *bool
+	SubnetGroup           string
+	ParameterGroup        string
+	// SecurityGroupID is the group to use; "" means the group this run created.
+	SecurityGroupID string
+	// SecretName is where the master password is, when this run did not generate it.
+	SecretName string
+}
+
+// WaitInstance waits until the DB instance is available.
+type WaitInstance struct {
+	Identifier string
+}
+
+// RecordEndpoint completes the RDS secret with the available instance's endpoint.
+type RecordEndpoint struct {
+	SecretName string
+	Instance   string
+}
+
+// Kind implementations: one kind per params type.
+
+func (RegisterOIDCProvider) Kind() StepKind { return KindRegisterOIDCProvider }
+func (CreateBucket) Kind() StepKind         { return KindCreateBucket }
+func (ConfigureBucket) Kind() StepKind      { return KindConfigureBucket }
+func (CreateStaticKeys) Kind() StepKind     { return KindCreateStaticKeys }
+func (CreatePolicy) Kind() StepKind         { return KindCreatePolicy }
+func (EnsureRole) Kind() StepKind           { return KindEnsureRole }
+func (CreateSubnetGroup) Kind() StepKind    { return KindCreateSubnetGroup }
+func (CreateParameterGroup) Kind() StepKind { return KindCreateParameterGroup }
+func (SetParameters) Kind() StepKind        { return KindSetParameters }
+func (CreateSecurityGroup) Kind() StepKind  { return KindCreateSecurityGroup }
+func (AdmitMySQL) Kind() StepKind           { return KindAdmitMySQL }
+func (CreateRDSSecret) Kind() StepKind      { return KindCreateRDSSecret }
+func (CreateInstance) Kind() StepKind       { return KindCreateInstance }
+func (WaitInstance) Kind() StepKind         { return KindWaitInstance }
+func (RecordEndpoint) Kind() StepKind       { return KindRecordEndpoint }
