@@ -51,8 +51,14 @@ func Shared(t testing.TB) *Stack {
 //	func TestMain(m *testing.M) { localstack.TestMain(m) }
 func TestMain(m *testing.M) {
 	code := m.Run()
+	StopShared()
+	os.Exit(code)
+}
+
+// StopShared stops the shared stack, if one was started. A TestMain that has other servers to stop too (a
+// kube-apiserver) calls it after m.Run instead of using TestMain.
+func StopShared() {
 	if shared.stack != nil {
 		shared.stack.Close()
 	}
-	os.Exit(code)
 }

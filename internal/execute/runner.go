@@ -117,12 +117,12 @@ func (e *Executor) Run(ctx context.Context) error {
 
 // do runs one step and records its resource when it succeeds.
 func (e *Executor) do(ctx context.Context, s plan.Step) error {
-	fn, ok := e.steps()[s.Kind()]
-	if !ok {
-		return fmt.Errorf("no implementation for step %q (kind %q)", s.ID, s.Kind())
+	run, err := e.bind(s)
+	if err != nil {
+		return err
 	}
-	e.Log.Debug("step started", "step", s.ID)
-	if err := fn(ctx, s); err != nil {
+	e.Log.Debug("step started", "step", s.ID, "kind", s.Kind())
+	if err := run(ctx); err != nil {
 		return err
 	}
 	return e.record(s.Resource, "")

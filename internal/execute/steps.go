@@ -8,13 +8,14 @@ import (
 	"github.com/kfaws/kfaws/internal/plan"
 )
 
-type stepFunc func(ctx context.Context, s plan.Step) error
+// binder checks that a step carries the parameters of its implementation and returns the call that runs it.
+type binder func(s plan.Step) (func(context.Context) error, error)
 
 // steps maps every kind of step the plan can emit (plan.StepKinds) to its implementation, keyed by the kind of
 // the parameters each implementation takes. Each is idempotent: run again after an interruption, it finishes
 // the job instead of failing on what the first attempt already did.
-func (e *Executor) steps() map[plan.StepKind]stepFunc {
-	m := map[plan.StepKind]stepFunc{}
+func (e *Executor) steps() map[plan.StepKind]binder {
+	m := map[plan.StepKind]binder{}
 	register(m, e.registerOIDCProvider)
 	register(m, e.createBucket)
 	register(m, e.configureBucket)
@@ -34,15 +35,24 @@ func (e *Executor) steps() map[plan.StepKind]stepFunc {
 }
 
 // register adds fn under the kind of its parameters.
-func register[P plan.Params](m map[plan.StepKind]stepFunc, fn func(context.Context, plan.Step, P) error) {
+func register[P plan.Params](m map[plan.StepKind]binder, fn func(context.Context, plan.Step, P) error) {
 	var zero P
-	m[zero.Kind()] = func(ctx context.Context, s plan.Step) error {
+	m[zero.Kind()] = func(s plan.Step) (func(context.Context) error, error) {
 		p, ok := s.Params.(P)
 		if !ok {
-			return fmt.Errorf("step %q carries %T, not the parameters of a %s step", s.ID, s.Params, zero.Kind())
+			return nil, fmt.Errorf("step %q carries %T, not the parameters of a %s step", s.ID, s.Params, zero.Kind())
 		}
-		return fn(ctx, s, p)
+		return func(ctx context.Context) error { return fn(ctx, s, p) }, nil
 	}
+}
+
+// bind finds the implementation of s and binds it to the step's parameters.
+func (e *Executor) bind(s plan.Step) (func(context.Context) error, error) {
+	b, ok := e.steps()[s.Kind()]
+	if !ok {
+		return nil, fmt.Errorf("no implementation for step %q (kind %q)", s.ID, s.Kind())
+	}
+	return b(s)
 }
 
 // tags are the ownership tags every resource kfaws creates carries.

@@ -16,8 +16,6 @@ import (
 
 var env kubetest.Env
 
-func TestMain(m *testing.M) { kubetest.Main(m, &env) }
-
 // TestClusterChecks builds, on a real apiserver, what `kfaws apply` leaves for option rds-s3 with static keys,
 // checks it passes, then breaks one thing at a time.
 func TestClusterChecks(t *testing.T) {

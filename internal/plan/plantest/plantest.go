@@ -1,0 +1,91 @@
+// Package plantest gives tests of any package configurations and observed snapshots that, between them, make
+// plan.Build take every branch that emits a step, so a test can hold plan and execute to the same list of kinds.
+package plantest
+
+import (
+	"github.com/kfaws/kfaws/internal/config"
+	"github.com/kfaws/kfaws/internal/observe"
+	"github.com/kfaws/kfaws/internal/state"
+)
+
+// Installation is the name of every scenario's installation.
+const Installation = "prod"
+
+// Scenario is one input to plan.Build.
+type Scenario struct {
+	Name     string
+	Config   *config.Config
+	Snapshot *observe.Snapshot
+	Recorded state.State
+}
+
+// Config is a defaulted configuration in region; mutate changes it before defaults apply.
+func Config(region string, mutate ...func(*config.Config)) *config.Config {
+	c := config.New()
+	c.Name, c.Region, c.Cluster, c.S3.Bucket = Installation, region, "prod", "prod-artifacts"
+	for _, m := range mutate {
+		m(c)
+	}
+	c.Default()
+	return c
+}
+
+// Fresh is a cluster in region, in partition, with private subnets in three zones and nothing of kfaws's yet.
+func Fresh(partition, region string) *observe.Snapshot {
+	return &observe.Snapshot{
+		Account: "123456789012", Partition: partition,
+		Cluster: observe.Cluster{
+			Name: "prod", Status: "ACTIVE", VPCID: "vpc-1", VPCCIDRs: []string{"10.0.0.0/16"},
+			OIDCIssuer: "https://oidc.eks." + region + ".amazonaws.com/id/ABC", SecurityGroupID: "sg-cluster",
+			Subnets: []observe.Subnet{
+				{ID: "subnet-a1", AZ: region + "a", Private: true}, {ID: "subnet-b1", AZ: region + "b", Private: true},
+				{ID: "subnet-c1", AZ: region + "c", Private: true}, {ID: "subnet-a2", AZ: region + "a"},
+			},
+		},
+	}
+}
+
+var ours = observe.Presence{Exists: true, Installation: Installation}
+
+// Drifted is Fresh with everything of kfaws's present but out of shape: an untagged bucket the state file
+// records as kfaws's, a parameter group and a security group missing their settings, roles without their
+// permissions or trust, and an instance still being created whose secret lacks the endpoint.
+func Drifted(partition, region string) (*observe.Snapshot, state.State) {
+	s := Fresh(partition, region)
+	s.OIDCProvider = observe.Presence{Exists: true}
+	s.Bucket = observe.Bucket{Presence: observe.Presence{Exists: true}, Region: region}
+	s.S3Policy = ours
+	s.BackendRole = observe.Role{Presence: ours}
+	s.ProfileRole = observe.Role{Presence: ours}
+	s.SecretsRole = observe.Role{Presence: ours}
+	s.SubnetGroup = observe.SubnetGroup{Presence: ours, VPCID: "vpc-1", Subnets: []string{"subnet-a1", "subnet-b1"}}
+	s.ParameterGroup = observe.ParameterGroup{Presence: ours, Family: "mysql8.4", Parameters: map[string]string{}}
+	s.SecurityGroup = observe.SecurityGroup{Presence: ours, ID: "sg-db"}
+	s.RDSSecret = observe.Secret{Presence: ours}
+	s.Instance = observe.Instance{Presence: ours, Status: "creating"}
+	return s, state.State{Resources: map[string]state.Resource{"s3/bucket": {Owned: true}}}
+}
+
+// Scenarios are the inputs that, together, reach every step plan emits, in the standard partition.
+func Scenarios() []Scenario { return ScenariosIn("aws", "us-west-2") }
+
+// ScenariosIn are Scenarios in another partition and region.
+func ScenariosIn(partition, region string) []Scenario {
+	drifted, recorded := Drifted(partition, region)
+	existingInstance := Fresh(partition, region)
+	existingInstance.Instance = observe.Instance{Presence: observe.Presence{Exists: true}, Status: "backing-up"}
+	return []Scenario{
+		{Name: "fresh rds-s3 irsa", Config: Config(region), Snapshot: Fresh(partition, region)},
+		{Name: "fresh rds-s3 static", Config: Config(region, func(c *config.Config) {
+			c.S3.Credentials = config.CredentialsStatic
+			c.S3.AccessKeyID, c.S3.SecretAccessKey = "AKIAEXAMPLE", "secret"
+		}), Snapshot: Fresh(partition, region)},
+		{Name: "fresh s3-only irsa", Config: Config(region, func(c *config.Config) { c.Option = config.OptionS3Only }),
+			Snapshot: Fresh(partition, region)},
+		{Name: "fresh rds-only", Config: Config(region, func(c *config.Config) { c.Option = config.OptionRDSOnly }),
+			Snapshot: Fresh(partition, region)},
+		{Name: "drifted", Config: Config(region), Snapshot: drifted, Recorded: recorded},
+		{Name: "existing instance, password given", Config: Config(region, func(c *config.Config) { c.RDS.MasterPassword = "given" }),
+			Snapshot: existingInstance},
+	}
+}
