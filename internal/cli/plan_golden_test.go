@@ -1,0 +1,70 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/kfaws/kfaws/localstack"
+)
+
+// goldenCluster is the fixed name of the plan goldens' cluster; everything else is named after it.
+const goldenCluster = "golden"
+
+// The output of `plan`, text and -o json, on a fresh cluster and after `up`, through the real root command.
+// What moto makes up (the OIDC issuer's id, VPC, subnet and security group ids) is replaced by placeholders.
+func TestPlanGolden(t *testing.T) {
+	s := localstack.Shared(t)
+	cl, err := s.SeedCluster(context.Background(), goldenCluster, "us-west-2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	setAWSEnv(t, s.AWSEnv())
+	t.Setenv("AWS_REGION", "us-west-2")
+	// Not t.Chdir: golden reads testdata relative to the package; the state goes to a temporary file instead.
+	dir := t.TempDir()
+	flags := []string{"--cluster", goldenCluster, "--bucket", goldenCluster + "-artifacts", "--db-master-username", "goldenadmin",
+		"--state", dir + "/golden.state.json"}
+	mask := masker(cl, dir)
+
+	plan := func(name string) {
+		t.Helper()
+		out, errOut, code := run(t, append([]string{"plan"}, flags...)...)
+		if code != ExitOK {
+			t.Fatalf("plan: exit %d\n%s", code, errOut)
+		}
+		golden(t, name, mask(out+"--- stderr\n"+errOut))
+		js, errOut, code := run(t, append([]string{"plan", "-o", "json"}, flags...)...)
+		if code != ExitOK {
+			t.Fatalf("plan -o json: exit %d\n%s", code, errOut)
+		}
+		golden(t, name+".json", mask(js))
+	}
+	plan("plan-fresh")
+	if _, errOut, code := run(t, append([]string{"up"}, flags...)...); code != ExitOK {
+		t.Fatalf("up: exit %d\n%s", code, errOut)
+	}
+	plan("plan-after-up")
+}
+
+// masker replaces the ids moto chose for cl, and the temporary directory, with stable placeholders.
+func masker(cl *localstack.Cluster, dir string) func(string) string {
+	pairs := []string{dir, "TMPDIR"}
+	issuer := strings.TrimPrefix(cl.OIDCIssuer, "https://")
+	if i := strings.LastIndex(issuer, "/"); i >= 0 {
+		// As long as the id, so the plan's table keeps its alignment.
+		id := issuer[i+1:]
+		pairs = append(pairs, id, ("OIDC-ID" + strings.Repeat("X", len(id)))[:len(id)])
+	}
+	pairs = append(pairs, cl.VPCID, "vpc-ID", cl.SecurityGroupID, "sg-CONTROL-PLANE")
+	// Numbered in the order kfaws lists subnets (by id), so the placeholders read in order whatever ids moto chose.
+	for i, id := range slices.Sorted(slices.Values(cl.PrivateSubnetIDs)) {
+		pairs = append(pairs, id, fmt.Sprintf("subnet-PRIVATE%d", i+1))
+	}
+	for i, id := range slices.Sorted(slices.Values(cl.PublicSubnetIDs)) {
+		pairs = append(pairs, id, fmt.Sprintf("subnet-PUBLIC%d", i+1))
+	}
+	return strings.NewReplacer(pairs...).Replace
+}
