@@ -1,9 +1,13 @@
 # A short Makefile over hack/ scripts; the scripts hold the logic.
-.PHONY: test demo build lint
+.PHONY: test demo build lint golden
 
 # Every test: unit, and integration against moto, MariaDB and kube-apiserver.
 test:
 	hack/test.sh
+
+# Rewrite every golden file (render's overlays, the CLI's help and plan output) from what the tests produce now.
+golden:
+	hack/golden.sh
 
 # kfaws init, plan, up, plan, up again, verify on the local stack (hack/demo.sh).
 demo:
