@@ -20,7 +20,6 @@ import (
 	"github.com/kfaws/kfaws/internal/kube"
 	"github.com/kfaws/kfaws/internal/kube/kubetest"
 	"github.com/kfaws/kfaws/internal/operation"
-	"github.com/kfaws/kfaws/internal/render"
 	"github.com/kfaws/kfaws/internal/verify"
 )
 
@@ -67,9 +66,9 @@ func lifecycle(ctx context.Context, t *testing.T, k *kube.Client, in *install) {
 		t.Fatal("plan of a new installation has no changes")
 	}
 	progress := &lockedBuffer{}
-	cluster := clusterUp(t, k, progress)
+	cluster := clusterUp(t, progress)
 	rec := &recorder{}
-	res, err := (&operation.Up{Configuration: in.configuration(), Reporter: rec, PollInterval: 20 * time.Millisecond,
+	res, err := (&operation.Up{Configuration: in.on(k), Reporter: rec, PollInterval: 20 * time.Millisecond,
 		Cluster: cluster}).Run(ctx)
 	if err != nil {
 		t.Fatalf("up: %v\nevents:\n%s", err, rec)
@@ -103,7 +102,7 @@ func lifecycle(ctx context.Context, t *testing.T, k *kube.Client, in *install) {
 
 	before := labelledVersions(t, k, in.cfg.Name)
 	rec = &recorder{}
-	res, err = (&operation.Up{Configuration: in.configuration(), Reporter: rec, PollInterval: 20 * time.Millisecond,
+	res, err = (&operation.Up{Configuration: in.on(k), Reporter: rec, PollInterval: 20 * time.Millisecond,
 		Cluster: cluster}).Run(ctx)
 	if err != nil {
 		t.Fatalf("second up: %v", err)
@@ -145,7 +144,7 @@ func lifecycle(ctx context.Context, t *testing.T, k *kube.Client, in *install) {
 // and the local MariaDB offers no TLS: those are the only checks allowed not to be ok.
 func checkVerify(ctx context.Context, t *testing.T, in *install, k *kube.Client) {
 	t.Helper()
-	r, err := (&operation.Verify{Configuration: in.configuration(), Kube: k}).Run(ctx)
+	r, err := (&operation.Verify{Configuration: in.on(k)}).Run(ctx)
 	if err != nil {
 		t.Fatalf("verify: %v", err)
 	}
@@ -185,15 +184,16 @@ func checkVerify(ctx context.Context, t *testing.T, in *install, k *kube.Client)
 }
 
 // clusterUp is the cluster half of `kfaws up --manifests internal/render/testdata/trees/v1.10 --csi-driver manifests`.
-func clusterUp(t *testing.T, k *kube.Client, progress io.Writer) *operation.ClusterUp {
+func clusterUp(t *testing.T, progress io.Writer) *operation.ClusterUp {
 	t.Helper()
 	tree, err := filepath.Abs("../render/testdata/trees/v1.10")
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The Configuration is Up's.
 	return &operation.ClusterUp{
-		Render: &render.Render{Manifests: tree},
-		Apply: &operation.Apply{Kube: k, CSI: string(csidriver.Manifests), Wait: true, Timeout: 2 * time.Minute,
+		Apply: &operation.Apply{Render: &operation.Render{Manifests: tree}, CSI: operation.CSIManifests, Wait: true,
+			Timeout:  2 * time.Minute,
 			Progress: progress},
 	}
 }
