@@ -88,7 +88,7 @@ func (e *Executor) secretsRole(ctx context.Context, _ plan.Step) error {
 	if c.Option.UsesRDS() {
 		secrets = append(secrets, c.RDS.SecretName)
 	}
-	if c.Option.UsesS3() && c.S3.Credentials == config.CredentialsStatic {
+	if config.StaticS3(c.Option, c.S3.Credentials) {
 		secrets = append(secrets, c.S3.SecretName)
 	}
 	doc := plan.SecretsPolicy(e.Plan.Partition, c.Region, e.Plan.Account, secrets...)

@@ -19,6 +19,7 @@ import (
 	"github.com/kfaws/kfaws/internal/dbaccess"
 	"github.com/kfaws/kfaws/internal/kube"
 	"github.com/kfaws/kfaws/internal/kube/kubetest"
+	"github.com/kfaws/kfaws/internal/kubeflow"
 	"github.com/kfaws/kfaws/internal/operation"
 	"github.com/kfaws/kfaws/internal/render"
 	"github.com/kfaws/kfaws/internal/render/detect"
@@ -66,7 +67,7 @@ func TestEveryReleaseAppliesUnderPodSecurity(t *testing.T) {
 		if level != "" {
 			profileLevel = "baseline"
 		}
-		kubetest.SetPodSecurity(ctx, t, cs, render.Namespace, level)
+		kubetest.SetPodSecurity(ctx, t, cs, kubeflow.Namespace, level)
 		kubetest.CreateProfile(ctx, t, cs, profileNS)
 		kubetest.SetPodSecurity(ctx, t, cs, profileNS, profileLevel)
 		for _, c := range []struct {

@@ -3,6 +3,7 @@ package operation
 import (
 	"github.com/kfaws/kfaws/internal/dbaccess"
 	"github.com/kfaws/kfaws/internal/execute"
+	"github.com/kfaws/kfaws/internal/kubeflow"
 	"github.com/kfaws/kfaws/internal/plan"
 	"github.com/kfaws/kfaws/internal/verify"
 )
@@ -38,5 +39,5 @@ func ParseArea(s string) (Area, error) { return verify.ParseArea(s) }
 // (its pods must be allowed to reach RDS, as Kubeflow's are).
 const (
 	DefaultRelayImage     = dbaccess.DefaultRelayImage
-	DefaultRelayNamespace = verify.Namespace
+	DefaultRelayNamespace = kubeflow.Namespace
 )

@@ -30,7 +30,7 @@ func (b *builder) oidc() {
 // needsSecretsRole reports whether any Secrets Manager secret must reach the cluster.
 func (b *builder) needsSecretsRole() bool {
 	c := b.cfg
-	return c.Option.UsesRDS() || (c.Option.UsesS3() && c.S3.Credentials == config.CredentialsStatic)
+	return config.SyncsSecrets(c.Option, c.S3.Credentials)
 }
 
 // role decides one IAM role for namespace/serviceAccount with the S3 policy attached.

@@ -83,7 +83,7 @@ func (v Values) Validate() error {
 	}
 	// The region goes into the SecretProviderClasses and every S3 reader.
 	check(regionRE.MatchString(v.Region), "region", "config region", v.Region, "an AWS region")
-	if v.Option.UsesRDS() || (v.Option.UsesS3() && v.Credentials == config.CredentialsStatic) {
+	if config.SyncsSecrets(v.Option, v.Credentials) {
 		check(roleRE.MatchString(v.SecretsRoleARN), "secrets-role-arn", "state outputs.secretsRoleArn",
 			v.SecretsRoleARN, "an IAM role ARN")
 	}
