@@ -41,6 +41,7 @@ type applyFlags struct {
 	*clusterFlags
 	filename                  string
 	remove, deleteShared, yes bool
+	guideLeftovers            bool
 	listImages                bool
 }
 
@@ -63,6 +64,9 @@ func newApplyCmd(s Streams, g *globalFlags) *cobra.Command {
 	fl.BoolVar(&f.listImages, "list-images", false, "print the CSI driver images (for mirroring) and exit")
 	fl.BoolVar(&f.remove, "remove", false, "delete everything this installation applied instead of applying")
 	fl.BoolVar(&f.deleteShared, "delete-shared", false, "with --remove: also delete kfaws's namespaces and CRDs that others still use")
+	fl.BoolVar(&f.guideLeftovers, "clean-guide-leftovers", false, "with --remove: also delete the dangling Knative "+
+		"webhook configurations and training-operator Endpoints the reference guide's uninstall deletes by hand "+
+		"(only those whose Service is gone; kfaws never created them)")
 	fl.BoolVar(&f.yes, "yes", false, "with --remove: do not ask for confirmation")
 	cmd.RunE = func(c *cobra.Command, _ []string) error {
 		if f.listImages {
@@ -140,8 +144,8 @@ func printObjects(w io.Writer, res *operation.ObjectsResult) {
 
 // runRemove asks for confirmation on a terminal, then removes what the installation applied.
 func runRemove(ctx context.Context, s Streams, f *applyFlags, conf *operation.Configuration, progress io.Writer) error {
-	op := &operation.Remove{Configuration: conf, DeleteShared: f.deleteShared, CSI: f.csi, Timeout: f.timeout,
-		Progress: progress}
+	op := &operation.Remove{Configuration: conf, DeleteShared: f.deleteShared, CleanGuideLeftovers: f.guideLeftovers,
+		CSI: f.csi, Timeout: f.timeout, Progress: progress}
 	selector, host, err := op.Target()
 	if err != nil {
 		return err

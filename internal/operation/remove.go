@@ -16,6 +16,9 @@ type Remove struct {
 	*Configuration
 	// DeleteShared also deletes kfaws's namespaces and CRDs that others still use.
 	DeleteShared bool
+	// CleanGuideLeftovers also deletes the dangling Knative webhook configurations and training-operator
+	// Endpoints the reference guide's uninstall deletes by hand; kfaws never created them.
+	CleanGuideLeftovers bool
 	// CSI is the --csi-driver mode: the EKS add-on is looked at only in auto and addon mode.
 	CSI      string
 	Timeout  time.Duration
@@ -53,8 +56,8 @@ func (r *Remove) Run(ctx context.Context) (*RemoveResult, error) {
 	if progress == nil {
 		progress = io.Discard
 	}
-	rm := &apply.Remover{Client: k, Installation: r.Config.Name, DeleteShared: r.DeleteShared, Timeout: r.Timeout,
-		Progress: progress}
+	rm := &apply.Remover{Client: k, Installation: r.Config.Name, DeleteShared: r.DeleteShared,
+		CleanGuideLeftovers: r.CleanGuideLeftovers, Timeout: r.Timeout, Progress: progress}
 	objs, err := rm.Remove(ctx)
 	res := &RemoveResult{Objects: objs}
 	if err != nil {
