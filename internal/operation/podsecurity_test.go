@@ -15,7 +15,6 @@ import (
 
 	"github.com/kfaws/kfaws/internal/apply"
 	"github.com/kfaws/kfaws/internal/config"
-	"github.com/kfaws/kfaws/internal/csidriver"
 	"github.com/kfaws/kfaws/internal/dbaccess"
 	"github.com/kfaws/kfaws/internal/kube"
 	"github.com/kfaws/kfaws/internal/kube/kubetest"
@@ -44,17 +43,7 @@ func TestEveryReleaseAppliesUnderPodSecurity(t *testing.T) {
 	defer cancel()
 	// No controllers run here: kubetest releases PVCs and finalizes what removal deletes between cases.
 	kubetest.ActAsControllers(ctx, t, k, "")
-	csiObjs, err := csidriver.Objects("")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var csiCRDs []*unstructured.Unstructured
-	for _, o := range csiObjs {
-		if apply.StageOf(o) == apply.StageCRDs {
-			csiCRDs = append(csiCRDs, o)
-		}
-	}
-	kubetest.InstallPrerequisites(t, k, csiCRDs...)
+	installCSIPrerequisites(t, k)
 	cs := kubernetes.NewForConfigOrDie(k.Config)
 	mirror := rendertest.ArgoMirror(t)
 	const profileNS = "kubeflow-user-example-com"
