@@ -56,6 +56,10 @@ func faultCases(bucket string) []faultCase {
 			_, err := eks.NewFromConfig(cfg).ListClusters(ctx, &eks.ListClustersInput{})
 			return err
 		}},
+		{"eks:DescribeAddonVersions", "ThrottlingException", func(ctx context.Context, cfg aws.Config) error { // answered by the proxy, not moto
+			_, err := eks.NewFromConfig(cfg).DescribeAddonVersions(ctx, &eks.DescribeAddonVersionsInput{})
+			return err
+		}},
 		{"s3:PutBucketEncryption", "SlowDown", func(ctx context.Context, cfg aws.Config) error {
 			_, err := s3.NewFromConfig(cfg).PutBucketEncryption(ctx, &s3.PutBucketEncryptionInput{
 				Bucket: aws.String(bucket),

@@ -39,9 +39,12 @@ const (
 type Options struct {
 	// RDSDelay is the emulated creation delay of RDS instances (0: available at once).
 	RDSDelay time.Duration
+	// EKSDelay is how long EKS add-ons stay CREATING, UPDATING or DELETING
+	// (0: proxy.DefaultEKSDelay).
+	EKSDelay time.Duration
 	// Region is what AWSEnv exports; DefaultRegion when empty.
 	Region string
-	// Now is the clock of the emulated RDS creation delay; nil means
+	// Now is the clock of the emulated RDS and EKS delays; nil means
 	// time.Now. Tests set it to step through the states without waiting.
 	Now func() time.Time
 	// Logger receives the proxy's data-plane and fault lines; nil discards.
@@ -107,7 +110,7 @@ func (s *Stack) startProxy(opts Options) error {
 	}
 	s.proxy = proxy.New(proxy.Options{
 		Upstream: upstream, MySQLAdmin: s.admin, MySQLHost: "127.0.0.1", MySQLPort: s.maria.port,
-		RDSDelay: opts.RDSDelay, Now: opts.Now, Logger: opts.Logger,
+		RDSDelay: opts.RDSDelay, EKSDelay: opts.EKSDelay, Now: opts.Now, Logger: opts.Logger,
 	})
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -174,6 +177,15 @@ func (s *Stack) AWSConfig(ctx context.Context, region string) (aws.Config, error
 
 // SetRDSDelay sets the creation delay of RDS instances created from now on.
 func (s *Stack) SetRDSDelay(d time.Duration) { s.proxy.SetRDSDelay(d) }
+
+// SetEKSDelay sets how long EKS add-ons changed from now on stay CREATING,
+// UPDATING or DELETING.
+func (s *Stack) SetEKSDelay(d time.Duration) { s.proxy.SetEKSDelay(d) }
+
+// SetEKSAddonCatalog replaces the add-ons and versions the emulated EKS
+// offers (proxy.BuiltinAddonCatalog is the default), e.g. to offer an add-on
+// for the Kubernetes version of a test's kube-apiserver.
+func (s *Stack) SetEKSAddonCatalog(c []proxy.AddonInfo) error { return s.proxy.SetEKSAddonCatalog(c) }
 
 // InjectFault makes the next count requests of operation ("service:Action",
 // e.g. "s3:PutBucketEncryption"; "rds:*" for all) fail with kind, or, for

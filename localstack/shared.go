@@ -6,6 +6,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/kfaws/kfaws/localstack/proxy"
 )
 
 // shared is the one stack of a test binary. It is package state on purpose:
@@ -20,9 +22,10 @@ var shared struct {
 // Shared returns the test binary's stack, starting it on first use. With
 // `go test -short` it skips the test; otherwise a stack that cannot start
 // (moto or MariaDB missing) fails the test with an install hint. When the
-// test ends, its injected faults are cleared and the RDS delay is reset to 0.
-// Tests that inject faults or set a delay must not run in parallel with
-// other tests of their binary that depend on those.
+// test ends, its injected faults are cleared, the RDS delay is reset to 0,
+// the EKS delay to proxy.DefaultEKSDelay and the EKS add-on catalogue to the
+// built-in one. Tests that inject faults or change a delay or the catalogue
+// must not run in parallel with other tests of their binary that depend on those.
 // Call TestMain from the package's TestMain so the stack stops at exit.
 func Shared(t testing.TB) *Stack {
 	t.Helper()
@@ -41,6 +44,10 @@ func Shared(t testing.TB) *Stack {
 	t.Cleanup(func() {
 		s.ClearFaults()
 		s.SetRDSDelay(0)
+		s.SetEKSDelay(proxy.DefaultEKSDelay)
+		if err := s.SetEKSAddonCatalog(proxy.BuiltinAddonCatalog()); err != nil {
+			t.Errorf("restoring the built-in EKS add-on catalogue: %v", err)
+		}
 	})
 	return s
 }

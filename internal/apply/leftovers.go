@@ -15,9 +15,11 @@ import (
 
 // The reference guide's teardown deletes these by hand: webhook
 // configurations of Knative and endpoints of the old training operators,
-// which upstream uninstalls leave behind. kfaws deletes them only when they
-// are dangling (their Service is gone), so a live Knative or operator that
-// still uses them is never touched.
+// which upstream uninstalls leave behind. kfaws did not create them, so it
+// deletes them only when asked (Remover.CleanGuideLeftovers), only under the
+// guide's names, only webhooks that call a Service in a knative-* namespace,
+// and only when they are dangling (their Service is gone), so a live Knative
+// or operator that still uses them is never touched.
 var (
 	leftoverWebhooks = []string{
 		"webhook.eventing.knative.dev",
@@ -106,6 +108,9 @@ func webhookDangling(ctx context.Context, c *kube.Client, w *unstructured.Unstru
 		name, _, _ := unstructured.NestedString(m, "clientConfig", "service", "name")
 		if name == "" {
 			return false, nil // a URL webhook: nothing to prove it dangling
+		}
+		if !strings.HasPrefix(ns, "knative-") {
+			return false, nil // not what Knative's install (which the guide cleans after) creates
 		}
 		_, err := c.Dynamic.Resource(servicesGVR).Namespace(ns).Get(ctx, name, metav1.GetOptions{})
 		if err == nil {

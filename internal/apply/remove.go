@@ -27,6 +27,11 @@ type Remover struct {
 	// DeleteShared also deletes kfaws's namespaces and CRDs that other
 	// software still uses (objects without kfaws's labels in them).
 	DeleteShared bool
+	// CleanGuideLeftovers also deletes what the reference guide's uninstall
+	// deletes by hand although kfaws never created it: Knative webhook
+	// configurations and training-operator Endpoints, and only those whose
+	// Service is gone (see cleanLeftovers).
+	CleanGuideLeftovers bool
 	// Timeout bounds the whole removal; zero means 10 minutes.
 	Timeout  time.Duration
 	Progress io.Writer
@@ -87,15 +92,20 @@ func (r *Remover) Remove(ctx context.Context) (*RemoveResult, error) {
 		}
 		fmt.Fprintf(r.Progress, "✓ removed %s: %d deleted (%s)\n", step.name, len(del), since(start))
 	}
-	left, err := cleanLeftovers(ctx, r.Client)
-	res.Leftovers = left
-	for _, ref := range left {
-		fmt.Fprintf(r.Progress, "✓ deleted dangling %s left by the upstream manifests\n", ref)
+	if r.CleanGuideLeftovers {
+		left, err := cleanLeftovers(ctx, r.Client)
+		res.Leftovers = left
+		for _, ref := range left {
+			fmt.Fprintf(r.Progress, "✓ deleted dangling %s left by the upstream manifests\n", ref)
+		}
+		if err != nil {
+			return res, err
+		}
 	}
 	for _, k := range res.Kept {
 		fmt.Fprintf(r.Progress, "! kept %s\n", k)
 	}
-	return res, err
+	return res, nil
 }
 
 type removalStep struct {

@@ -39,7 +39,8 @@ func TestRemoveDeletesEverythingLabelledInOrder(t *testing.T) {
 
 	leftovers := seedLeftovers(t, c)
 	progress := &syncBuffer{}
-	res, err := (&Remover{Client: c, Installation: "remove", Progress: progress, Timeout: time.Minute}).Remove(ctx)
+	res, err := (&Remover{Client: c, Installation: "remove", Progress: progress, Timeout: time.Minute,
+		CleanGuideLeftovers: true}).Remove(ctx)
 	if err != nil {
 		t.Fatalf("remove: %v\nprogress:\n%s", err, progress)
 	}
@@ -157,6 +158,31 @@ func seedLeftovers(t *testing.T, c *kube.Client) string {
 		}
 	}
 	return "ValidatingWebhookConfiguration/webhook.serving.knative.dev Endpoints/default/tf-operator"
+}
+
+// TestRemoveLeavesGuideLeftoversUnlessAsked: kfaws did not create the guide's leftovers, so a removal that was
+// not asked to clean them touches none.
+func TestRemoveLeavesGuideLeftoversUnlessAsked(t *testing.T) {
+	c := cluster(t)
+	ctx := context.Background()
+	name := fresh("noleft")
+	if _, err := newApplier(c, name, &syncBuffer{}).Apply(ctx, readObjects(t, "testdata/install.yaml", name)); err != nil {
+		t.Fatal(err)
+	}
+	cctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	actAsControllers(cctx, t, c, name)
+	seedLeftovers(t, c)
+	res, err := (&Remover{Client: c, Installation: name, Timeout: time.Minute}).Remove(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Leftovers) != 0 {
+		t.Errorf("deleted %v without being asked", res.Leftovers)
+	}
+	if _, err := c.Dynamic.Resource(validatingGVR).Get(ctx, "webhook.serving.knative.dev", metav1.GetOptions{}); err != nil {
+		t.Errorf("a dangling guide leftover was deleted without being asked: %v", err)
+	}
 }
 
 func refStrings(refs []Ref) string {

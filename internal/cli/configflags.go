@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"slices"
@@ -9,6 +10,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/kfaws/kfaws/internal/config"
+	"github.com/kfaws/kfaws/internal/operation"
 )
 
 // configFlags are the flags that override fields of kfaws.yaml. Precedence: flag > environment > file > default.
@@ -71,6 +73,16 @@ func (f *configFlags) load(regionFromProfile func(profile string) string) (*conf
 	}
 	c.Default()
 	return c, nil
+}
+
+// open loads the configuration (the region from the AWS profile when unset) for the commands that work from the
+// state file and the cluster, without requiring a complete configuration.
+func (f *configFlags) open(ctx context.Context, s Streams, g *globalFlags, kube operation.KubeOptions) (*operation.Configuration, error) {
+	c, err := f.load(func(profile string) string { return operation.RegionFromProfile(ctx, profile) })
+	if err != nil {
+		return nil, err
+	}
+	return operation.OpenConfiguration(ctx, c, operation.Options{Profile: f.profile, Kube: kube, Log: g.logger(s.Err)})
 }
 
 // override copies every flag the user set into c.

@@ -1,11 +1,11 @@
 package cli
 
 import (
-	"github.com/spf13/cobra"
-
 	"errors"
 
-	"github.com/kfaws/kfaws/internal/config"
+	"github.com/spf13/cobra"
+
+	"github.com/kfaws/kfaws/internal/operation"
 )
 
 // Exit codes, documented in `kfaws --help`.
@@ -42,20 +42,13 @@ func exitCode(err error) int {
 	if errors.As(err, &ee) {
 		return ee.code
 	}
-	var ce config.Errors
-	if errors.As(err, &ce) {
+	switch operation.Classify(err) {
+	case operation.BadInput:
 		return ExitUsage
+	case operation.Conflicting:
+		return ExitConflict
 	}
 	return ExitFailure
-}
-
-// usageIfConfig marks configuration errors as usage errors and leaves others alone.
-func usageIfConfig(err error) error {
-	var ce config.Errors
-	if errors.As(err, &ce) {
-		return usageError(err)
-	}
-	return err
 }
 
 // noArgs is cobra.NoArgs with the usage exit code.

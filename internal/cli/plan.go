@@ -7,7 +7,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	kaws "github.com/kfaws/kfaws/internal/aws"
 	"github.com/kfaws/kfaws/internal/operation"
 )
 
@@ -16,6 +15,8 @@ type awsFlags struct {
 	cfg    *configFlags
 	output outputFormat
 	global *globalFlags
+	// kube is the cluster, for the commands that also reach it.
+	kube operation.KubeOptions
 }
 
 func addAWSFlags(cmd *cobra.Command, g *globalFlags) *awsFlags {
@@ -27,15 +28,12 @@ func addAWSFlags(cmd *cobra.Command, g *globalFlags) *awsFlags {
 
 // configuration loads and validates the config, then builds the shared Configuration.
 func (f *awsFlags) configuration(ctx context.Context, s Streams) (*operation.Configuration, error) {
-	c, err := f.cfg.load(func(profile string) string { return kaws.RegionFromProfile(ctx, profile) })
+	c, err := f.cfg.load(func(profile string) string { return operation.RegionFromProfile(ctx, profile) })
 	if err != nil {
 		return nil, err
 	}
-	conf, err := operation.NewConfiguration(ctx, c, f.cfg.profile, f.global.logger(s.Err))
-	if err != nil {
-		return nil, usageIfConfig(err)
-	}
-	return conf, nil
+	return operation.NewConfiguration(ctx, c, operation.Options{Profile: f.cfg.profile, Kube: f.kube,
+		Log: f.global.logger(s.Err)})
 }
 
 func newPlanCmd(s Streams, g *globalFlags) *cobra.Command {

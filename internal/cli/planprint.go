@@ -7,7 +7,7 @@ import (
 	"strings"
 	"text/tabwriter"
 
-	"github.com/kfaws/kfaws/internal/plan"
+	"github.com/kfaws/kfaws/internal/operation"
 )
 
 // outputFormat is the -o flag of commands that print data.
@@ -22,10 +22,10 @@ var outputFormats = []outputFormat{outputText, outputJSON}
 
 // planJSON is the stable JSON shape of a plan.
 type planJSON struct {
-	Resources []plan.Resource `json:"resources"`
-	Steps     []plan.Step     `json:"steps"`
-	Warnings  []string        `json:"warnings"`
-	Summary   summaryJSON     `json:"summary"`
+	Resources []operation.PlanResource `json:"resources"`
+	Steps     []operation.PlanStep     `json:"steps"`
+	Warnings  []string                 `json:"warnings"`
+	Summary   summaryJSON              `json:"summary"`
 }
 
 type summaryJSON struct {
@@ -36,14 +36,14 @@ type summaryJSON struct {
 	Changes  bool `json:"changes"`
 }
 
-func printPlanJSON(w io.Writer, p *plan.Plan) error {
+func printPlanJSON(w io.Writer, p *operation.AWSPlan) error {
 	s := p.Summary()
 	out := planJSON{
 		Resources: p.Resources, Steps: p.Steps, Warnings: p.Warnings,
 		Summary: summaryJSON{Create: s.Create, Update: s.Update, Exists: s.Exists, Conflict: s.Conflict, Changes: p.HasChanges()},
 	}
 	if out.Steps == nil {
-		out.Steps = []plan.Step{}
+		out.Steps = []operation.PlanStep{}
 	}
 	if out.Warnings == nil {
 		out.Warnings = []string{}
@@ -52,7 +52,7 @@ func printPlanJSON(w io.Writer, p *plan.Plan) error {
 }
 
 // printPlanText prints the resources as a table, then the steps with what each waits for.
-func printPlanText(w io.Writer, p *plan.Plan) error {
+func printPlanText(w io.Writer, p *operation.AWSPlan) error {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "RESOURCE\tNAME\tACTION\tDETAIL")
 	for _, r := range p.Resources {
@@ -85,7 +85,7 @@ func printPlanText(w io.Writer, p *plan.Plan) error {
 	return nil
 }
 
-func summaryLine(p *plan.Plan) string {
+func summaryLine(p *operation.AWSPlan) string {
 	s := p.Summary()
 	return fmt.Sprintf("%d to create, %d to update, %d to reuse, %d conflict(s)", s.Create, s.Update, s.Exists, s.Conflict)
 }

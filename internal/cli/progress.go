@@ -8,8 +8,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/kfaws/kfaws/internal/execute"
-	"github.com/kfaws/kfaws/internal/plan"
+	"github.com/kfaws/kfaws/internal/operation"
 )
 
 // progress prints one line per finished step on stderr (✓ or ✗ with its time), and on a terminal also a line when
@@ -25,21 +24,21 @@ func newProgress(w io.Writer, quiet bool) *progress {
 	return &progress{w: w, tty: isTerminal(w), quiet: quiet}
 }
 
-func (p *progress) Start(s plan.Step) {
+func (p *progress) Start(s operation.PlanStep) {
 	if p.tty {
 		p.printf("  … %s\n", s.Description)
 	}
 }
 
-func (p *progress) Progress(s plan.Step, msg string) {
+func (p *progress) Progress(s operation.PlanStep, msg string) {
 	p.printf("    %s: %s\n", s.Resource, msg)
 }
 
-func (p *progress) Done(s plan.Step, err error, elapsed time.Duration) {
+func (p *progress) Done(s operation.PlanStep, err error, elapsed time.Duration) {
 	switch {
 	case err == nil:
 		p.printf("  ✓ %s (%s)\n", s.Description, elapsed.Round(100*time.Millisecond))
-	case errors.Is(err, execute.ErrSkipped):
+	case errors.Is(err, operation.ErrSkipped):
 		p.printf("  - %s (skipped: a step it needs failed)\n", s.Description)
 	default:
 		p.printf("  ✗ %s\n", s.Description)

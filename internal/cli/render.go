@@ -1,8 +1,6 @@
 package cli
 
 import (
-	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -10,8 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/kfaws/kfaws/internal/render"
-	"github.com/kfaws/kfaws/internal/state"
+	"github.com/kfaws/kfaws/internal/operation"
 )
 
 const renderLong = `Generate the kustomize overlay that puts Kubeflow Pipelines and Katib of an existing manifests checkout on
@@ -31,7 +28,7 @@ Without --out and --build the built YAML goes to stdout.`
 
 type renderFlags struct {
 	manifests, out, build string
-	over                  render.Overrides
+	over                  operation.Overrides
 	mirrors               []string
 	allowNetwork          bool
 }
@@ -60,36 +57,29 @@ func newRenderCmd(s Streams, g *globalFlags) *cobra.Command {
 	fl.StringArrayVar(&f.mirrors, "git-mirror", nil, "URL=DIR: build remote bases of repository URL from local git repository DIR (repeatable)")
 	fl.BoolVar(&f.allowNetwork, "allow-network", false, "let kustomize fetch remote bases that have no --git-mirror")
 	cmd.RunE = func(c *cobra.Command, _ []string) error {
-		if f.manifests == "" {
-			return usageError(errors.New("--manifests is required: the root of your Kubeflow manifests checkout"))
-		}
 		conf, err := cfg.load(nil)
 		if err != nil {
 			return err
 		}
-		st, err := state.Open(conf.StatePath())
-		if err != nil {
-			return usageError(err)
-		}
 		if cfg.fs.Changed("bucket") {
 			f.over.Bucket = conf.S3.Bucket
-		}
-		vals, err := render.NewValues(conf, st.Snapshot().Outputs, f.over)
-		if err != nil {
-			return usageError(fmt.Errorf("values for option %q:\n%w", conf.Option, err))
 		}
 		mirrors, err := parseMirrors(f.mirrors)
 		if err != nil {
 			return usageError(err)
 		}
-		op := &render.Render{Manifests: f.manifests, Values: vals, OutDir: f.out, GitMirrors: mirrors,
-			AllowNetwork: f.allowNetwork, Logger: g.logger(s.Err)}
+		oc, err := operation.OpenConfiguration(c.Context(), conf, operation.Options{Profile: cfg.profile, Log: g.logger(s.Err)})
+		if err != nil {
+			return err
+		}
+		op := &operation.Render{Configuration: oc, Manifests: f.manifests, Overrides: f.over, OutDir: f.out,
+			GitMirrors: mirrors, AllowNetwork: f.allowNetwork}
 		res, err := op.Run(c.Context())
 		if res != nil {
 			printRender(s.Err, res, g.quiet)
 		}
 		if err != nil {
-			return renderError(err)
+			return err
 		}
 		return writeBuild(s, f, res, g.quiet)
 	}
@@ -112,17 +102,7 @@ func parseMirrors(pairs []string) (map[string]string, error) {
 	return out, nil
 }
 
-// renderError marks bad input (unknown tree, remote bases offline, a refused combination) as a usage error;
-// a failing build stays an operation failure.
-func renderError(err error) error {
-	var be *render.BuildError
-	if errors.As(err, &be) || errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
-		return err
-	}
-	return usageError(err)
-}
-
-func writeBuild(s Streams, f *renderFlags, res *render.Result, quiet bool) error {
+func writeBuild(s Streams, f *renderFlags, res *operation.RenderResult, quiet bool) error {
 	if f.build == "" && f.out != "" {
 		return nil
 	}
@@ -144,7 +124,7 @@ func writeBuild(s Streams, f *renderFlags, res *render.Result, quiet bool) error
 }
 
 // printRender says what was found and done, on stderr; quiet leaves only the warnings.
-func printRender(w io.Writer, res *render.Result, quiet bool) {
+func printRender(w io.Writer, res *operation.RenderResult, quiet bool) {
 	if quiet {
 		printWarnings(w, res.Warnings)
 		return

@@ -7,8 +7,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/kfaws/kfaws/internal/apply"
-	"github.com/kfaws/kfaws/internal/kube"
 	"github.com/kfaws/kfaws/internal/operation"
 )
 
@@ -40,13 +38,14 @@ Secrets Store CSI driver and applies KFP and Katib in stages, waiting until they
 	f := addAWSFlags(cmd, g)
 	cf := addClusterFlags(cmd.Flags())
 	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
+		f.kube = cf.kube
 		conf, err := f.configuration(cmd.Context(), s)
 		if err != nil {
 			return err
 		}
 		up := &operation.Up{Configuration: conf, Reporter: newProgress(s.Err, g.quiet)}
 		if cf.manifests != "" {
-			if up.Cluster, err = clusterUp(cmd, s, g, f, cf, conf); err != nil {
+			if up.Cluster, err = clusterUp(s, g, f, cf, conf); err != nil {
 				return err
 			}
 		}
@@ -80,15 +79,12 @@ Secrets Store CSI driver and applies KFP and Katib in stages, waiting until they
 }
 
 // clusterUp builds the cluster half of up from the cluster flags.
-func clusterUp(cmd *cobra.Command, s Streams, g *globalFlags, f *awsFlags, cf *clusterFlags, conf *operation.Configuration) (*operation.ClusterUp, error) {
-	if err := apply.CheckInstallation(conf.Config.Name); err != nil {
-		return nil, usageError(err)
+func clusterUp(s Streams, g *globalFlags, f *awsFlags, cf *clusterFlags, conf *operation.Configuration) (*operation.ClusterUp, error) {
+	var over operation.Overrides
+	if f.cfg.fs.Changed("bucket") {
+		over.Bucket = conf.Config.S3.Bucket
 	}
-	client, err := kube.Load(cf.kube)
-	if err != nil {
-		return nil, usageError(err)
-	}
-	r, err := cf.render()
+	r, err := cf.render(conf, over)
 	if err != nil {
 		return nil, err
 	}
@@ -96,28 +92,15 @@ func clusterUp(cmd *cobra.Command, s Streams, g *globalFlags, f *awsFlags, cf *c
 	if g.quiet {
 		progress = io.Discard
 	}
-	op, err := cf.operation(cmd.Context(), conf.Config, f.cfg.profile, client, nil, progress, g, s.Err)
-	if err != nil {
-		return nil, err
-	}
-	return &operation.ClusterUp{Render: r, Apply: op}, nil
+	a := cf.apply(conf, progress)
+	a.Render = r
+	return &operation.ClusterUp{Apply: a}, nil
 }
 
-// upError keeps bad input (manifests, values) a usage error and tells how to resume after a failure.
+// upError tells how to resume after a failure; bad input and conflicts changed nothing and need no resuming.
 func upError(err error, statePath string) error {
-	var ve *operation.ValuesError
-	var pe *apply.PreflightError
-	switch {
-	case errors.As(err, &ve):
-		return usageError(err)
-	case errors.As(err, &pe):
+	if operation.Classify(err) != operation.Failed {
 		return err
-	}
-	if rerr := renderError(err); exitCode(rerr) == ExitUsage {
-		return rerr
-	}
-	if ae := applyError(err); exitCode(ae) == ExitConflict {
-		return ae
 	}
 	return fmt.Errorf("%w\nwhat finished is recorded in %s; run kfaws up again to resume", err, statePath)
 }

@@ -9,10 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/kfaws/kfaws/internal/dbaccess"
-	"github.com/kfaws/kfaws/internal/kube"
 	"github.com/kfaws/kfaws/internal/operation"
-	"github.com/kfaws/kfaws/internal/verify"
 )
 
 const verifyLong = `Check an installation end to end and give one verdict per check: ok, not-yet-initialised (a component
@@ -40,8 +37,7 @@ Exit code 0 when no check failed, 5 when one did, 1 when verify itself could not
 type verifyFlags struct {
 	only  []string
 	relay bool
-	kube  kube.Options
-	db    dbaccess.Options
+	db    operation.DBOptions
 }
 
 func newVerifyCmd(s Streams, g *globalFlags) *cobra.Command {
@@ -58,14 +54,13 @@ func newVerifyCmd(s Streams, g *globalFlags) *cobra.Command {
 	af := addAWSFlags(cmd, g)
 	fl := cmd.Flags()
 	fl.StringSliceVar(&f.only, "only", nil, "check only these areas: db, s3, cluster (repeat or comma-separate)")
-	fl.StringVar(&f.kube.Kubeconfig, "kubeconfig", "", "kubeconfig file (default: $KUBECONFIG or ~/.kube/config)")
-	fl.StringVar(&f.kube.Context, "context", "", "kubeconfig context (default: the current one)")
+	addKubeFlags(fl, &af.kube)
 	fl.StringVar(&f.db.Address, "db-address", "", "HOST:PORT of a tunnel to the database (TLS still checks the RDS host name)")
 	fl.StringVar(&f.db.CAFile, "db-ca-file", "", "PEM bundle that signs the database certificate (the RDS CA bundle); default: system roots")
 	fl.DurationVar(&f.db.DialTimeout, "db-dial-timeout", 3*time.Second, "how long to try the RDS endpoint directly before relaying")
 	fl.BoolVar(&f.relay, "db-relay", true, "relay through a pod in the cluster when the endpoint is not reachable")
-	fl.StringVar(&f.db.Relay.Image, "db-relay-image", dbaccess.DefaultRelayImage, "image of the relay pod (needs socat)")
-	fl.StringVar(&f.db.Relay.Namespace, "db-relay-namespace", verify.Namespace, "namespace of the relay pod")
+	fl.StringVar(&f.db.Relay.Image, "db-relay-image", operation.DefaultRelayImage, "image of the relay pod (needs socat)")
+	fl.StringVar(&f.db.Relay.Namespace, "db-relay-namespace", operation.DefaultRelayNamespace, "namespace of the relay pod")
 	cmd.RunE = func(c *cobra.Command, _ []string) error {
 		areas, err := parseAreas(f.only)
 		if err != nil {
@@ -77,7 +72,6 @@ func newVerifyCmd(s Streams, g *globalFlags) *cobra.Command {
 		}
 		f.db.NoRelay = !f.relay
 		v := &operation.Verify{Configuration: conf, Only: areas, DB: f.db}
-		v.Kube, v.KubeErr = kube.Load(f.kube)
 		rep, err := v.Run(c.Context())
 		if err != nil {
 			return err
@@ -99,10 +93,10 @@ func newVerifyCmd(s Streams, g *globalFlags) *cobra.Command {
 	return cmd
 }
 
-func parseAreas(only []string) ([]verify.Area, error) {
-	var out []verify.Area
+func parseAreas(only []string) ([]operation.Area, error) {
+	var out []operation.Area
 	for _, o := range only {
-		a, err := verify.ParseArea(strings.TrimSpace(o))
+		a, err := operation.ParseArea(strings.TrimSpace(o))
 		if err != nil {
 			return nil, fmt.Errorf("--only: %w", err)
 		}
@@ -111,14 +105,14 @@ func parseAreas(only []string) ([]verify.Area, error) {
 	return out, nil
 }
 
-func printVerifyJSON(w io.Writer, r *verify.Report) error {
+func printVerifyJSON(w io.Writer, r *operation.Report) error {
 	if r.Checks == nil {
-		r.Checks = []verify.Check{}
+		r.Checks = []operation.Check{}
 	}
 	return writeJSON(w, r)
 }
 
-func printVerifyText(w io.Writer, r *verify.Report) error {
+func printVerifyText(w io.Writer, r *operation.Report) error {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "CHECK\tSTATUS\tDETAIL\tWHAT TO DO")
 	for _, c := range r.Checks {

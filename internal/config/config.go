@@ -29,6 +29,14 @@ func (o Option) UsesRDS() bool { return o == OptionRDSS3 || o == OptionRDSOnly }
 // UsesS3 reports whether the option puts the object store on S3.
 func (o Option) UsesS3() bool { return o == OptionRDSS3 || o == OptionS3Only }
 
+// StaticS3 reports whether KFP reaches S3 with static keys (kept in Secrets Manager) under option o and mode m.
+func StaticS3(o Option, m CredentialMode) bool { return o.UsesS3() && m == CredentialsStatic }
+
+// SyncsSecrets reports whether a Secrets Manager secret must reach the cluster under option o and mode m: the
+// RDS secret, or the static S3 keys. Then the secrets role, the SecretProviderClasses and the Secrets Store CSI
+// driver are needed.
+func SyncsSecrets(o Option, m CredentialMode) bool { return o.UsesRDS() || StaticS3(o, m) }
+
 // CredentialMode is how KFP's workloads authenticate to S3.
 type CredentialMode string
 

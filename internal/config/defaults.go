@@ -1,5 +1,7 @@
 package config
 
+import "github.com/kfaws/kfaws/internal/kubeflow"
+
 // Defaults of the reference setup script, kept where they are not a deliberate improvement.
 const (
 	DefaultDatabaseName          = "kubeflow"
@@ -14,7 +16,7 @@ const (
 	DefaultSubnetGroupName       = "kubeflow-db-subnet-group"
 	DefaultRDSSecretName         = "rds-secret"
 	DefaultS3SecretName          = "s3-secret"
-	DefaultProfileNamespace      = "kubeflow-user-example-com"
+	DefaultProfileNamespace      = kubeflow.DefaultProfile
 	DefaultOption                = OptionRDSS3
 	DefaultCredentials           = CredentialsIRSA
 )

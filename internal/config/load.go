@@ -38,7 +38,8 @@ func Load(path string) (*Config, error) {
 	return c, nil
 }
 
-// Parse decodes one YAML or JSON document into a Config, rejecting unknown fields.
+// Parse decodes one YAML or JSON document into a Config, rejecting unknown fields. It reads the document's
+// apiVersion and kind first and decodes the rest with that version's decoder.
 func Parse(data []byte) (*Config, error) {
 	if bytes.Contains(data, []byte("\n---")) && len(bytes.TrimSpace(bytes.SplitN(data, []byte("\n---"), 2)[1])) > 0 {
 		return nil, errors.New("holds more than one YAML document; kfaws reads one")
@@ -47,15 +48,34 @@ func Parse(data []byte) (*Config, error) {
 	if err != nil {
 		return nil, fmt.Errorf("not valid YAML: %w", err)
 	}
+	var tm struct {
+		APIVersion string `json:"apiVersion"`
+		Kind       string `json:"kind"`
+	}
+	if err := json.Unmarshal(js, &tm); err != nil {
+		return nil, fmt.Errorf("not a kfaws config: %w", err)
+	}
+	decode, ok := decoders[tm.APIVersion]
+	if !ok || tm.Kind != Kind {
+		return nil, fmt.Errorf("apiVersion %q, kind %q is not a kfaws config; want apiVersion %s, kind %s",
+			tm.APIVersion, tm.Kind, APIVersion, Kind)
+	}
+	return decode(js)
+}
+
+// decoders read each config format kfaws knows into the current Config. A new format adds its decoder here:
+// it decodes its own type strictly and converts it, so files of every listed version keep loading.
+var decoders = map[string]func(js []byte) (*Config, error){
+	APIVersion: decodeStrict,
+}
+
+// decodeStrict decodes the current format, in which the file has Config's own shape.
+func decodeStrict(js []byte) (*Config, error) {
 	c := &Config{}
 	dec := json.NewDecoder(bytes.NewReader(js))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(c); err != nil {
 		return nil, fmt.Errorf("%w (see `kfaws init` for every field)", err)
-	}
-	if c.APIVersion != APIVersion || c.Kind != Kind {
-		return nil, fmt.Errorf("apiVersion %q, kind %q is not a kfaws config; want apiVersion %s, kind %s",
-			c.APIVersion, c.Kind, APIVersion, Kind)
 	}
 	return c, nil
 }

@@ -2,85 +2,80 @@ package csidriver
 
 import (
 	"context"
-	"encoding/json"
-	"net/http"
-	"net/http/httptest"
+	"errors"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/eks"
+	ekstypes "github.com/aws/aws-sdk-go-v2/service/eks/types"
 
 	"github.com/kfaws/kfaws/internal/apply"
+	"github.com/kfaws/kfaws/localstack"
+	"github.com/kfaws/kfaws/localstack/proxy"
 )
 
-// eksAddons serves the four EKS add-on operations over EKS's REST-JSON
-// protocol on 127.0.0.1, because moto (the AWS emulator the other tests use)
-// has no add-on API. The real aws-sdk-go-v2 EKS client talks to it.
-type eksAddons struct {
-	mu       sync.Mutex
-	versions map[string][]string // Kubernetes version -> add-on versions, the first is the default
-	addon    map[string]any      // the installed add-on, nil when absent
-	calls    []string
+// localEKS starts a local AWS stack (moto behind the proxy in
+// localstack/proxy, which answers the EKS add-on API moto lacks) for one
+// test, and returns it with a real EKS client on it. The stack is the
+// test's own: this package's TestMain belongs to kubetest.
+func localEKS(t *testing.T) (*localstack.Stack, *eks.Client) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("integration test on the local AWS stack (moto, MariaDB); run without -short")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	s, err := localstack.Start(ctx, localstack.Options{Region: "us-west-2"})
+	if err != nil {
+		t.Fatalf("starting the local AWS stack: %v (hack/test.sh installs what is missing)", err)
+	}
+	t.Cleanup(s.Close)
+	cfg, err := s.AWSConfig(ctx, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s, eks.NewFromConfig(cfg)
 }
 
-func (e *eksAddons) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	e.calls = append(e.calls, r.Method+" "+r.URL.Path)
-	w.Header().Set("Content-Type", "application/json")
-	switch {
-	case r.Method == http.MethodGet && r.URL.Path == "/addons/supported-versions":
-		k8s := r.URL.Query().Get("kubernetesVersion")
-		var vs []any
-		for i, v := range e.versions[k8s] {
-			vs = append(vs, map[string]any{"addonVersion": v,
-				"compatibilities": []any{map[string]any{"clusterVersion": k8s, "defaultVersion": i == 0}}})
-		}
-		var addons []any
-		if len(vs) > 0 {
-			addons = append(addons, map[string]any{"addonName": AddonName, "addonVersions": vs})
-		}
-		_ = json.NewEncoder(w).Encode(map[string]any{"addons": addons})
-	case r.Method == http.MethodGet && strings.HasSuffix(r.URL.Path, "/addons/"+AddonName):
-		if e.addon == nil {
-			w.Header().Set("X-Amzn-Errortype", "ResourceNotFoundException")
-			w.WriteHeader(http.StatusNotFound)
-			_ = json.NewEncoder(w).Encode(map[string]any{"message": "No addon: " + AddonName + " found in cluster"})
-			return
-		}
-		_ = json.NewEncoder(w).Encode(map[string]any{"addon": e.addon})
-	case r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/addons"):
-		var in map[string]any
-		_ = json.NewDecoder(r.Body).Decode(&in)
-		in["status"] = "ACTIVE"
-		e.addon = in
-		_ = json.NewEncoder(w).Encode(map[string]any{"addon": in})
-	case r.Method == http.MethodDelete && strings.HasSuffix(r.URL.Path, "/addons/"+AddonName):
-		deleted := e.addon
-		e.addon = nil
-		_ = json.NewEncoder(w).Encode(map[string]any{"addon": deleted})
-	case r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/update"):
-		var in map[string]any
-		_ = json.NewDecoder(r.Body).Decode(&in)
-		e.addon["configurationValues"] = in["configurationValues"]
-		_ = json.NewEncoder(w).Encode(map[string]any{"update": map[string]any{"id": "u1", "status": "InProgress"}})
-	default:
-		http.Error(w, "not emulated: "+r.Method+" "+r.URL.Path, http.StatusNotImplemented)
+// offerAddon makes the local EKS offer the add-on on Kubernetes k8s in
+// versions, the first of them the default.
+func offerAddon(t *testing.T, s *localstack.Stack, k8s string, versions ...string) {
+	t.Helper()
+	var vs []proxy.AddonVersion
+	for i, v := range versions {
+		vs = append(vs, proxy.AddonVersion{AddonVersion: v,
+			Compatibilities: []proxy.AddonCompatibility{{ClusterVersion: k8s, DefaultVersion: i == 0}}})
+	}
+	if err := s.SetEKSAddonCatalog([]proxy.AddonInfo{{AddonName: AddonName, AddonVersions: vs}}); err != nil {
+		t.Fatal(err)
 	}
 }
 
-func eksClient(t *testing.T, h http.Handler) *eks.Client {
-	srv := httptest.NewServer(h)
-	t.Cleanup(srv.Close)
-	return eks.New(eks.Options{
-		Region:       "us-west-2",
-		BaseEndpoint: aws.String(srv.URL),
-		Credentials:  credentials.NewStaticCredentialsProvider("AKIDTEST", "test", ""),
-	})
+// createCluster creates the EKS cluster in moto, on the Kubernetes version
+// of the test's apiserver.
+func createCluster(t *testing.T, c *eks.Client, name, k8s string) {
+	t.Helper()
+	_, err := c.CreateCluster(context.Background(), &eks.CreateClusterInput{Name: aws.String(name), Version: aws.String(k8s),
+		RoleArn: aws.String("arn:aws:iam::123456789012:role/" + name + "-cluster"), ResourcesVpcConfig: &ekstypes.VpcConfigRequest{}})
+	if err != nil {
+		t.Fatalf("creating EKS cluster %q: %v", name, err)
+	}
+}
+
+// installed is the add-on as EKS reports it, nil when absent.
+func installed(t *testing.T, c *eks.Client, cluster string) *ekstypes.Addon {
+	t.Helper()
+	out, err := c.DescribeAddon(context.Background(), &eks.DescribeAddonInput{ClusterName: aws.String(cluster), AddonName: aws.String(AddonName)})
+	var nf *ekstypes.ResourceNotFoundException
+	if errors.As(err, &nf) {
+		return nil
+	}
+	if err != nil {
+		t.Fatalf("describing add-on %q: %v", AddonName, err)
+	}
+	return out.Addon
 }
 
 func TestAddonPathCreatesWithSecretSyncingOnce(t *testing.T) {
@@ -90,22 +85,32 @@ func TestAddonPathCreatesWithSecretSyncingOnce(t *testing.T) {
 		t.Fatal(err)
 	}
 	k8s := v.Major + "." + trimPlus(v.Minor)
-	emu := &eksAddons{versions: map[string][]string{k8s: {"v2.1.0-eksbuild.1", "v2.0.0-eksbuild.2"}}}
-	in := &Installer{Client: c, Installation: "addon", EKS: eksClient(t, emu), ClusterName: "demo", Wait: true, Timeout: time.Minute}
+	stack, api := localEKS(t)
+	// The default is not the newest version, as on EKS at times: the default wins.
+	offerAddon(t, stack, k8s, "v2.2.2-eksbuild.1", "v3.1.3-eksbuild.1", "v2.1.1-eksbuild.1")
+	createCluster(t, api, "demo", k8s)
+	in := &Installer{Client: c, Installation: "addon", EKS: api, ClusterName: "demo", Wait: true, Timeout: time.Minute}
 	ctx := context.Background()
 
 	res, err := in.Run(ctx)
 	if err != nil {
 		t.Fatalf("install: %v", err)
 	}
-	if res.Method != Addon || res.Addon != "created" || res.AddonVersion != "v2.1.0-eksbuild.1" {
+	if res.Method != Addon || res.Addon != "created" || res.AddonVersion != "v2.2.2-eksbuild.1" {
 		t.Errorf("install = %+v, want the default add-on version created", res)
 	}
-	if cfg, _ := emu.addon["configurationValues"].(string); !syncEnabled(cfg) {
+	got := installed(t, api, "demo")
+	if got == nil {
+		t.Fatal("no add-on after install")
+	}
+	if got.Status != ekstypes.AddonStatusActive {
+		t.Errorf("add-on %s after an install that waits, want ACTIVE", got.Status)
+	}
+	if cfg := aws.ToString(got.ConfigurationValues); !syncEnabled(cfg) {
 		t.Errorf("add-on configuration %q does not turn secret syncing on", cfg)
 	}
-	if tags, _ := emu.addon["tags"].(map[string]any); tags[apply.LabelInstallation] != "addon" {
-		t.Errorf("add-on tags = %v, want the installation", tags)
+	if got.Tags[apply.LabelInstallation] != "addon" {
+		t.Errorf("add-on tags = %v, want the installation", got.Tags)
 	}
 	res, err = in.Run(ctx)
 	if err != nil || res.Addon != "unchanged" {
@@ -117,12 +122,20 @@ func TestAddonPathCreatesWithSecretSyncingOnce(t *testing.T) {
 
 	// An add-on someone installed without syncing gets it turned on, keeping
 	// their settings.
-	emu.addon["configurationValues"] = `{"secrets-store-csi-driver":{"enableSecretRotation":true}}`
+	_, err = api.UpdateAddon(ctx, &eks.UpdateAddonInput{ClusterName: aws.String("demo"), AddonName: aws.String(AddonName),
+		ConfigurationValues: aws.String(`{"secrets-store-csi-driver":{"enableSecretRotation":true}}`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := eks.NewAddonActiveWaiter(api, func(o *eks.AddonActiveWaiterOptions) { o.MinDelay = 100 * time.Millisecond }).Wait(ctx,
+		&eks.DescribeAddonInput{ClusterName: aws.String("demo"), AddonName: aws.String(AddonName)}, time.Minute); err != nil {
+		t.Fatal(err)
+	}
 	res, err = in.Run(ctx)
 	if err != nil || res.Addon != "updated" {
 		t.Fatalf("run on an add-on without syncing = %+v, %v; want updated", res, err)
 	}
-	cfg, _ := emu.addon["configurationValues"].(string)
+	cfg := aws.ToString(installed(t, api, "demo").ConfigurationValues)
 	if !syncEnabled(cfg) || !strings.Contains(cfg, `"enableSecretRotation":true`) {
 		t.Errorf("updated configuration = %s, want syncing on and rotation kept", cfg)
 	}
@@ -131,8 +144,8 @@ func TestAddonPathCreatesWithSecretSyncingOnce(t *testing.T) {
 	if got, err := RemoveAddon(ctx, in.EKS, "demo", "someone-else", time.Minute); err != nil || got != "not created by kfaws" {
 		t.Errorf("RemoveAddon for another installation = %q, %v", got, err)
 	}
-	if got, err := RemoveAddon(ctx, in.EKS, "demo", "addon", time.Minute); err != nil || got != "deleted" || emu.addon != nil {
-		t.Errorf("RemoveAddon = %q, %v; add-on now %v", got, err, emu.addon)
+	if got, err := RemoveAddon(ctx, in.EKS, "demo", "addon", time.Minute); err != nil || got != "deleted" || installed(t, api, "demo") != nil {
+		t.Errorf("RemoveAddon = %q, %v; add-on now %+v", got, err, installed(t, api, "demo"))
 	}
 	if got, err := RemoveAddon(ctx, in.EKS, "demo", "addon", time.Minute); err != nil || got != "absent" {
 		t.Errorf("second RemoveAddon = %q, %v; want absent", got, err)
@@ -141,9 +154,10 @@ func TestAddonPathCreatesWithSecretSyncingOnce(t *testing.T) {
 
 func TestAutoFallsBackToManifestsWhenEKSOffersNoAddon(t *testing.T) {
 	c := env.Client(t)
-	emu := &eksAddons{versions: map[string][]string{"1.20": {"v1.0.0-eksbuild.1"}}}
+	stack, api := localEKS(t)
+	offerAddon(t, stack, "1.20", "v1.0.0-eksbuild.1")
 	progress := &strings.Builder{}
-	in := &Installer{Client: c, Installation: "fallback", EKS: eksClient(t, emu), ClusterName: "demo", Progress: progress}
+	in := &Installer{Client: c, Installation: "fallback", EKS: api, ClusterName: "demo", Progress: progress}
 	ctx := context.Background()
 	res, err := in.Run(ctx)
 	if err != nil {

@@ -17,15 +17,18 @@ import (
 	"k8s.io/apimachinery/pkg/fields"
 	"k8s.io/client-go/tools/portforward"
 	"k8s.io/client-go/transport/spdy"
+
+	"github.com/kfaws/kfaws/internal/kubeflow"
+	"github.com/kfaws/kfaws/internal/ownership"
 )
 
 // DefaultRelayImage is a small image with socat. Air-gapped clusters mirror it and pass --db-relay-image.
 const DefaultRelayImage = "docker.io/alpine/socat:1.8.0.1"
 
-// Labels on the relay pod. They match what kfaws puts on every object it applies, plus a component label.
+// Labels on the relay pod: what kfaws puts on every object it applies, plus a component label.
 const (
-	LabelManagedBy    = "app.kubernetes.io/managed-by"
-	LabelInstallation = "kfaws.dev/installation"
+	LabelManagedBy    = ownership.LabelManagedBy
+	LabelInstallation = ownership.LabelInstallation
 	LabelComponent    = "kfaws.dev/component"
 	RelayComponent    = "db-relay"
 	relayPort         = 3306
@@ -49,7 +52,7 @@ type Relay struct {
 
 func (r Relay) withDefaults() Relay {
 	if r.Namespace == "" {
-		r.Namespace = "kubeflow"
+		r.Namespace = kubeflow.Namespace
 	}
 	if r.Image == "" {
 		r.Image = DefaultRelayImage
@@ -74,7 +77,7 @@ func (r Relay) Pod() *corev1.Pod {
 		ObjectMeta: metav1.ObjectMeta{
 			GenerateName: "kfaws-db-relay-",
 			Namespace:    r.Namespace,
-			Labels: map[string]string{LabelManagedBy: "kfaws", LabelInstallation: r.Installation,
+			Labels: map[string]string{LabelManagedBy: ownership.ManagedByValue, LabelInstallation: r.Installation,
 				LabelComponent: RelayComponent, "sidecar.istio.io/inject": "false"},
 			Annotations: map[string]string{"sidecar.istio.io/inject": "false"},
 		},

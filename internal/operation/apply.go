@@ -2,35 +2,51 @@ package operation
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
-	"log/slog"
-	"strings"
+	"os"
 	"time"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
 	"github.com/kfaws/kfaws/internal/apply"
-	"github.com/kfaws/kfaws/internal/config"
 	"github.com/kfaws/kfaws/internal/csidriver"
 	"github.com/kfaws/kfaws/internal/kube"
-	"github.com/kfaws/kfaws/internal/render"
-	"github.com/kfaws/kfaws/internal/state"
 )
 
-// CSISkip leaves the Secrets Store CSI driver to the user.
-const CSISkip = "skip"
+// How the Secrets Store CSI driver is installed (--csi-driver).
+const (
+	CSIAuto      = string(csidriver.Auto)
+	CSIAddon     = string(csidriver.Addon)
+	CSIManifests = string(csidriver.Manifests)
+	// CSISkip leaves the Secrets Store CSI driver to the user.
+	CSISkip = "skip"
+)
+
+// CSIModes are the values --csi-driver accepts.
+var CSIModes = []string{CSIAuto, CSIAddon, CSIManifests, CSISkip}
+
+// CSIImages lists the CSI driver's images as pulled from registry ("" for their own registries), for mirroring.
+func CSIImages(registry string) []string {
+	var out []string
+	for _, img := range csidriver.Images() {
+		out = append(out, img.Ref(registry))
+	}
+	return out
+}
 
 // Apply installs the Secrets Store CSI driver and applies Kubeflow's objects to the cluster in stages, after a
-// pre-flight that changes nothing.
+// pre-flight that changes nothing. The objects come from exactly one of Render (a manifests checkout rendered
+// with the installation's values), Filename ("-" reads Stdin) and Objects.
 type Apply struct {
-	Config  *config.Config
-	Kube    *kube.Client
-	Objects []*unstructured.Unstructured
-	// CSI is a csidriver.Method or CSISkip; empty means csidriver.Auto.
-	CSI string
-	// EKS enables the EKS add-on path for the CSI driver; nil means the objects kfaws carries.
-	EKS            csidriver.AddonAPI
+	*Configuration
+	Render   *Render
+	Filename string
+	Stdin    io.Reader
+	Objects  []*unstructured.Unstructured
+	// CSI is one of CSIModes; empty means CSIAuto.
+	CSI            string
 	ImageRegistry  string
 	ForceConflicts bool
 	Adopt          bool
@@ -38,7 +54,6 @@ type Apply struct {
 	Timeout        time.Duration
 	// Progress receives one line per object as it becomes ready; nil discards.
 	Progress io.Writer
-	Log      *slog.Logger
 }
 
 // ApplyResult is what Apply did: the CSI driver's installation (nil when skipped) and Kubeflow's objects.
@@ -47,36 +62,46 @@ type ApplyResult struct {
 	Objects *apply.Result
 }
 
+// Results of applying one object, as ApplyResult reports them.
+type (
+	ObjectsResult = apply.Result
+	ObjectAction  = apply.Action
+)
+
+// The actions per object.
+const (
+	Created    = apply.Created
+	Configured = apply.Configured
+	Unchanged  = apply.Unchanged
+	Kept       = apply.Kept
+	Patched    = apply.Patched
+)
+
 // Run checks the cluster, installs the CSI driver and applies the objects.
 func (a *Apply) Run(ctx context.Context) (*ApplyResult, error) {
-	if err := apply.CheckInstallation(a.Config.Name); err != nil {
+	if err := a.checkInstallation(); err != nil {
 		return nil, err
 	}
-	progress, log := a.Progress, a.Log
-	if progress == nil {
-		progress = io.Discard
-	}
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
-	}
-	var provided []*unstructured.Unstructured
-	if a.CSI != CSISkip {
-		objs, err := csidriver.Objects(a.ImageRegistry)
-		if err != nil {
-			return nil, err
-		}
-		provided = objs
-	}
-	if err := apply.Preflight(ctx, a.Kube, a.Objects, provided...); err != nil {
+	k, err := a.cluster()
+	if err != nil {
 		return nil, err
 	}
-	fmt.Fprintf(progress, "✓ pre-flight: %d objects for installation %q on %s\n", len(a.Objects), a.Config.Name, a.Kube.Config.Host)
+	objs, err := a.input(ctx)
+	if err != nil {
+		return nil, err
+	}
+	a.Objects = objs
+	if err := a.preflight(ctx, k, objs); err != nil {
+		return nil, err
+	}
+	progress := a.progress()
+	fmt.Fprintf(progress, "✓ pre-flight: %d objects for installation %q on %s\n", len(objs), a.Config.Name, k.Config.Host)
 	res := &ApplyResult{}
 	if a.CSI != CSISkip {
 		in := &csidriver.Installer{
-			Client: a.Kube, Installation: a.Config.Name, Method: csidriver.Method(a.CSI), EKS: a.EKS,
+			Client: k, Installation: a.Config.Name, Method: csidriver.Method(a.CSI), EKS: a.eks(),
 			ClusterName: a.Config.Cluster, ImageRegistry: a.ImageRegistry, ForceConflicts: a.ForceConflicts,
-			Adopt: a.Adopt, Wait: a.Wait, Timeout: a.Timeout, Progress: progress, Log: log,
+			Adopt: a.Adopt, Wait: a.Wait, Timeout: a.Timeout, Progress: progress, Log: a.logger(),
 		}
 		csi, err := in.Run(ctx)
 		res.CSI = csi
@@ -84,41 +109,84 @@ func (a *Apply) Run(ctx context.Context) (*ApplyResult, error) {
 			return res, err
 		}
 	}
-	ap := &apply.Applier{Client: a.Kube, Installation: a.Config.Name, ForceConflicts: a.ForceConflicts,
-		Adopt: a.Adopt, Wait: a.Wait, Timeout: a.Timeout, Progress: progress, Log: log}
-	objs, err := ap.Apply(ctx, a.Objects)
-	res.Objects = objs
+	ap := &apply.Applier{Client: k, Installation: a.Config.Name, ForceConflicts: a.ForceConflicts,
+		Adopt: a.Adopt, Wait: a.Wait, Timeout: a.Timeout, Progress: progress, Log: a.logger()}
+	objRes, err := ap.Apply(ctx, objs)
+	res.Objects = objRes
 	return res, err
 }
 
-// RenderObjects renders a manifests checkout with the values of cfg and its state (overridden by over) and
-// returns the built objects, ready for Apply.
-func RenderObjects(ctx context.Context, r *render.Render, cfg *config.Config, outputs state.Outputs, over render.Overrides) ([]*unstructured.Unstructured, *render.Result, error) {
-	vals, err := render.NewValues(cfg, outputs, over)
-	if err != nil {
-		return nil, nil, &ValuesError{Option: string(cfg.Option), Err: err}
+// checkInstallation refuses an installation name that cannot label Kubernetes objects.
+func (a *Apply) checkInstallation() error {
+	if err := apply.CheckInstallation(a.Config.Name); err != nil {
+		return badInput(fmt.Errorf("%w: pass --name or --cluster, or use --config", err))
 	}
-	r.Values = vals
-	res, err := r.Run(ctx)
-	if err != nil {
-		return nil, res, err
-	}
-	data, err := res.YAML()
-	if err != nil {
-		return nil, res, err
-	}
-	objs, err := apply.Decode(strings.NewReader(string(data)), "rendered manifests")
-	return objs, res, err
+	return nil
 }
 
-// ValuesError says a value the option needs is missing; it is bad input, not a failure.
-type ValuesError struct {
-	Option string
-	Err    error
+// cluster returns the Kubernetes client; a kubeconfig that cannot be loaded is bad input.
+func (a *Apply) cluster() (*kube.Client, error) {
+	k, err := a.KubeClient()
+	if err != nil {
+		return nil, badInput(err)
+	}
+	return k, nil
 }
 
-func (e *ValuesError) Error() string {
-	return fmt.Sprintf("values for option %q (run kfaws up first, or give them as flags):\n%v", e.Option, e.Err)
+// input reads the objects from the one source given.
+func (a *Apply) input(ctx context.Context) ([]*unstructured.Unstructured, error) {
+	sources := 0
+	for _, given := range []bool{a.Render != nil, a.Filename != "", a.Objects != nil} {
+		if given {
+			sources++
+		}
+	}
+	if sources != 1 {
+		return nil, badInput(errors.New("give exactly one of --manifests DIR (render a checkout) and --filename FILE|- (apply YAML)"))
+	}
+	switch {
+	case a.Objects != nil:
+		return a.Objects, nil
+	case a.Filename == "-":
+		objs, err := apply.Decode(a.Stdin, "stdin")
+		return objs, badInput(err)
+	case a.Filename != "":
+		f, err := os.Open(a.Filename)
+		if err != nil {
+			return nil, badInput(fmt.Errorf("reading --filename: %w", err))
+		}
+		defer f.Close()
+		objs, err := apply.Decode(f, a.Filename)
+		return objs, badInput(err)
+	}
+	objs, _, err := a.Render.objects(ctx, a.State.Snapshot().Outputs, a.Render.Overrides)
+	return objs, err
 }
 
-func (e *ValuesError) Unwrap() error { return e.Err }
+// preflight checks the cluster against objs and the CSI driver's own objects.
+func (a *Apply) preflight(ctx context.Context, k *kube.Client, objs []*unstructured.Unstructured) error {
+	var provided []*unstructured.Unstructured
+	if a.CSI != CSISkip {
+		var err error
+		if provided, err = csidriver.Objects(a.ImageRegistry); err != nil {
+			return err
+		}
+	}
+	return apply.Preflight(ctx, k, objs, provided...)
+}
+
+// eks returns the EKS client where the add-on path may be used: not for manifests or skip, and only when the
+// installation names its cluster and region.
+func (a *Apply) eks() csidriver.AddonAPI {
+	if a.CSI == CSIManifests || a.CSI == CSISkip || a.Config.Cluster == "" || a.Config.Region == "" || a.AWS == nil {
+		return nil
+	}
+	return a.AWS.EKS
+}
+
+func (a *Apply) progress() io.Writer {
+	if a.Progress == nil {
+		return io.Discard
+	}
+	return a.Progress
+}

@@ -20,6 +20,7 @@ import (
 	kaws "github.com/kfaws/kfaws/internal/aws"
 	"github.com/kfaws/kfaws/internal/config"
 	"github.com/kfaws/kfaws/internal/execute"
+	"github.com/kfaws/kfaws/internal/kube"
 	"github.com/kfaws/kfaws/internal/operation"
 	"github.com/kfaws/kfaws/internal/plan"
 	"github.com/kfaws/kfaws/internal/state"
@@ -85,6 +86,13 @@ func (in *install) configuration() *operation.Configuration {
 		in.t.Fatal(err)
 	}
 	return &operation.Configuration{Config: in.cfg, AWS: in.clients, State: st}
+}
+
+// on is configuration with the Kubernetes client k.
+func (in *install) on(k *kube.Client) *operation.Configuration {
+	conf := in.configuration()
+	conf.Kube = k
+	return conf
 }
 
 func (in *install) plan(ctx context.Context) *plan.Plan {

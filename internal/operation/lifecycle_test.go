@@ -19,8 +19,8 @@ import (
 	"github.com/kfaws/kfaws/internal/csidriver"
 	"github.com/kfaws/kfaws/internal/kube"
 	"github.com/kfaws/kfaws/internal/kube/kubetest"
+	"github.com/kfaws/kfaws/internal/kubeflow"
 	"github.com/kfaws/kfaws/internal/operation"
-	"github.com/kfaws/kfaws/internal/render"
 	"github.com/kfaws/kfaws/internal/verify"
 )
 
@@ -60,16 +60,16 @@ func TestLifecycle(t *testing.T) {
 func lifecycle(ctx context.Context, t *testing.T, k *kube.Client, in *install) {
 	cs := kubernetes.NewForConfigOrDie(k.Config)
 	// Kubeflow's common components create these before KFP and Katib; the manifests only use them.
-	kubetest.EnsureNamespace(ctx, t, cs, verify.Namespace)
+	kubetest.EnsureNamespace(ctx, t, cs, kubeflow.Namespace)
 	kubetest.CreateProfile(ctx, t, cs, in.cfg.IAM.ProfileNamespace)
 
 	if p := in.plan(ctx); !p.HasChanges() {
 		t.Fatal("plan of a new installation has no changes")
 	}
 	progress := &lockedBuffer{}
-	cluster := clusterUp(t, k, progress)
+	cluster := clusterUp(t, progress)
 	rec := &recorder{}
-	res, err := (&operation.Up{Configuration: in.configuration(), Reporter: rec, PollInterval: 20 * time.Millisecond,
+	res, err := (&operation.Up{Configuration: in.on(k), Reporter: rec, PollInterval: 20 * time.Millisecond,
 		Cluster: cluster}).Run(ctx)
 	if err != nil {
 		t.Fatalf("up: %v\nevents:\n%s", err, rec)
@@ -103,7 +103,7 @@ func lifecycle(ctx context.Context, t *testing.T, k *kube.Client, in *install) {
 
 	before := labelledVersions(t, k, in.cfg.Name)
 	rec = &recorder{}
-	res, err = (&operation.Up{Configuration: in.configuration(), Reporter: rec, PollInterval: 20 * time.Millisecond,
+	res, err = (&operation.Up{Configuration: in.on(k), Reporter: rec, PollInterval: 20 * time.Millisecond,
 		Cluster: cluster}).Run(ctx)
 	if err != nil {
 		t.Fatalf("second up: %v", err)
@@ -136,8 +136,8 @@ func lifecycle(ctx context.Context, t *testing.T, k *kube.Client, in *install) {
 		t.Errorf("labelled after removal: %v", left)
 	}
 	// What kfaws did not create stays: the namespace it found.
-	if _, err := cs.CoreV1().Namespaces().Get(ctx, verify.Namespace, metav1.GetOptions{}); err != nil {
-		t.Errorf("removal touched namespace %q: %v", verify.Namespace, err)
+	if _, err := cs.CoreV1().Namespaces().Get(ctx, kubeflow.Namespace, metav1.GetOptions{}); err != nil {
+		t.Errorf("removal touched namespace %q: %v", kubeflow.Namespace, err)
 	}
 }
 
@@ -145,7 +145,7 @@ func lifecycle(ctx context.Context, t *testing.T, k *kube.Client, in *install) {
 // and the local MariaDB offers no TLS: those are the only checks allowed not to be ok.
 func checkVerify(ctx context.Context, t *testing.T, in *install, k *kube.Client) {
 	t.Helper()
-	r, err := (&operation.Verify{Configuration: in.configuration(), Kube: k}).Run(ctx)
+	r, err := (&operation.Verify{Configuration: in.on(k)}).Run(ctx)
 	if err != nil {
 		t.Fatalf("verify: %v", err)
 	}
@@ -185,15 +185,16 @@ func checkVerify(ctx context.Context, t *testing.T, in *install, k *kube.Client)
 }
 
 // clusterUp is the cluster half of `kfaws up --manifests internal/render/testdata/trees/v1.10 --csi-driver manifests`.
-func clusterUp(t *testing.T, k *kube.Client, progress io.Writer) *operation.ClusterUp {
+func clusterUp(t *testing.T, progress io.Writer) *operation.ClusterUp {
 	t.Helper()
 	tree, err := filepath.Abs("../render/testdata/trees/v1.10")
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The Configuration is Up's.
 	return &operation.ClusterUp{
-		Render: &render.Render{Manifests: tree},
-		Apply: &operation.Apply{Kube: k, CSI: string(csidriver.Manifests), Wait: true, Timeout: 2 * time.Minute,
+		Apply: &operation.Apply{Render: &operation.Render{Manifests: tree}, CSI: operation.CSIManifests, Wait: true,
+			Timeout:  2 * time.Minute,
 			Progress: progress},
 	}
 }
@@ -211,7 +212,7 @@ func runProfileHook(ctx context.Context, t *testing.T, k *kube.Client, profile s
 	if err != nil {
 		t.Fatal(err)
 	}
-	got := kubetest.ActAsMetacontroller(ctx, t, k, kubetest.HookDeployment{Namespace: verify.Namespace,
+	got := kubetest.ActAsMetacontroller(ctx, t, k, kubetest.HookDeployment{Namespace: kubeflow.Namespace,
 		Name: "kubeflow-pipelines-profile-controller"}, request, ns)
 	if len(got) == 0 {
 		t.Fatalf("the profile hook gave profile %s nothing", profile)
@@ -227,23 +228,23 @@ func syncSecretsAsDriver(ctx context.Context, t *testing.T, in *install, cs kube
 	t.Helper()
 	synced := map[string]string{}
 	if in.cfg.Option.UsesRDS() {
-		synced[verify.MySQLSecret] = in.cfg.RDS.SecretName
+		synced[kubeflow.DBSecret] = in.cfg.RDS.SecretName
 	}
 	if in.cfg.Option.UsesS3() && in.cfg.S3.Credentials == config.CredentialsStatic {
-		synced[verify.MinioSecret] = in.cfg.S3.SecretName
+		synced[kubeflow.ObjectStoreSecret] = in.cfg.S3.SecretName
 	}
 	for name, from := range synced {
 		data := map[string][]byte{}
 		for key, v := range in.secretJSON(ctx, from) {
 			data[key] = []byte(v)
 		}
-		_, err := cs.CoreV1().Secrets(verify.Namespace).Create(ctx, &corev1.Secret{
+		_, err := cs.CoreV1().Secrets(kubeflow.Namespace).Create(ctx, &corev1.Secret{
 			ObjectMeta: metav1.ObjectMeta{Name: name}, Data: data}, metav1.CreateOptions{})
 		if err != nil {
 			t.Fatalf("syncing %q as the CSI driver would: %v", name, err)
 		}
 		t.Cleanup(func() {
-			_ = cs.CoreV1().Secrets(verify.Namespace).Delete(context.Background(), name, metav1.DeleteOptions{})
+			_ = cs.CoreV1().Secrets(kubeflow.Namespace).Delete(context.Background(), name, metav1.DeleteOptions{})
 		})
 	}
 }

@@ -15,10 +15,10 @@ import (
 
 	"github.com/kfaws/kfaws/internal/apply"
 	"github.com/kfaws/kfaws/internal/config"
-	"github.com/kfaws/kfaws/internal/csidriver"
 	"github.com/kfaws/kfaws/internal/dbaccess"
 	"github.com/kfaws/kfaws/internal/kube"
 	"github.com/kfaws/kfaws/internal/kube/kubetest"
+	"github.com/kfaws/kfaws/internal/kubeflow"
 	"github.com/kfaws/kfaws/internal/operation"
 	"github.com/kfaws/kfaws/internal/render"
 	"github.com/kfaws/kfaws/internal/render/detect"
@@ -43,17 +43,7 @@ func TestEveryReleaseAppliesUnderPodSecurity(t *testing.T) {
 	defer cancel()
 	// No controllers run here: kubetest releases PVCs and finalizes what removal deletes between cases.
 	kubetest.ActAsControllers(ctx, t, k, "")
-	csiObjs, err := csidriver.Objects("")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var csiCRDs []*unstructured.Unstructured
-	for _, o := range csiObjs {
-		if apply.StageOf(o) == apply.StageCRDs {
-			csiCRDs = append(csiCRDs, o)
-		}
-	}
-	kubetest.InstallPrerequisites(t, k, csiCRDs...)
+	installCSIPrerequisites(t, k)
 	cs := kubernetes.NewForConfigOrDie(k.Config)
 	mirror := rendertest.ArgoMirror(t)
 	const profileNS = "kubeflow-user-example-com"
@@ -66,7 +56,7 @@ func TestEveryReleaseAppliesUnderPodSecurity(t *testing.T) {
 		if level != "" {
 			profileLevel = "baseline"
 		}
-		kubetest.SetPodSecurity(ctx, t, cs, render.Namespace, level)
+		kubetest.SetPodSecurity(ctx, t, cs, kubeflow.Namespace, level)
 		kubetest.CreateProfile(ctx, t, cs, profileNS)
 		kubetest.SetPodSecurity(ctx, t, cs, profileNS, profileLevel)
 		for _, c := range []struct {
@@ -87,7 +77,8 @@ func TestEveryReleaseAppliesUnderPodSecurity(t *testing.T) {
 					fmt.Sprint(time.Now().UnixNano()%1e6)
 				cfg := config.New()
 				cfg.Name = installation
-				op := &operation.Apply{Config: cfg, Kube: k, Objects: objs, CSI: operation.CSISkip, Timeout: 2 * time.Minute}
+				op := &operation.Apply{Configuration: &operation.Configuration{Config: cfg, Kube: k}, Objects: objs,
+					CSI: operation.CSISkip, Timeout: 2 * time.Minute}
 				if _, err := op.Run(ctx); err != nil {
 					t.Fatalf("applying %s with Pod Security %q (kubeflow) and %q (profile): %v", tree, level, profileLevel, err)
 				}

@@ -5,7 +5,6 @@ import (
 	"time"
 
 	"github.com/kfaws/kfaws/internal/execute"
-	"github.com/kfaws/kfaws/internal/render"
 )
 
 // Up provisions the AWS side of an installation: it plans, refuses on any conflict, then runs the plan.
@@ -26,7 +25,7 @@ type UpResult struct {
 	// Changed is false when the plan had nothing to do.
 	Changed bool
 	// Render and Apply are the cluster half's results, when Cluster was set and AWS succeeded.
-	Render *render.Result
+	Render *RenderResult
 	Apply  *ApplyResult
 }
 
@@ -41,7 +40,7 @@ func (u *Up) Run(ctx context.Context) (*UpResult, error) {
 		return res, &ConflictError{Conflicts: c}
 	}
 	if u.Cluster != nil {
-		if err := u.Cluster.preflight(ctx, u.Config, pr.Plan, u.State.Snapshot().Outputs); err != nil {
+		if err := u.Cluster.preflight(ctx, u.Configuration, pr.Plan, u.State.Snapshot().Outputs); err != nil {
 			return res, err
 		}
 	}
@@ -55,7 +54,7 @@ func (u *Up) Run(ctx context.Context) (*UpResult, error) {
 		return res, err
 	}
 	if u.Cluster != nil {
-		res.Render, res.Apply, err = u.Cluster.run(ctx, u.Config, u.State.Snapshot().Outputs)
+		res.Render, res.Apply, err = u.Cluster.run(ctx, u.Configuration, u.State.Snapshot().Outputs)
 	}
 	return res, err
 }

@@ -4,22 +4,27 @@ import (
 	"context"
 	"fmt"
 
-	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-
-	"github.com/kfaws/kfaws/internal/apply"
 	"github.com/kfaws/kfaws/internal/config"
-	"github.com/kfaws/kfaws/internal/csidriver"
 	"github.com/kfaws/kfaws/internal/plan"
-	"github.com/kfaws/kfaws/internal/render"
 	"github.com/kfaws/kfaws/internal/state"
 )
 
 // ClusterUp is the cluster half of `up`: render the manifests with the values the AWS half produced, then apply.
+// Apply holds the cluster options and Apply.Render the manifests; both run with Up's Configuration.
 type ClusterUp struct {
-	Render    *render.Render
-	Overrides render.Overrides
-	// Apply holds the cluster and apply options; its Objects and Config are filled in by Up.
 	Apply *Apply
+}
+
+// with returns the Apply (and its Render) bound to conf.
+func (c *ClusterUp) with(conf *Configuration) *Apply {
+	a := *c.Apply
+	a.Configuration = conf
+	if a.Render != nil {
+		r := *a.Render
+		r.Configuration = conf
+		a.Render = &r
+	}
+	return &a
 }
 
 // pendingDBHost stands in for the RDS endpoint while checking the cluster before the instance exists. The
@@ -28,8 +33,16 @@ const pendingDBHost = "endpoint-pending.kfaws.invalid"
 
 // preflight renders with the values the plan will produce and runs the cluster pre-flight on the result, so a
 // missing CRD, namespace or permission is reported before anything in AWS changes.
-func (c *ClusterUp) preflight(ctx context.Context, cfg *config.Config, p *plan.Plan, outputs state.Outputs) error {
-	over := c.Overrides
+func (c *ClusterUp) preflight(ctx context.Context, conf *Configuration, p *plan.Plan, outputs state.Outputs) error {
+	a, cfg := c.with(conf), conf.Config
+	if err := a.checkInstallation(); err != nil {
+		return err
+	}
+	k, err := a.cluster()
+	if err != nil {
+		return err
+	}
+	over := a.Render.Overrides
 	if outputs.DBHost == "" && over.DBHost == "" {
 		over.DBHost = pendingDBHost
 	}
@@ -38,30 +51,27 @@ func (c *ClusterUp) preflight(ctx context.Context, cfg *config.Config, p *plan.P
 		over.ProfileRoleARN = orDefault(over.ProfileRoleARN, p.RoleARN(cfg.IAM.ProfileRoleName))
 	}
 	over.SecretsRoleARN = orDefault(over.SecretsRoleARN, p.RoleARN(cfg.IAM.SecretsRoleName))
-	objs, _, err := RenderObjects(ctx, c.Render, cfg, outputs, over)
+	objs, _, err := a.Render.objects(ctx, outputs, over)
 	if err != nil {
 		return err
 	}
-	var provided []*unstructured.Unstructured
-	if c.Apply.CSI != CSISkip {
-		if provided, err = csidriver.Objects(c.Apply.ImageRegistry); err != nil {
-			return err
-		}
-	}
-	if err := apply.Preflight(ctx, c.Apply.Kube, objs, provided...); err != nil {
+	if err := a.preflight(ctx, k, objs); err != nil {
 		return fmt.Errorf("checked the cluster before changing AWS: %w", err)
 	}
 	return nil
 }
 
 // run renders with the recorded values and applies.
-func (c *ClusterUp) run(ctx context.Context, cfg *config.Config, outputs state.Outputs) (*render.Result, *ApplyResult, error) {
-	objs, rres, err := RenderObjects(ctx, c.Render, cfg, outputs, c.Overrides)
+func (c *ClusterUp) run(ctx context.Context, conf *Configuration, outputs state.Outputs) (*RenderResult, *ApplyResult, error) {
+	a := c.with(conf)
+	objs, rres, err := a.Render.objects(ctx, outputs, a.Render.Overrides)
 	if err != nil {
 		return rres, nil, err
 	}
-	c.Apply.Config, c.Apply.Objects = cfg, objs
-	ares, err := c.Apply.Run(ctx)
+	// The objects are rendered: Apply takes them as they are.
+	a.Render, a.Objects = nil, objs
+	ares, err := a.Run(ctx)
+	c.Apply.Objects = objs
 	return rres, ares, err
 }
 

@@ -13,7 +13,6 @@ import (
 
 	"github.com/kfaws/kfaws/internal/config"
 	"github.com/kfaws/kfaws/internal/dbaccess"
-	"github.com/kfaws/kfaws/internal/kube"
 	"github.com/kfaws/kfaws/internal/verify"
 )
 
@@ -24,12 +23,8 @@ type Verify struct {
 	// Only limits the checks to these areas; empty means all.
 	Only []verify.Area
 	// DB chooses how the database is reached (--db-address, --db-ca-file, relay image). Cluster and Relay's
-	// Installation are filled in from Kube and the configuration.
+	// Installation are filled in from the Kubernetes client and the configuration.
 	DB dbaccess.Options
-	// Kube is the cluster; nil skips the cluster checks (reported) and the relay path.
-	Kube *kube.Client
-	// KubeErr says why Kube is nil, for the report.
-	KubeErr error
 	// DBNames, when set, replaces the database names read from pipeline-install-config (Katib's still comes
 	// from the RDS secret).
 	DBNames *verify.DBNames
@@ -43,7 +38,7 @@ func (v *Verify) Run(ctx context.Context) (*verify.Report, error) {
 	switch {
 	case v.DBNames != nil:
 		names = *v.DBNames
-	case v.Kube != nil:
+	case v.cluster() != nil:
 		names = v.clusterDBNames(ctx, names)
 	}
 	if v.wants(verify.AreaDB) {
@@ -136,8 +131,8 @@ func (v *Verify) checkDB(ctx context.Context, r *verify.Report, names verify.DBN
 	opts := v.DB
 	opts.Log = v.logger()
 	opts.Relay.Installation = v.Config.Name
-	if v.Kube != nil && opts.Cluster == nil {
-		if c, err := kubeCluster(v.Kube); err == nil {
+	if k := v.cluster(); k != nil && opts.Cluster == nil {
+		if c, err := kubeCluster(k); err == nil {
 			opts.Cluster = c
 		}
 	}

@@ -35,7 +35,9 @@ func TestVerifyHealthyEverything(t *testing.T) {
 		PipelineDB: n.Pipeline, CacheDB: n.Cache, MetadataDB: n.Metadata, SecretsRoleARN: v.configuration().State.Snapshot().Outputs.SecretsRoleARN,
 		Profile: v.cfg.IAM.ProfileNamespace, Bucket: v.cfg.S3.Bucket})
 
-	r, err := (&operation.Verify{Configuration: v.configuration(), Kube: k}).Run(ctx)
+	conf := v.configuration()
+	conf.Kube = k
+	r, err := (&operation.Verify{Configuration: conf}).Run(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -32,7 +32,7 @@ func (b *builder) oidc() {
 // needsSecretsRole reports whether any Secrets Manager secret must reach the cluster.
 func (b *builder) needsSecretsRole() bool {
 	c := b.cfg
-	return c.Option.UsesRDS() || (c.Option.UsesS3() && c.S3.Credentials == config.CredentialsStatic)
+	return config.SyncsSecrets(c.Option, c.S3.Credentials)
 }
 
 // role decides one IAM role for a service account with the S3 policy attached.
@@ -52,7 +52,7 @@ func (b *builder) secretsRole() {
 	if c.Option.UsesRDS() {
 		secrets = append(secrets, c.RDS.SecretName)
 	}
-	if c.Option.UsesS3() && c.S3.Credentials == config.CredentialsStatic {
+	if config.StaticS3(c.Option, c.S3.Credentials) {
 		secrets = append(secrets, c.S3.SecretName)
 	}
 	doc := SecretsPolicy(b.p.Partition, c.Region, b.p.Account, secrets...)

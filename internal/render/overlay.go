@@ -12,13 +12,10 @@ import (
 	"strings"
 
 	"sigs.k8s.io/yaml"
+
+	"github.com/kfaws/kfaws/internal/kubeflow"
+	"github.com/kfaws/kfaws/internal/ownership"
 )
-
-// Namespace is where KFP and Katib run on every release.
-const Namespace = "kubeflow"
-
-// ManagedLabel marks every object kfaws adds, so apply and teardown can tell them from upstream objects.
-const ManagedLabel = "app.kubernetes.io/managed-by"
 
 // ObjectRef names one Kubernetes object.
 type ObjectRef struct {
@@ -78,9 +75,16 @@ func (o *overlay) patch(p string, doc obj) {
 	o.patches = append(o.patches, obj{"path": p})
 }
 
+// removeAll removes each of objs the upstream build has.
+func (o *overlay) removeAll(inv inventory, objs []kubeflow.Object) {
+	for _, obj := range objs {
+		o.remove(inv, obj.Kind, obj.Name)
+	}
+}
+
 // remove adds a delete patch for ref when the upstream build has it, and records it as removed.
 func (o *overlay) remove(inv inventory, kind, name string) {
-	ref := ObjectRef{Kind: kind, Name: name, Namespace: Namespace}
+	ref := ObjectRef{Kind: kind, Name: name, Namespace: kubeflow.Namespace}
 	apiVersion, ok := inv[ref]
 	if !ok {
 		return
@@ -90,7 +94,7 @@ func (o *overlay) remove(inv inventory, kind, name string) {
 		"$patch":     "delete",
 		"apiVersion": apiVersion,
 		"kind":       kind,
-		"metadata":   obj{"name": name, "namespace": Namespace},
+		"metadata":   obj{"name": name, "namespace": kubeflow.Namespace},
 	})
 	o.removed = append(o.removed, ref)
 }
@@ -201,7 +205,7 @@ func containerEnvPatch(deployment, container string, env []obj) obj {
 	return obj{
 		"apiVersion": "apps/v1",
 		"kind":       "Deployment",
-		"metadata":   obj{"name": deployment, "namespace": Namespace},
+		"metadata":   obj{"name": deployment, "namespace": kubeflow.Namespace},
 		"spec": obj{"template": obj{"spec": obj{"containers": []obj{
 			{"name": container, "env": env},
 		}}}},
@@ -210,7 +214,7 @@ func containerEnvPatch(deployment, container string, env []obj) obj {
 
 // labels are the labels of an object kfaws adds.
 func labels(component string) obj {
-	return obj{ManagedLabel: "kfaws", "app.kubernetes.io/component": component}
+	return obj{ownership.LabelManagedBy: ownership.ManagedByValue, "app.kubernetes.io/component": component}
 }
 
 // restrictedPod is the pod securityContext of every pod template kfaws adds: it satisfies Pod Security

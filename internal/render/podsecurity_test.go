@@ -6,6 +6,7 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
 	"github.com/kfaws/kfaws/internal/kube/kubetest"
+	"github.com/kfaws/kfaws/internal/ownership"
 )
 
 // TestRenderPodSecurity evaluates every pod template kfaws adds to the built stream of every release, option and
@@ -27,7 +28,7 @@ func TestRenderPodSecurity(t *testing.T) {
 			checked := 0
 			for _, o := range objects(t, built) {
 				u := &unstructured.Unstructured{Object: o}
-				if u.GetLabels()[ManagedLabel] != "kfaws" {
+				if u.GetLabels()[ownership.LabelManagedBy] != "kfaws" {
 					continue
 				}
 				v, err := kubetest.PodSecurityViolations(u, "restricted")

@@ -4,6 +4,7 @@ import (
 	_ "embed"
 
 	"github.com/kfaws/kfaws/internal/config"
+	"github.com/kfaws/kfaws/internal/kubeflow"
 	"github.com/kfaws/kfaws/internal/ownership"
 	"github.com/kfaws/kfaws/internal/render/detect"
 )
@@ -12,11 +13,9 @@ import (
 var hookCode []byte
 
 const (
-	profileController = "kubeflow-pipelines-profile-controller"
-	templatesName     = "kfaws-profile-templates"
-	templatesFile     = "attachments.json"
-	templatesMount    = "/templates"
-	enabledLabel      = "pipelines.kubeflow.org/enabled"
+	templatesName  = "kfaws-profile-templates"
+	templatesFile  = "attachments.json"
+	templatesMount = "/templates"
 	// The controller reads the static keys it writes into each namespace's Secret under these names.
 	accessKeyEnv = "KFAWS_S3_ACCESS_KEY_ID"
 	secretKeyEnv = "KFAWS_S3_SECRET_ACCESS_KEY"
@@ -43,10 +42,10 @@ func wireProfiles(o *overlay, l *detect.Layout, v Values) {
 	o.files["profile/sync.py"] = hookCode
 	o.files["profile/"+templatesFile] = templatesJSON(l, v)
 	o.generators = append(o.generators, obj{
-		"name": templatesName, "namespace": Namespace, "files": []string{"profile/" + templatesFile},
+		"name": templatesName, "namespace": kubeflow.Namespace, "files": []string{"profile/" + templatesFile},
 		"options": obj{"labels": labels("profile-hook")},
 	}, obj{
-		"name": profileController + "-code", "namespace": Namespace, "behavior": "replace",
+		"name": kubeflow.ProfileController + "-code", "namespace": kubeflow.Namespace, "behavior": "replace",
 		"files": []string{"sync.py=profile/sync.py"},
 	})
 	o.patch("pipeline/profile-controller.yaml", profileControllerPatch(l, v))
@@ -62,10 +61,10 @@ func profileControllerPatch(l *detect.Layout, v Values) obj {
 	}
 	if v.Credentials == config.CredentialsStatic {
 		// The Secret in kubeflow is the one synced from Secrets Manager (wireS3Credentials).
-		env = append(env, envSecret(accessKeyEnv, minioSecret, "accesskey"),
-			envSecret(secretKeyEnv, minioSecret, "secretkey"))
+		env = append(env, envSecret(accessKeyEnv, kubeflow.ObjectStoreSecret, "accesskey"),
+			envSecret(secretKeyEnv, kubeflow.ObjectStoreSecret, "secretkey"))
 	}
-	p := containerEnvPatch(profileController, "profile-controller", env)
+	p := containerEnvPatch(kubeflow.ProfileController, "profile-controller", env)
 	spec := p["spec"].(obj)["template"].(obj)["spec"].(obj)
 	spec["containers"].([]obj)[0]["volumeMounts"] = []obj{{"name": "kfaws-templates", "mountPath": templatesMount}}
 	spec["volumes"] = []obj{{"name": "kfaws-templates", "configMap": obj{"name": templatesName}}}

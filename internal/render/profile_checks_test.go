@@ -12,6 +12,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/kfaws/kfaws/internal/config"
+	"github.com/kfaws/kfaws/internal/kubeflow"
 	"github.com/kfaws/kfaws/internal/render/detect"
 )
 
@@ -60,7 +61,7 @@ func checkProfiles(t *testing.T, b *built, v Values, res *Result) {
 			namesOf(objs), namesOf(again))
 	}
 	if got := d.call(t, unlabelled(t, request), nil); len(got) != 0 {
-		t.Errorf("a namespace without %s=true gets %v", enabledLabel, namesOf(got))
+		t.Errorf("a namespace without %s=true gets %v", kubeflow.ProfileLabel, namesOf(got))
 	}
 	if l.ObjectStore == detect.SeaweedFS {
 		proxy := d.call(t, request, map[string]string{"ARTIFACTS_PROXY_ENABLED": "true"})
@@ -97,7 +98,7 @@ func checkProfileObjects(t *testing.T, d *deployedController, res *Result, v Val
 		checkNamespaceRepo(t, got, v)
 	}
 	checkLauncher(t, sub(got.get("ConfigMap", "kfp-launcher"), "data"), v, res, root)
-	secret := got.get("Secret", minioSecret)
+	secret := got.get("Secret", kubeflow.ObjectStoreSecret)
 	if v.Credentials == config.CredentialsStatic {
 		if str(secret, "data", "accesskey") != base64.StdEncoding.EncodeToString([]byte(syncedAccessKey)) ||
 			str(secret, "data", "secretkey") != base64.StdEncoding.EncodeToString([]byte(syncedSecretKey)) {
@@ -108,11 +109,11 @@ func checkProfileObjects(t *testing.T, d *deployedController, res *Result, v Val
 	if releaseControllers[l.Release] == "composite-v2.0.4" {
 		frontend, visualization = "gcr.io/ml-pipeline/frontend", "gcr.io/ml-pipeline/visualization-server"
 	}
-	if viewer := got.get("Deployment", viewerName); viewer != nil {
+	if viewer := got.get("Deployment", kubeflow.ArtifactViewer); viewer != nil {
 		checkViewer(t, viewer, v, frontend+":"+l.KFPVersion)
 	}
-	if vis := got.get("Deployment", visualizationName); vis != nil {
-		if img := containerImage(t, vis, visualizationName); img != visualization+":"+l.KFPVersion {
+	if vis := got.get("Deployment", kubeflow.VisualizationServer); vis != nil {
+		if img := containerImage(t, vis, kubeflow.VisualizationServer); img != visualization+":"+l.KFPVersion {
 			t.Errorf("visualization server image %q, want the release controller's %s:%s", img, visualization, l.KFPVersion)
 		}
 	}
@@ -123,28 +124,28 @@ func checkProfileObjects(t *testing.T, d *deployedController, res *Result, v Val
 // default-editor's identity (irsa), from the image the release's controller would run.
 func checkViewer(t *testing.T, viewer obj, v Values, image string) {
 	t.Helper()
-	if img := containerImage(t, viewer, viewerName); img != image {
-		t.Errorf("%s image %q, want %s", viewerName, img, image)
+	if img := containerImage(t, viewer, kubeflow.ArtifactViewer); img != image {
+		t.Errorf("%s image %q, want %s", kubeflow.ArtifactViewer, img, image)
 	}
 	if sa := str(viewer, "spec", "template", "spec", "serviceAccountName"); sa != "default-editor" {
-		t.Errorf("%s runs as %q, want default-editor", viewerName, sa)
+		t.Errorf("%s runs as %q, want default-editor", kubeflow.ArtifactViewer, sa)
 	}
-	env := containerEnv(t, viewer, viewerName)
+	env := containerEnv(t, viewer, kubeflow.ArtifactViewer)
 	b := newBuilt(nil)
 	want := map[string]string{"AWS_REGION": v.Region, "AWS_S3_ENDPOINT": s3Host(v.Region), "AWS_SSL": "true",
 		"AWS_ACCESS_KEY_ID": "<unset>", "AWS_SECRET_ACCESS_KEY": "<unset>"}
 	if v.Credentials == config.CredentialsStatic {
-		want["AWS_ACCESS_KEY_ID"] = "secret:" + minioSecret + "/accesskey"
-		want["AWS_SECRET_ACCESS_KEY"] = "secret:" + minioSecret + "/secretkey"
+		want["AWS_ACCESS_KEY_ID"] = "secret:" + kubeflow.ObjectStoreSecret + "/accesskey"
+		want["AWS_SECRET_ACCESS_KEY"] = "secret:" + kubeflow.ObjectStoreSecret + "/secretkey"
 	}
 	for name, w := range want {
 		if got := b.resolve(t, env[name]); got != w {
-			t.Errorf("%s %s = %q, want %q", viewerName, name, got, w)
+			t.Errorf("%s %s = %q, want %q", kubeflow.ArtifactViewer, name, got, w)
 		}
 	}
 	for name := range env {
 		if strings.HasPrefix(name, "MINIO_") {
-			t.Errorf("%s still sets %s", viewerName, name)
+			t.Errorf("%s still sets %s", kubeflow.ArtifactViewer, name)
 		}
 	}
 }
@@ -201,7 +202,7 @@ func unlabelled(t *testing.T, request []byte) []byte {
 	}
 	for _, k := range []string{"object", "parent"} {
 		if ns, ok := r[k].(map[string]any); ok {
-			delete(sub(ns, "metadata", "labels"), enabledLabel)
+			delete(sub(ns, "metadata", "labels"), kubeflow.ProfileLabel)
 		}
 	}
 	out, err := json.Marshal(r)

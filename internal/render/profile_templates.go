@@ -5,15 +5,14 @@ import (
 	"fmt"
 
 	"github.com/kfaws/kfaws/internal/config"
+	"github.com/kfaws/kfaws/internal/kubeflow"
 	"github.com/kfaws/kfaws/internal/render/detect"
 )
 
 // Names of the per-namespace objects the upstream profile controllers create
 // (manifests@<ref>:<prefix>/pipeline/upstream/base/installs/multi-user/pipelines-profile-controller/sync.py).
 const (
-	viewerName        = "ml-pipeline-ui-artifact"
-	visualizationName = "ml-pipeline-visualizationserver"
-	profileNS         = "__NAMESPACE__"
+	profileNS = "__NAMESPACE__"
 )
 
 // profileTemplates is the templates file the hook reads (see the hook's docstring for the placeholders).
@@ -46,9 +45,9 @@ func templatesJSON(l *detect.Layout, v Values) []byte {
 	add := func(when string, o obj) { t.Objects = append(t.Objects, profileTemplate{When: when, Object: o}) }
 	add("", profileObject("v1", "ConfigMap", "kfp-launcher", obj{"data": launcherData(l, v, profileNS)}))
 	add("", profileObject("v1", "ConfigMap", "metadata-grpc-configmap", obj{"data": obj{
-		"METADATA_GRPC_SERVICE_HOST": "metadata-grpc-service." + Namespace, "METADATA_GRPC_SERVICE_PORT": "8080"}}))
+		"METADATA_GRPC_SERVICE_HOST": "metadata-grpc-service." + kubeflow.Namespace, "METADATA_GRPC_SERVICE_PORT": "8080"}}))
 	if v.Credentials == config.CredentialsStatic {
-		add("", profileObject("v1", "Secret", minioSecret, obj{"data": obj{
+		add("", profileObject("v1", "Secret", kubeflow.ObjectStoreSecret, obj{"data": obj{
 			"accesskey": "__B64ENV_" + accessKeyEnv + "__", "secretkey": "__B64ENV_" + secretKeyEnv + "__"}}))
 	}
 	if l.ObjectStore == detect.SeaweedFS {
@@ -60,23 +59,23 @@ func templatesJSON(l *detect.Layout, v Values) []byte {
 		repo["metadata"].(obj)["annotations"] = obj{"workflows.argoproj.io/default-artifact-repository": "default-namespaced"}
 		add("", repo)
 		env := append(viewerEnv(v),
-			obj{"name": "ML_PIPELINE_SERVICE_HOST", "value": "ml-pipeline." + Namespace + ".svc.cluster.local"},
+			obj{"name": "ML_PIPELINE_SERVICE_HOST", "value": "ml-pipeline." + kubeflow.Namespace + ".svc.cluster.local"},
 			obj{"name": "ML_PIPELINE_SERVICE_PORT", "value": "8888"},
 			obj{"name": "FRONTEND_SERVER_NAMESPACE", "value": profileNS})
 		add("ARTIFACTS_PROXY_ENABLED", viewerDeployment(env))
-		add("ARTIFACTS_PROXY_ENABLED", profileService(viewerName, 80, 3000))
+		add("ARTIFACTS_PROXY_ENABLED", profileService(kubeflow.ArtifactViewer, 80, 3000))
 	} else {
 		t.Env["FRONTEND_IMAGE"], t.Env["VISUALIZATION_SERVER_IMAGE"] = upstreamImages(l)
 		add("", visualizationDeployment())
-		add("", profileService(visualizationName, 8888, 8888))
-		add("", profileObject("networking.istio.io/v1alpha3", "DestinationRule", visualizationName, obj{
-			"spec": obj{"host": visualizationName, "trafficPolicy": obj{"tls": obj{"mode": "ISTIO_MUTUAL"}}}}))
-		add("", profileObject("security.istio.io/v1beta1", "AuthorizationPolicy", visualizationName, obj{
-			"spec": obj{"selector": obj{"matchLabels": obj{"app": visualizationName}},
+		add("", profileService(kubeflow.VisualizationServer, 8888, 8888))
+		add("", profileObject("networking.istio.io/v1alpha3", "DestinationRule", kubeflow.VisualizationServer, obj{
+			"spec": obj{"host": kubeflow.VisualizationServer, "trafficPolicy": obj{"tls": obj{"mode": "ISTIO_MUTUAL"}}}}))
+		add("", profileObject("security.istio.io/v1beta1", "AuthorizationPolicy", kubeflow.VisualizationServer, obj{
+			"spec": obj{"selector": obj{"matchLabels": obj{"app": kubeflow.VisualizationServer}},
 				"rules": []obj{{"from": []obj{{"source": obj{
-					"principals": []string{"cluster.local/ns/" + Namespace + "/sa/ml-pipeline"}}}}}}}}))
+					"principals": []string{"cluster.local/ns/" + kubeflow.Namespace + "/sa/ml-pipeline"}}}}}}}}))
 		add("", viewerDeployment(viewerEnv(v)))
-		add("", profileService(viewerName, 80, 3000))
+		add("", profileService(kubeflow.ArtifactViewer, 80, 3000))
 	}
 	data, err := json.MarshalIndent(t, "", "  ")
 	if err != nil {
@@ -106,23 +105,23 @@ func viewerEnv(v Values) []obj {
 	}
 	if v.Credentials == config.CredentialsStatic {
 		env = append(env,
-			obj{"name": "AWS_ACCESS_KEY_ID", "valueFrom": obj{"secretKeyRef": obj{"name": minioSecret, "key": "accesskey"}}},
-			obj{"name": "AWS_SECRET_ACCESS_KEY", "valueFrom": obj{"secretKeyRef": obj{"name": minioSecret, "key": "secretkey"}}})
+			obj{"name": "AWS_ACCESS_KEY_ID", "valueFrom": obj{"secretKeyRef": obj{"name": kubeflow.ObjectStoreSecret, "key": "accesskey"}}},
+			obj{"name": "AWS_SECRET_ACCESS_KEY", "valueFrom": obj{"secretKeyRef": obj{"name": kubeflow.ObjectStoreSecret, "key": "secretkey"}}})
 	}
 	return env
 }
 
 func viewerDeployment(env []obj) obj {
-	return profileDeployment(viewerName, obj{
-		"name": viewerName, "image": "__IMAGE_FRONTEND__", "imagePullPolicy": "IfNotPresent",
+	return profileDeployment(kubeflow.ArtifactViewer, obj{
+		"name": kubeflow.ArtifactViewer, "image": "__IMAGE_FRONTEND__", "imagePullPolicy": "IfNotPresent",
 		"ports": []obj{{"containerPort": 3000}}, "env": env,
 		"resources": obj{"requests": obj{"cpu": "10m", "memory": "70Mi"}, "limits": obj{"cpu": "100m", "memory": "500Mi"}},
 	})
 }
 
 func visualizationDeployment() obj {
-	return profileDeployment(visualizationName, obj{
-		"name": visualizationName, "image": "__IMAGE_VISUALIZATION_SERVER__", "imagePullPolicy": "IfNotPresent",
+	return profileDeployment(kubeflow.VisualizationServer, obj{
+		"name": kubeflow.VisualizationServer, "image": "__IMAGE_VISUALIZATION_SERVER__", "imagePullPolicy": "IfNotPresent",
 		"ports":     []obj{{"containerPort": 8888}},
 		"resources": obj{"requests": obj{"cpu": "50m", "memory": "200Mi"}, "limits": obj{"cpu": "500m", "memory": "1Gi"}},
 	})

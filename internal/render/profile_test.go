@@ -16,6 +16,7 @@ import (
 	"k8s.io/pod-security-admission/policy"
 
 	"github.com/kfaws/kfaws/internal/config"
+	"github.com/kfaws/kfaws/internal/kubeflow"
 	"github.com/kfaws/kfaws/internal/render/detect"
 )
 
@@ -56,8 +57,8 @@ func deployedProfileController(t *testing.T, b *built) *deployedController {
 			if str(o, "kind") != kind {
 				continue
 			}
-			if name := str(o, "metadata", "name"); name != profileController || d.kind != "" {
-				t.Fatalf("want one metacontroller controller, %q; also found %s %q", profileController, kind, name)
+			if name := str(o, "metadata", "name"); name != kubeflow.ProfileController || d.kind != "" {
+				t.Fatalf("want one metacontroller controller, %q; also found %s %q", kubeflow.ProfileController, kind, name)
 			}
 			d.kind, spec = kind, sub(o, "spec")
 			for _, c := range spec[list].([]any) {
@@ -84,7 +85,7 @@ func deployedProfileController(t *testing.T, b *built) *deployedController {
 // mountHook writes the files of the ConfigMaps the controller mounts into d.dir, at their mount paths.
 func (d *deployedController) mountHook(t *testing.T, b *built) {
 	t.Helper()
-	dep := b.get("Deployment", profileController)
+	dep := b.get("Deployment", kubeflow.ProfileController)
 	podSpec := sub(dep, "spec", "template", "spec")
 	volumes := map[string]string{}
 	for _, vol := range podSpec["volumes"].([]any) {
@@ -129,7 +130,7 @@ func controllerEnv(t *testing.T, b *built, root string) map[string]string {
 	synced := b.syncedKeys()
 	env := map[string]string{}
 	var c obj
-	for _, x := range sub(b.get("Deployment", profileController), "spec", "template", "spec")["containers"].([]any) {
+	for _, x := range sub(b.get("Deployment", kubeflow.ProfileController), "spec", "template", "spec")["containers"].([]any) {
 		if str(x.(map[string]any), "name") == "profile-controller" {
 			c = x.(map[string]any)
 		}
@@ -242,16 +243,16 @@ func containerImage(t *testing.T, workload obj, container string) string {
 func wantProfileObjects(l *detect.Layout, creds config.CredentialMode, proxy bool) []string {
 	want := []string{"ConfigMap/kfp-launcher", "ConfigMap/metadata-grpc-configmap"}
 	if creds == config.CredentialsStatic {
-		want = append(want, "Secret/"+minioSecret)
+		want = append(want, "Secret/"+kubeflow.ObjectStoreSecret)
 	}
 	if l.ObjectStore == detect.SeaweedFS {
 		want = append(want, "ConfigMap/artifact-repositories")
 		if proxy {
-			want = append(want, "Deployment/"+viewerName, "Service/"+viewerName)
+			want = append(want, "Deployment/"+kubeflow.ArtifactViewer, "Service/"+kubeflow.ArtifactViewer)
 		}
 	} else {
-		want = append(want, "Deployment/"+viewerName, "Service/"+viewerName, "Deployment/"+visualizationName,
-			"Service/"+visualizationName, "DestinationRule/"+visualizationName, "AuthorizationPolicy/"+visualizationName)
+		want = append(want, "Deployment/"+kubeflow.ArtifactViewer, "Service/"+kubeflow.ArtifactViewer, "Deployment/"+kubeflow.VisualizationServer,
+			"Service/"+kubeflow.VisualizationServer, "DestinationRule/"+kubeflow.VisualizationServer, "AuthorizationPolicy/"+kubeflow.VisualizationServer)
 	}
 	sort.Strings(want)
 	return want

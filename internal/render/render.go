@@ -21,6 +21,7 @@ import (
 	kyaml "sigs.k8s.io/kustomize/kyaml/yaml"
 
 	"github.com/kfaws/kfaws/internal/config"
+	"github.com/kfaws/kfaws/internal/kubeflow"
 	"github.com/kfaws/kfaws/internal/render/detect"
 )
 
@@ -250,7 +251,7 @@ func limits(l *detect.Layout, v Values) ([]string, error) {
 		// s3:// root.
 		warn = append(warn, "KFP "+l.KFPVersion+"'s v2 launcher cannot use the synced S3 keys: v2 pipeline tasks "+
 			"reach the bucket only if each task gets them as environment variables (kfp-kubernetes "+
-			"use_secret_as_env with "+minioSecret+": accesskey as AWS_ACCESS_KEY_ID, secretkey as "+
+			"use_secret_as_env with "+kubeflow.ObjectStoreSecret+": accesskey as AWS_ACCESS_KEY_ID, secretkey as "+
 			"AWS_SECRET_ACCESS_KEY, plus AWS_REGION); v1 pipelines are not affected; use --s3-credentials irsa "+
 			"for v2 pipelines")
 	case s3 && irsa:
@@ -274,7 +275,7 @@ func limits(l *detect.Layout, v Values) ([]string, error) {
 		warn = append(warn, "the RDS user KFP's metadata server (MLMD) connects with must use "+
 			"mysql_native_password; Katib's database must exist before it starts")
 	}
-	if v.Option.UsesRDS() || (v.Option.UsesS3() && v.Credentials == config.CredentialsStatic) {
+	if config.SyncsSecrets(v.Option, v.Credentials) {
 		warn = append(warn, "needs the Secrets Store CSI driver (with secret syncing) and its AWS provider in the "+
 			"cluster")
 	}

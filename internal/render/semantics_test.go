@@ -7,6 +7,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/kfaws/kfaws/internal/config"
+	"github.com/kfaws/kfaws/internal/kubeflow"
 )
 
 // built indexes built objects by kind and name.
@@ -159,11 +160,11 @@ func checkBuilt(t *testing.T, c renderCase, res *Result, objs []obj) {
 	}
 	if c.opt.UsesS3() {
 		checkS3(t, b, v, res)
-	} else if b.get("Secret", minioSecret) == nil {
+	} else if b.get("Secret", kubeflow.ObjectStoreSecret) == nil {
 		t.Errorf("%s keeps the object store in the cluster, but its Secret is gone", c.opt)
 	}
 	for _, o := range objs {
-		if str(o, "kind") == "Secret" && str(o, "metadata", "name") == mysqlSecret && c.opt.UsesRDS() {
+		if str(o, "kind") == "Secret" && str(o, "metadata", "name") == kubeflow.DBSecret && c.opt.UsesRDS() {
 			t.Errorf("upstream mysql-secret (root, no password) is still built; the synced one must replace it")
 		}
 	}
@@ -212,7 +213,7 @@ func checkRDS(t *testing.T, b *built, v Values) {
 	if b.get("AuthorizationPolicy", "katib-ui") == nil {
 		t.Errorf("katib-with-kubeflow integration pieces were lost")
 	}
-	spc := b.get("SecretProviderClass", rdsProviderClass)
+	spc := b.get("SecretProviderClass", kubeflow.RDSProviderClass)
 	if spc == nil || !strings.Contains(str(spc, "spec", "parameters", "objects"), v.RDSSecretName) {
 		t.Errorf("no SecretProviderClass syncing %q", v.RDSSecretName)
 	}
@@ -221,13 +222,13 @@ func checkRDS(t *testing.T, b *built, v Values) {
 
 func checkSecretsSync(t *testing.T, b *built, v Values) {
 	t.Helper()
-	sa := b.get("ServiceAccount", secretsSA)
+	sa := b.get("ServiceAccount", kubeflow.SecretsSyncAccount)
 	if str(sa, "metadata", "annotations", roleARNAnnotation) != v.SecretsRoleARN {
-		t.Errorf("ServiceAccount %s lacks the secrets role annotation", secretsSA)
+		t.Errorf("ServiceAccount %s lacks the secrets role annotation", kubeflow.SecretsSyncAccount)
 	}
-	d := b.get("Deployment", secretsSync)
-	if str(d, "spec", "template", "spec", "serviceAccountName") != secretsSA {
-		t.Fatalf("Deployment %s does not run as %s", secretsSync, secretsSA)
+	d := b.get("Deployment", kubeflow.SecretsSync)
+	if str(d, "spec", "template", "spec", "serviceAccountName") != kubeflow.SecretsSyncAccount {
+		t.Fatalf("Deployment %s does not run as %s", kubeflow.SecretsSync, kubeflow.SecretsSyncAccount)
 	}
 	mounted := map[string]bool{}
 	vols, _ := sub(d, "spec", "template", "spec")["volumes"].([]any)
@@ -237,7 +238,7 @@ func checkSecretsSync(t *testing.T, b *built, v Values) {
 	for _, o := range b.objs {
 		if str(o, "kind") == "SecretProviderClass" && !mounted[str(o, "metadata", "name")] {
 			t.Errorf("SecretProviderClass %q is not mounted by %s, so its Secret is never synced",
-				str(o, "metadata", "name"), secretsSync)
+				str(o, "metadata", "name"), kubeflow.SecretsSync)
 		}
 	}
 }
@@ -256,7 +257,7 @@ func checkS3(t *testing.T, b *built, v Values, res *Result) {
 			}
 		}
 	}
-	if got := str(b.get("ConfigMap", installConfig), "data", "bucketName"); got != v.Bucket {
+	if got := str(b.get("ConfigMap", kubeflow.InstallConfig), "data", "bucketName"); got != v.Bucket {
 		t.Errorf("pipeline-install-config bucketName = %q", got)
 	}
 	api := containerEnv(t, b.get("Deployment", "ml-pipeline"), "ml-pipeline-api-server")
@@ -280,7 +281,7 @@ func checkS3(t *testing.T, b *built, v Values, res *Result) {
 		if b.resolve(t, ui["AWS_ACCESS_KEY_ID"]) != "secret:mlpipeline-minio-artifact/accesskey" {
 			t.Errorf("ml-pipeline-ui does not read the synced S3 keys")
 		}
-		if !b.syncedKeys()[minioSecret]["accesskey"] {
+		if !b.syncedKeys()[kubeflow.ObjectStoreSecret]["accesskey"] {
 			t.Errorf("mlpipeline-minio-artifact is not synced from Secrets Manager")
 		}
 		checkSecretsSync(t, b, v)

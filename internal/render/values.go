@@ -7,7 +7,6 @@ import (
 	"strings"
 
 	"github.com/kfaws/kfaws/internal/config"
-	"github.com/kfaws/kfaws/internal/state"
 )
 
 // Values are everything the overlay needs to know about the AWS side. None of them is a secret: credentials
@@ -33,54 +32,6 @@ type Values struct {
 	BackendRoleARN   string
 	ProfileRoleARN   string
 	ProfileNamespace string
-}
-
-// Overrides are values given on the command line for resources the user brought instead of `kfaws up`.
-// Empty fields do not override.
-type Overrides struct {
-	DBHost         string
-	DBPort         int32
-	Bucket         string
-	BackendRoleARN string
-	ProfileRoleARN string
-	SecretsRoleARN string
-}
-
-// NewValues combines the configuration, the outputs `kfaws up` recorded and the overrides (highest precedence),
-// then checks that everything the chosen option needs is present and well formed.
-func NewValues(c *config.Config, out state.Outputs, o Overrides) (Values, error) {
-	pick := func(vals ...string) string {
-		for _, v := range vals {
-			if v != "" {
-				return v
-			}
-		}
-		return ""
-	}
-	v := Values{
-		Option:           c.Option,
-		Credentials:      c.S3.Credentials,
-		Region:           c.Region,
-		DBHost:           pick(o.DBHost, out.DBHost),
-		DBPort:           out.DBPort,
-		RDSSecretName:    pick(out.RDSSecretName, c.RDS.SecretName),
-		SecretsRoleARN:   pick(o.SecretsRoleARN, out.SecretsRoleARN),
-		Bucket:           pick(o.Bucket, out.Bucket, c.S3.Bucket),
-		S3SecretName:     pick(out.S3SecretName, c.S3.SecretName),
-		BackendRoleARN:   pick(o.BackendRoleARN, out.BackendRoleARN),
-		ProfileRoleARN:   pick(o.ProfileRoleARN, out.ProfileRoleARN),
-		ProfileNamespace: c.IAM.ProfileNamespace,
-	}
-	if o.DBPort != 0 {
-		v.DBPort = o.DBPort
-	}
-	if v.DBPort == 0 && v.DBHost != "" {
-		v.DBPort = 3306
-	}
-	if out.S3Credentials != "" && v.Credentials == "" {
-		v.Credentials = config.CredentialMode(out.S3Credentials)
-	}
-	return v, v.Validate()
 }
 
 // FieldError names the flag (and the config or state field) a bad or missing value comes from.
@@ -132,7 +83,7 @@ func (v Values) Validate() error {
 	}
 	// The region goes into the SecretProviderClasses and every S3 reader.
 	check(regionRE.MatchString(v.Region), "region", "config region", v.Region, "an AWS region")
-	if v.Option.UsesRDS() || (v.Option.UsesS3() && v.Credentials == config.CredentialsStatic) {
+	if config.SyncsSecrets(v.Option, v.Credentials) {
 		check(roleRE.MatchString(v.SecretsRoleARN), "secrets-role-arn", "state outputs.secretsRoleArn",
 			v.SecretsRoleARN, "an IAM role ARN")
 	}

@@ -8,35 +8,7 @@ import (
 
 	"github.com/kfaws/kfaws/internal/config"
 	"github.com/kfaws/kfaws/internal/render/detect"
-	"github.com/kfaws/kfaws/internal/state"
 )
-
-func TestNewValuesPrecedence(t *testing.T) {
-	c := config.New()
-	c.Region, c.Cluster, c.S3.Bucket = "eu-west-1", "c", "from-config"
-	c.Default()
-	out := state.Outputs{Bucket: "from-state", DBHost: "state.host", DBPort: 3310, RDSSecretName: "rds-x",
-		SecretsRoleARN: "arn:aws:iam::123456789012:role/state-secrets",
-		BackendRoleARN: "arn:aws:iam::123456789012:role/state-backend",
-		ProfileRoleARN: "arn:aws:iam::123456789012:role/state-profile"}
-	v, err := NewValues(c, out, Overrides{DBHost: "flag.host", Bucket: "from-flag"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if v.DBHost != "flag.host" || v.Bucket != "from-flag" || v.DBPort != 3310 || v.RDSSecretName != "rds-x" ||
-		v.BackendRoleARN != out.BackendRoleARN || v.ProfileNamespace != config.DefaultProfileNamespace {
-		t.Errorf("precedence wrong: %+v", v)
-	}
-	v, err = NewValues(c, state.Outputs{}, Overrides{DBHost: "byo.host",
-		SecretsRoleARN: "arn:aws:iam::123456789012:role/r", BackendRoleARN: "arn:aws:iam::123456789012:role/b",
-		ProfileRoleARN: "arn:aws:iam::123456789012:role/p"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if v.DBPort != 3306 || v.Bucket != "from-config" || v.RDSSecretName != config.DefaultRDSSecretName {
-		t.Errorf("defaults wrong: %+v", v)
-	}
-}
 
 func TestValidateNamesEveryProblem(t *testing.T) {
 	cases := []struct {

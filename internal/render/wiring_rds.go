@@ -3,18 +3,13 @@ package render
 import (
 	"strconv"
 
+	"github.com/kfaws/kfaws/internal/config"
+	"github.com/kfaws/kfaws/internal/kubeflow"
 	"github.com/kfaws/kfaws/internal/render/detect"
 )
 
 // Names of the objects the RDS wiring reads or adds.
 const (
-	mysqlSecret       = "mysql-secret"
-	installConfig     = "pipeline-install-config"
-	secretsSA         = "kubeflow-secrets-manager-sa"
-	secretsSync       = "aws-secrets-sync"
-	rdsProviderClass  = "rds-secret"
-	s3ProviderClass   = "s3-secret"
-	minioSecret       = "mlpipeline-minio-artifact"
 	roleARNAnnotation = "eks.amazonaws.com/role-arn"
 )
 
@@ -33,33 +28,24 @@ func wireRDS(o *overlay, l *detect.Layout, v Values, inv inventory) {
 	}
 	o.patch("pipeline/rds-install-config.yaml", obj{
 		"apiVersion": "v1", "kind": "ConfigMap",
-		"metadata": obj{"name": installConfig, "namespace": Namespace},
+		"metadata": obj{"name": kubeflow.InstallConfig, "namespace": kubeflow.Namespace},
 		"data":     data,
 	})
 	// KFP's in-cluster MySQL, its Istio policy and mTLS rule, and the upstream mysql-secret (root, no password),
 	// which the Secret synced from Secrets Manager replaces under the same name.
-	o.remove(inv, "Deployment", "mysql")
-	o.remove(inv, "Service", "mysql")
-	o.remove(inv, "PersistentVolumeClaim", "mysql-pv-claim")
-	o.remove(inv, "ServiceAccount", "mysql")
-	o.remove(inv, "Secret", mysqlSecret)
-	o.remove(inv, "AuthorizationPolicy", "mysql")
-	o.remove(inv, "DestinationRule", "ml-pipeline-mysql")
+	o.removeAll(inv, kubeflow.KFPDatabase)
 
 	// Katib keeps katib-with-kubeflow (roles, VirtualService, AuthorizationPolicy, cert-manager) and only swaps the
 	// db-manager's connection for the synced RDS credentials.
 	o.patch("katib/db-manager.yaml", containerEnvPatch("katib-db-manager", "katib-db-manager", []obj{
 		envValue("DB_NAME", "mysql"),
-		envSecret("DB_USER", mysqlSecret, "username"),
-		envSecret("DB_PASSWORD", mysqlSecret, "password"),
-		envSecret("KATIB_MYSQL_DB_DATABASE", mysqlSecret, "database"),
-		envSecret("KATIB_MYSQL_DB_HOST", mysqlSecret, "host"),
-		envSecret("KATIB_MYSQL_DB_PORT", mysqlSecret, "port"),
+		envSecret("DB_USER", kubeflow.DBSecret, "username"),
+		envSecret("DB_PASSWORD", kubeflow.DBSecret, "password"),
+		envSecret("KATIB_MYSQL_DB_DATABASE", kubeflow.DBSecret, "database"),
+		envSecret("KATIB_MYSQL_DB_HOST", kubeflow.DBSecret, "host"),
+		envSecret("KATIB_MYSQL_DB_PORT", kubeflow.DBSecret, "port"),
 	}))
-	o.remove(inv, "Deployment", "katib-mysql")
-	o.remove(inv, "Service", "katib-mysql")
-	o.remove(inv, "PersistentVolumeClaim", "katib-mysql")
-	o.remove(inv, "Secret", "katib-mysql-secrets")
+	o.removeAll(inv, kubeflow.KatibDatabase)
 }
 
 // wireSecrets adds the SecretProviderClasses that sync Secrets Manager secrets into Kubernetes Secrets and the
@@ -67,14 +53,14 @@ func wireRDS(o *overlay, l *detect.Layout, v Values, inv inventory) {
 func wireSecrets(o *overlay, v Values) {
 	var classes []string
 	if v.Option.UsesRDS() {
-		classes = append(classes, rdsProviderClass)
-		o.resource("aws-secrets/rds-secret.yaml", providerClass(rdsProviderClass, v.RDSSecretName, v.Region, mysqlSecret,
+		classes = append(classes, kubeflow.RDSProviderClass)
+		o.resource("aws-secrets/rds-secret.yaml", providerClass(kubeflow.RDSProviderClass, v.RDSSecretName, v.Region, kubeflow.DBSecret,
 			[][2]string{{"username", "username"}, {"password", "password"}, {"host", "host"},
 				{"database", "database"}, {"port", "port"}}))
 	}
-	if v.Option.UsesS3() && v.Credentials == "static" {
-		classes = append(classes, s3ProviderClass)
-		o.resource("aws-secrets/s3-secret.yaml", providerClass(s3ProviderClass, v.S3SecretName, v.Region, minioSecret,
+	if config.StaticS3(v.Option, v.Credentials) {
+		classes = append(classes, kubeflow.S3ProviderClass)
+		o.resource("aws-secrets/s3-secret.yaml", providerClass(kubeflow.S3ProviderClass, v.S3SecretName, v.Region, kubeflow.ObjectStoreSecret,
 			[][2]string{{"accesskey", "accesskey"}, {"secretkey", "secretkey"}}))
 	}
 	if len(classes) == 0 {
@@ -82,7 +68,7 @@ func wireSecrets(o *overlay, v Values) {
 	}
 	o.resource("aws-secrets/service-account.yaml", obj{
 		"apiVersion": "v1", "kind": "ServiceAccount",
-		"metadata": obj{"name": secretsSA, "namespace": Namespace, "labels": labels("secrets-sync"),
+		"metadata": obj{"name": kubeflow.SecretsSyncAccount, "namespace": kubeflow.Namespace, "labels": labels("secrets-sync"),
 			"annotations": obj{roleARNAnnotation: v.SecretsRoleARN}},
 	})
 	var mounts, volumes []obj
@@ -91,19 +77,19 @@ func wireSecrets(o *overlay, v Values) {
 		volumes = append(volumes, obj{"name": c, "csi": obj{"driver": "secrets-store.csi.k8s.io", "readOnly": true,
 			"volumeAttributes": obj{"secretProviderClass": c}}})
 	}
-	sel := obj{"app.kubernetes.io/name": secretsSync}
+	sel := obj{"app.kubernetes.io/name": kubeflow.SecretsSync}
 	podLabels := labels("secrets-sync")
-	podLabels["app.kubernetes.io/name"] = secretsSync
+	podLabels["app.kubernetes.io/name"] = kubeflow.SecretsSync
 	o.resource("aws-secrets/deployment.yaml", obj{
 		"apiVersion": "apps/v1", "kind": "Deployment",
-		"metadata": obj{"name": secretsSync, "namespace": Namespace, "labels": labels("secrets-sync")},
+		"metadata": obj{"name": kubeflow.SecretsSync, "namespace": kubeflow.Namespace, "labels": labels("secrets-sync")},
 		"spec": obj{
 			"replicas": 1,
 			"selector": obj{"matchLabels": sel},
 			"template": obj{
 				"metadata": obj{"labels": podLabels, "annotations": obj{"sidecar.istio.io/inject": "false"}},
 				"spec": obj{
-					"serviceAccountName": secretsSA,
+					"serviceAccountName": kubeflow.SecretsSyncAccount,
 					// Pod Security "restricted" (the kubeflow namespace enforces it from v1.11): without a seccomp
 					// profile the API server admits the Deployment but forbids every one of its pods.
 					"securityContext": restrictedPod(65535),
@@ -128,7 +114,7 @@ func providerClass(name, smName, region, target string, keys [][2]string) obj {
 	return obj{
 		"apiVersion": "secrets-store.csi.x-k8s.io/v1",
 		"kind":       "SecretProviderClass",
-		"metadata":   obj{"name": name, "namespace": Namespace, "labels": labels("secrets-sync")},
+		"metadata":   obj{"name": name, "namespace": kubeflow.Namespace, "labels": labels("secrets-sync")},
 		"spec": obj{
 			"provider":      "aws",
 			"parameters":    obj{"region": region, "objects": mustYAML(objects)},

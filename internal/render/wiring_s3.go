@@ -6,6 +6,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/kfaws/kfaws/internal/config"
+	"github.com/kfaws/kfaws/internal/kubeflow"
 	"github.com/kfaws/kfaws/internal/render/detect"
 )
 
@@ -44,8 +45,8 @@ func artifactRepository(l *detect.Layout, v Values, namespace string) string {
 	if v.Credentials == config.CredentialsIRSA {
 		s3["useSDKCreds"] = true
 	} else {
-		s3["accessKeySecret"] = obj{"name": minioSecret, "key": "accesskey"}
-		s3["secretKeySecret"] = obj{"name": minioSecret, "key": "secretkey"}
+		s3["accessKeySecret"] = obj{"name": kubeflow.ObjectStoreSecret, "key": "accesskey"}
+		s3["secretKeySecret"] = obj{"name": kubeflow.ObjectStoreSecret, "key": "secretkey"}
 	}
 	return mustYAML(obj{"archiveLogs": true, "s3": s3})
 }
@@ -62,7 +63,7 @@ func launcherData(l *detect.Layout, v Values, ns string) obj {
 	// (kfp@2.5.0 and kfp@2.16.0:backend/src/v2/objectstore/object_store.go, OpenBucket and createS3BucketSession).
 	creds := obj{"fromEnv": true}
 	if v.Credentials == config.CredentialsStatic {
-		creds = obj{"fromEnv": false, "secretRef": obj{"secretName": minioSecret, "accessKeyKey": "accesskey",
+		creds = obj{"fromEnv": false, "secretRef": obj{"secretName": kubeflow.ObjectStoreSecret, "accessKeyKey": "accesskey",
 			"secretKeyKey": "secretkey"}}
 	}
 	data["providers"] = mustYAML(obj{"s3": obj{"default": obj{
@@ -81,16 +82,16 @@ func launcherData(l *detect.Layout, v Values, ns string) obj {
 func wireS3(o *overlay, l *detect.Layout, v Values, inv inventory) {
 	o.patch("pipeline/s3-install-config.yaml", obj{
 		"apiVersion": "v1", "kind": "ConfigMap",
-		"metadata": obj{"name": installConfig, "namespace": Namespace},
+		"metadata": obj{"name": kubeflow.InstallConfig, "namespace": kubeflow.Namespace},
 		"data": obj{"bucketName": v.Bucket, "minioServiceHost": s3Host(v.Region),
 			"minioServiceRegion": v.Region},
 	})
 	irsa := v.Credentials == config.CredentialsIRSA
 	api := []obj{
 		envValue("OBJECTSTORECONFIG_SECURE", "true"),
-		envConfigMap("OBJECTSTORECONFIG_BUCKETNAME", installConfig, "bucketName"),
-		envConfigMap("OBJECTSTORECONFIG_HOST", installConfig, "minioServiceHost"),
-		envConfigMap("OBJECTSTORECONFIG_REGION", installConfig, "minioServiceRegion"),
+		envConfigMap("OBJECTSTORECONFIG_BUCKETNAME", kubeflow.InstallConfig, "bucketName"),
+		envConfigMap("OBJECTSTORECONFIG_HOST", kubeflow.InstallConfig, "minioServiceHost"),
+		envConfigMap("OBJECTSTORECONFIG_REGION", kubeflow.InstallConfig, "minioServiceRegion"),
 		envValue("OBJECTSTORECONFIG_PORT", ""),
 	}
 	ui := []obj{envValue("AWS_REGION", v.Region), envValue("AWS_S3_ENDPOINT", s3Host(v.Region)),
@@ -100,21 +101,21 @@ func wireS3(o *overlay, l *detect.Layout, v Values, inv inventory) {
 		// would let them win over the pod identity.
 		api = append(api, envValue("OBJECTSTORECONFIG_ACCESSKEY", ""), envValue("OBJECTSTORECONFIG_SECRETACCESSKEY", ""))
 	} else {
-		api = append(api, envSecret("OBJECTSTORECONFIG_ACCESSKEY", minioSecret, "accesskey"),
-			envSecret("OBJECTSTORECONFIG_SECRETACCESSKEY", minioSecret, "secretkey"))
-		ui = append(ui, envSecret("AWS_ACCESS_KEY_ID", minioSecret, "accesskey"),
-			envSecret("AWS_SECRET_ACCESS_KEY", minioSecret, "secretkey"))
+		api = append(api, envSecret("OBJECTSTORECONFIG_ACCESSKEY", kubeflow.ObjectStoreSecret, "accesskey"),
+			envSecret("OBJECTSTORECONFIG_SECRETACCESSKEY", kubeflow.ObjectStoreSecret, "secretkey"))
+		ui = append(ui, envSecret("AWS_ACCESS_KEY_ID", kubeflow.ObjectStoreSecret, "accesskey"),
+			envSecret("AWS_SECRET_ACCESS_KEY", kubeflow.ObjectStoreSecret, "secretkey"))
 	}
 	o.patch("pipeline/api-server.yaml", containerEnvPatch("ml-pipeline", "ml-pipeline-api-server", api))
 	o.patch("pipeline/ui.yaml", containerEnvPatch("ml-pipeline-ui", "ml-pipeline-ui", ui))
 	o.patch("pipeline/workflow-controller-configmap.yaml", obj{
 		"apiVersion": "v1", "kind": "ConfigMap",
-		"metadata": obj{"name": "workflow-controller-configmap", "namespace": Namespace},
+		"metadata": obj{"name": kubeflow.WorkflowControllerConfig, "namespace": kubeflow.Namespace},
 		"data":     obj{"artifactRepository": artifactRepository(l, v, "{{workflow.namespace}}")},
 	})
 	o.patch("pipeline/kfp-launcher.yaml", obj{
 		"apiVersion": "v1", "kind": "ConfigMap",
-		"metadata": obj{"name": "kfp-launcher", "namespace": Namespace},
+		"metadata": obj{"name": kubeflow.LauncherConfig, "namespace": kubeflow.Namespace},
 		"data":     launcherData(l, v, ""),
 	})
 	wireS3Credentials(o, v, inv)
@@ -126,22 +127,22 @@ func wireS3(o *overlay, l *detect.Layout, v Values, inv inventory) {
 func wireS3Credentials(o *overlay, v Values, inv inventory) {
 	if v.Credentials == config.CredentialsStatic {
 		// Replaced under the same name by the Secret synced from the S3 Secrets Manager secret.
-		o.remove(inv, "Secret", minioSecret)
+		o.remove(inv, "Secret", kubeflow.ObjectStoreSecret)
 		return
 	}
 	for _, sa := range []string{"ml-pipeline", "ml-pipeline-ui"} {
 		o.patch("pipeline/sa-"+sa+".yaml", obj{
 			"apiVersion": "v1", "kind": "ServiceAccount",
-			"metadata": obj{"name": sa, "namespace": Namespace,
+			"metadata": obj{"name": sa, "namespace": kubeflow.Namespace,
 				"annotations": obj{roleARNAnnotation: v.BackendRoleARN}},
 		})
 	}
 	// Emptied rather than removed: Deployments that still reference it must start, and no default key may
 	// reach S3 in place of the role.
-	if inv.has(ObjectRef{Kind: "Secret", Name: minioSecret, Namespace: Namespace}) {
+	if inv.has(ObjectRef{Kind: "Secret", Name: kubeflow.ObjectStoreSecret, Namespace: kubeflow.Namespace}) {
 		o.patch("pipeline/empty-minio-secret.yaml", obj{
 			"apiVersion": "v1", "kind": "Secret",
-			"metadata":   obj{"name": minioSecret, "namespace": Namespace},
+			"metadata":   obj{"name": kubeflow.ObjectStoreSecret, "namespace": kubeflow.Namespace},
 			"stringData": obj{"accesskey": "", "secretkey": ""},
 		})
 	}
@@ -149,18 +150,8 @@ func wireS3Credentials(o *overlay, v Values, inv inventory) {
 
 // removeObjectStore removes MinIO (up to v1.11) and SeaweedFS (v1.11 on) with their network and Istio objects.
 func removeObjectStore(o *overlay, inv inventory) {
-	o.remove(inv, "Deployment", "minio")
-	o.remove(inv, "Service", "minio-service")
-	o.remove(inv, "PersistentVolumeClaim", "minio-pvc")
-	o.remove(inv, "AuthorizationPolicy", "minio-service")
-	o.remove(inv, "DestinationRule", "ml-pipeline-minio")
-	o.remove(inv, "Deployment", "seaweedfs")
-	o.remove(inv, "Service", "seaweedfs")
-	o.remove(inv, "PersistentVolumeClaim", "seaweedfs-pvc")
-	o.remove(inv, "ServiceAccount", "seaweedfs")
-	o.remove(inv, "NetworkPolicy", "seaweedfs")
-	o.remove(inv, "AuthorizationPolicy", "seaweedfs-service")
-	o.remove(inv, "DestinationRule", "ml-pipeline-seaweedfs")
+	o.removeAll(inv, kubeflow.MinIO)
+	o.removeAll(inv, kubeflow.SeaweedFS)
 }
 
 func mustYAML(v any) string {

@@ -16,18 +16,11 @@ import (
 
 	"github.com/kfaws/kfaws/internal/config"
 	"github.com/kfaws/kfaws/internal/kube"
+	"github.com/kfaws/kfaws/internal/kubeflow"
 )
-
-// Namespace is where KFP and Katib run.
-const Namespace = "kubeflow"
 
 // Names of the objects the rendered overlay creates or relies on (internal/render).
 const (
-	MySQLSecret   = "mysql-secret"
-	MinioSecret   = "mlpipeline-minio-artifact"
-	RDSClassName  = "rds-secret"
-	S3ClassName   = "s3-secret"
-	installConfig = "pipeline-install-config"
 	csiDriverName = "secrets-store.csi.k8s.io"
 	csiNamespace  = "kube-system"
 )
@@ -59,9 +52,17 @@ type ClusterInput struct {
 	Bucket, ProfileNamespace, ProfileRoleARN string
 }
 
+// credentials is the S3 credentials mode the input describes.
+func (in ClusterInput) credentials() config.CredentialMode {
+	if in.Static {
+		return config.CredentialsStatic
+	}
+	return config.CredentialsIRSA
+}
+
 // InstallConfigDBNames returns n with the database names pipeline-install-config sets, when it can be read.
 func InstallConfigDBNames(ctx context.Context, k *kube.Client, n DBNames) DBNames {
-	cm, err := k.Dynamic.Resource(gvrConfigMap).Namespace(Namespace).Get(ctx, installConfig, metav1.GetOptions{})
+	cm, err := k.Dynamic.Resource(gvrConfigMap).Namespace(kubeflow.Namespace).Get(ctx, kubeflow.InstallConfig, metav1.GetOptions{})
 	if err != nil {
 		return n
 	}
@@ -84,14 +85,14 @@ func CheckCluster(ctx context.Context, r *Report, in ClusterInput) {
 		return
 	}
 	checkCSI(ctx, w, in.Kube)
-	static := in.Option.UsesS3() && in.Static
+	static := config.StaticS3(in.Option, in.credentials())
 	if in.Option.UsesRDS() {
-		checkProviderClass(ctx, w, in.Kube, RDSClassName, in.RDSSecretName, MySQLSecret, mysqlKeys)
-		checkSyncedSecret(ctx, w, in.Kube, MySQLSecret, RDSClassName, mysqlKeys)
+		checkProviderClass(ctx, w, in.Kube, kubeflow.RDSProviderClass, in.RDSSecretName, kubeflow.DBSecret, mysqlKeys)
+		checkSyncedSecret(ctx, w, in.Kube, kubeflow.DBSecret, kubeflow.RDSProviderClass, mysqlKeys)
 	}
 	if static {
-		checkProviderClass(ctx, w, in.Kube, S3ClassName, in.S3SecretName, MinioSecret, minioKeys)
-		checkSyncedSecret(ctx, w, in.Kube, MinioSecret, S3ClassName, minioKeys)
+		checkProviderClass(ctx, w, in.Kube, kubeflow.S3ProviderClass, in.S3SecretName, kubeflow.ObjectStoreSecret, minioKeys)
+		checkSyncedSecret(ctx, w, in.Kube, kubeflow.ObjectStoreSecret, kubeflow.S3ProviderClass, minioKeys)
 	}
 	checkServiceAccounts(ctx, w, in)
 	for _, wl := range workloads(in.Option.UsesRDS(), static) {
@@ -159,9 +160,9 @@ func errSuffix(err error) string {
 func checkProviderClass(ctx context.Context, w recorder, k *kube.Client, class, smSecret, target string, keys []string) {
 	name := "secret provider class " + class
 	action := "kfaws apply creates it from the rendered overlay"
-	u, ok, err := get(ctx, k, gvrSPC, Namespace, class)
+	u, ok, err := get(ctx, k, gvrSPC, kubeflow.Namespace, class)
 	if err != nil || !ok {
-		w.add(name, Fail, fmt.Sprintf("SecretProviderClass %q is missing in %q%s", class, Namespace, errSuffix(err)), action)
+		w.add(name, Fail, fmt.Sprintf("SecretProviderClass %q is missing in %q%s", class, kubeflow.Namespace, errSuffix(err)), action)
 		return
 	}
 	objects, _, _ := unstructured.NestedString(u.Object, "spec", "parameters", "objects")
@@ -205,10 +206,10 @@ func missingKeys(have map[string]bool, want []string) []string {
 
 func checkSyncedSecret(ctx context.Context, w recorder, k *kube.Client, secret, class string, keys []string) {
 	name := "synced secret " + secret
-	u, ok, err := get(ctx, k, gvrSecret, Namespace, secret)
+	u, ok, err := get(ctx, k, gvrSecret, kubeflow.Namespace, secret)
 	if err != nil || !ok {
 		w.add(name, Fail, fmt.Sprintf("Secret %q is missing in %q%s; the CSI driver creates it only while a pod "+
-			"mounts SecretProviderClass %q", secret, Namespace, errSuffix(err), class),
+			"mounts SecretProviderClass %q", secret, kubeflow.Namespace, errSuffix(err), class),
 			"check that Deployment aws-secrets-sync runs (kubectl -n kubeflow describe deployment aws-secrets-sync)")
 		return
 	}
@@ -234,15 +235,16 @@ type workload struct {
 func workloads(rds, staticS3 bool) []workload {
 	var out []workload
 	if rds {
-		out = append(out, workload{"cache-server", []string{MySQLSecret}},
-			workload{"metadata-grpc-deployment", []string{MySQLSecret}}, workload{"katib-db-manager", []string{MySQLSecret}})
+		for _, d := range []string{kubeflow.CacheServer, kubeflow.MetadataGRPC, kubeflow.KatibDBManager} {
+			out = append(out, workload{d, []string{kubeflow.DBSecret}})
+		}
 	}
-	api := workload{name: "ml-pipeline"}
+	api := workload{name: kubeflow.APIServer}
 	if rds {
-		api.secrets = append(api.secrets, MySQLSecret)
+		api.secrets = append(api.secrets, kubeflow.DBSecret)
 	}
 	if staticS3 {
-		api.secrets = append(api.secrets, MinioSecret)
+		api.secrets = append(api.secrets, kubeflow.ObjectStoreSecret)
 	}
 	if len(api.secrets) > 0 {
 		out = append([]workload{api}, out...)
@@ -252,9 +254,9 @@ func workloads(rds, staticS3 bool) []workload {
 
 func checkWorkload(ctx context.Context, w recorder, k *kube.Client, wl workload) {
 	name := "deployment " + wl.name
-	u, ok, err := get(ctx, k, gvrDeployment, Namespace, wl.name)
+	u, ok, err := get(ctx, k, gvrDeployment, kubeflow.Namespace, wl.name)
 	if err != nil || !ok {
-		w.add(name, Fail, fmt.Sprintf("Deployment %q is missing in %q%s", wl.name, Namespace, errSuffix(err)), "run kfaws apply")
+		w.add(name, Fail, fmt.Sprintf("Deployment %q is missing in %q%s", wl.name, kubeflow.Namespace, errSuffix(err)), "run kfaws apply")
 		return
 	}
 	var d appsv1.Deployment
@@ -307,17 +309,25 @@ type leftover struct {
 	name string
 }
 
+// leftoverKinds are the kinds whose presence means the in-cluster storage still runs or holds data.
+var leftoverKinds = map[string]schema.GroupVersionResource{"Deployment": gvrDeployment, "Service": gvrService,
+	"PersistentVolumeClaim": gvrPVC}
+
 func leftoversFor(o config.Option) []leftover {
-	var l []leftover
+	var stores [][]kubeflow.Object
 	if o.UsesRDS() {
-		l = append(l, leftover{gvrDeployment, "Deployment", "mysql"}, leftover{gvrService, "Service", "mysql"},
-			leftover{gvrPVC, "PersistentVolumeClaim", "mysql-pv-claim"}, leftover{gvrDeployment, "Deployment", "katib-mysql"},
-			leftover{gvrService, "Service", "katib-mysql"}, leftover{gvrPVC, "PersistentVolumeClaim", "katib-mysql"})
+		stores = append(stores, kubeflow.KFPDatabase, kubeflow.KatibDatabase)
 	}
 	if o.UsesS3() {
-		l = append(l, leftover{gvrDeployment, "Deployment", "minio"}, leftover{gvrService, "Service", "minio-service"},
-			leftover{gvrPVC, "PersistentVolumeClaim", "minio-pvc"}, leftover{gvrDeployment, "Deployment", "seaweedfs"},
-			leftover{gvrService, "Service", "seaweedfs"}, leftover{gvrPVC, "PersistentVolumeClaim", "seaweedfs-pvc"})
+		stores = append(stores, kubeflow.MinIO, kubeflow.SeaweedFS)
+	}
+	var l []leftover
+	for _, objs := range stores {
+		for _, obj := range objs {
+			if gvr, ok := leftoverKinds[obj.Kind]; ok {
+				l = append(l, leftover{gvr, obj.Kind, obj.Name})
+			}
+		}
 	}
 	return l
 }
@@ -326,7 +336,7 @@ func checkLeftovers(ctx context.Context, w recorder, k *kube.Client, o config.Op
 	const name = "in-cluster storage removed"
 	var found []string
 	for _, l := range leftoversFor(o) {
-		_, ok, err := get(ctx, k, l.gvr, Namespace, l.name)
+		_, ok, err := get(ctx, k, l.gvr, kubeflow.Namespace, l.name)
 		if err != nil {
 			w.add(name, Warn, err.Error(), "")
 			return
@@ -337,7 +347,7 @@ func checkLeftovers(ctx context.Context, w recorder, k *kube.Client, o config.Op
 	}
 	sort.Strings(found)
 	if len(found) > 0 {
-		w.add(name, Fail, fmt.Sprintf("still in %q with option %s: %s", Namespace, o, strings.Join(found, ", ")),
+		w.add(name, Fail, fmt.Sprintf("still in %q with option %s: %s", kubeflow.Namespace, o, strings.Join(found, ", ")),
 			"copy any data you still need out of them, then apply kfaws's overlay (kfaws apply) or delete them with kubectl")
 		return
 	}

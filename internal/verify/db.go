@@ -18,7 +18,8 @@ type DBInput struct {
 	Names DBNames
 }
 
-// NativePassword is the plugin MLMD forces on its client (facts §2.4).
+// NativePassword is the plugin MLMD forces on its client
+// (ml-metadata@v1.14.0:ml_metadata/metadata_store/mysql_metadata_source.cc, ConnectImpl).
 const NativePassword = "mysql_native_password"
 
 // CheckDB runs the database checks. It only reads.
@@ -44,7 +45,7 @@ func checkServer(ctx context.Context, w recorder, db *sql.DB) {
 		return
 	}
 	detail := version
-	// MySQL 9 removed mysql_native_password, which MLMD needs (facts §2.6). MariaDB versions (10.x, 11.x) are
+	// MySQL 9 removed mysql_native_password, which MLMD needs (kubeflow/pipelines#9549). MariaDB versions (10.x, 11.x) are
 	// not MySQL's numbering and keep the plugin.
 	if major := majorVersion(version); major >= 9 && !strings.Contains(strings.ToLower(version), "mariadb") {
 		w.add("server version", Fail, detail+": MySQL 9 has no mysql_native_password, so MLMD cannot log in",
@@ -52,7 +53,7 @@ func checkServer(ctx context.Context, w recorder, db *sql.DB) {
 		return
 	}
 	var secure sql.NullString
-	// Katib's DSN has no TLS setting (facts §2.5): a server that requires TLS locks it out.
+	// Katib's DSN has no TLS setting (katib@v0.19.0:pkg/db/v1beta1/mysql/mysql.go): a server that requires TLS locks it out.
 	if err := db.QueryRowContext(ctx, "SELECT @@require_secure_transport").Scan(&secure); err == nil &&
 		(secure.String == "1" || strings.EqualFold(secure.String, "ON")) {
 		w.add("server version", Fail, detail+"; require_secure_transport is on, which Katib's db-manager cannot satisfy",
@@ -190,7 +191,8 @@ func checkComponent(ctx context.Context, w recorder, db *sql.DB, dbs map[string]
 	}
 }
 
-// schemaNote adds MLMD's schema version, which decides whether it upgrades on start (facts §2.4).
+// schemaNote adds MLMD's schema version, which decides whether it upgrades on start
+// (ml-metadata@v1.14.0:ml_metadata/metadata_store/query_config_executor.cc).
 func schemaNote(ctx context.Context, db *sql.DB, c Component) string {
 	if c.Name != "metadata-grpc-deployment" {
 		return ""

@@ -23,7 +23,9 @@ func DefaultDBNames(katib string) DBNames {
 	return DBNames{Pipeline: "mlpipeline", Cache: "cachedb", Metadata: "metadb", Katib: katib}
 }
 
-// Components lists what each component creates, from the upstream sources (facts §2.1–2.5): KFP 2.16's GORM
+// Components lists what each component creates, from the upstream sources (kfp@2.16.0:
+// backend/src/apiserver/model and backend/src/cache/model, ml-metadata@v1.14.0:
+// ml_metadata/util/metadata_source_query_config.cc, katib@v0.19.0:pkg/db/v1beta1/mysql): KFP 2.16's GORM
 // models, the cache server's one model, MLMD 1.14's schema, Katib's one table. Tables a newer release adds
 // (pipeline_tags in KFP 2.17) are not required.
 func (n DBNames) Components() []Component {

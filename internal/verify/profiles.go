@@ -11,10 +11,8 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 
 	"github.com/kfaws/kfaws/internal/kube"
+	"github.com/kfaws/kfaws/internal/kubeflow"
 )
-
-// ProfileLabel marks the namespaces KFP runs pipelines in; the profile hook wires each one.
-const ProfileLabel = "pipelines.kubeflow.org/enabled"
 
 var gvrNamespace = schema.GroupVersionResource{Version: "v1", Resource: "namespaces"}
 
@@ -22,9 +20,9 @@ var gvrNamespace = schema.GroupVersionResource{Version: "v1", Resource: "namespa
 // kfp-launcher ConfigMap on it (written by kfaws's profile hook), the synced keys in static mode, and in irsa mode
 // the role on the configured profile's default-editor.
 func checkProfiles(ctx context.Context, w recorder, in ClusterInput) {
-	list, err := in.Kube.Dynamic.Resource(gvrNamespace).List(ctx, metav1.ListOptions{LabelSelector: ProfileLabel + "=true"})
+	list, err := in.Kube.Dynamic.Resource(gvrNamespace).List(ctx, metav1.ListOptions{LabelSelector: kubeflow.ProfileLabel + "=true"})
 	if err != nil {
-		w.add("profile namespaces", Warn, fmt.Sprintf("listing namespaces labelled %s=true: %v", ProfileLabel, err), "")
+		w.add("profile namespaces", Warn, fmt.Sprintf("listing namespaces labelled %s=true: %v", kubeflow.ProfileLabel, err), "")
 		return
 	}
 	names := make([]string, 0, len(list.Items))
@@ -40,7 +38,7 @@ func checkProfiles(ctx context.Context, w recorder, in ClusterInput) {
 	}
 	if len(names) == 0 {
 		w.add("profile namespaces", Warn, fmt.Sprintf("no namespace is labelled %s=true: pipelines run nowhere yet",
-			ProfileLabel), "create a Kubeflow Profile")
+			kubeflow.ProfileLabel), "create a Kubeflow Profile")
 		return
 	}
 	for _, ns := range names {
@@ -62,14 +60,14 @@ func checkProfile(ctx context.Context, w recorder, in ClusterInput, ns string) {
 		good = append(good, "kfp-launcher on "+root)
 	}
 	if in.Static {
-		if missing, err := secretKeysMissing(ctx, in.Kube, ns, MinioSecret, minioKeys); err != nil || len(missing) > 0 {
-			problems = append(problems, fmt.Sprintf("Secret %q: %s", MinioSecret, missingOrErr(missing, err)))
+		if missing, err := secretKeysMissing(ctx, in.Kube, ns, kubeflow.ObjectStoreSecret, minioKeys); err != nil || len(missing) > 0 {
+			problems = append(problems, fmt.Sprintf("Secret %q: %s", kubeflow.ObjectStoreSecret, missingOrErr(missing, err)))
 		} else {
-			good = append(good, "Secret "+MinioSecret)
+			good = append(good, "Secret "+kubeflow.ObjectStoreSecret)
 		}
 	}
 	if !in.Static && ns == in.ProfileNamespace {
-		got, err := roleOf(ctx, in.Kube, ns, "default-editor")
+		got, err := roleOf(ctx, in.Kube, ns, kubeflow.PipelineRunnerAccount)
 		switch {
 		case err != nil:
 			problems = append(problems, err.Error())
@@ -88,12 +86,12 @@ func checkProfile(ctx context.Context, w recorder, in ClusterInput, ns string) {
 }
 
 func launcherRoot(ctx context.Context, k *kube.Client, ns string) (string, error) {
-	u, ok, err := get(ctx, k, gvrConfigMap, ns, "kfp-launcher")
+	u, ok, err := get(ctx, k, gvrConfigMap, ns, kubeflow.LauncherConfig)
 	if err != nil {
 		return "", err
 	}
 	if !ok {
-		return "", fmt.Errorf("no ConfigMap %q, so pipelines there use the launcher's default minio:// root", "kfp-launcher")
+		return "", fmt.Errorf("no ConfigMap %q, so pipelines there use the launcher's default minio:// root", kubeflow.LauncherConfig)
 	}
 	root, _, _ := unstructured.NestedString(u.Object, "data", "defaultPipelineRoot")
 	return root, nil

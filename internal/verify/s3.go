@@ -37,7 +37,9 @@ type S3Input struct {
 // probePrefix is where the write/read/delete probe puts its one object.
 const probePrefix = "kfaws-verify/"
 
-// artifactPrefixes are the top-level prefixes KFP and Argo write to (facts §3.4).
+// artifactPrefixes are the top-level prefixes KFP and Argo write to: Argo's keyFormat (artifacts/, per namespace
+// private-artifacts/ from v1.11), KFP's v2 pipeline root (v2/) and the API server's pipeline packages up to KFP 2.3
+// (pipelines/, kfp@2.2.0:backend/src/apiserver/resource/resource_manager.go).
 var artifactPrefixes = []string{"artifacts/", "private-artifacts/", "v2/", "pipelines/"}
 
 // CheckS3 runs the bucket checks.

@@ -12,8 +12,9 @@ import (
 	"github.com/kfaws/kfaws/internal/arn"
 )
 
-// kfpNeeds are the S3 permissions KFP's API server, Argo and the v2 launcher use (facts §3.1–3.3): HeadBucket
-// (s3:ListBucket), listing, and object read/write/delete.
+// kfpNeeds are the S3 permissions KFP's API server, Argo and the v2 launcher use
+// (kfp@2.16.0:backend/src/apiserver/client_manager.go and backend/src/v2/objectstore/object_store.go; Argo's S3
+// artifact driver): HeadBucket (s3:ListBucket), listing, and object read/write/delete.
 var kfpNeeds = []struct{ action, resource string }{
 	{"s3:ListBucket", ""},
 	{"s3:GetBucketLocation", ""},

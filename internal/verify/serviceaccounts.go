@@ -4,26 +4,23 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/kfaws/kfaws/internal/config"
 	"github.com/kfaws/kfaws/internal/kube"
+	"github.com/kfaws/kfaws/internal/kubeflow"
 )
 
 // RoleARNAnnotation is how IRSA binds a ServiceAccount to an IAM role.
 const RoleARNAnnotation = "eks.amazonaws.com/role-arn"
 
-// secretsSA is the ServiceAccount whose pod mounts the SecretProviderClasses; the AWS provider reads Secrets
-// Manager with its role.
-const secretsSA = "kubeflow-secrets-manager-sa"
-
 // checkServiceAccounts checks the IRSA annotations the rendered overlay sets: the secrets-sync account's role
 // (without it the CSI provider cannot read Secrets Manager and no Secret is synced) and, in IRSA mode, the
 // role of KFP's API server and UI.
 func checkServiceAccounts(ctx context.Context, w recorder, in ClusterInput) {
-	static := in.Option.UsesS3() && in.Static
-	if in.Option.UsesRDS() || static {
-		checkRoleAnnotation(ctx, w, in.Kube, secretsSA, in.SecretsRoleARN)
+	if config.SyncsSecrets(in.Option, in.credentials()) {
+		checkRoleAnnotation(ctx, w, in.Kube, kubeflow.SecretsSyncAccount, in.SecretsRoleARN)
 	}
 	if in.Option.UsesS3() && !in.Static {
-		for _, sa := range []string{"ml-pipeline", "ml-pipeline-ui"} {
+		for _, sa := range []string{kubeflow.APIServerAccount, kubeflow.UIAccount} {
 			checkRoleAnnotation(ctx, w, in.Kube, sa, in.BackendRoleARN)
 		}
 	}
@@ -31,9 +28,9 @@ func checkServiceAccounts(ctx context.Context, w recorder, in ClusterInput) {
 
 func checkRoleAnnotation(ctx context.Context, w recorder, k *kube.Client, sa, want string) {
 	name := "service account " + sa
-	u, ok, err := get(ctx, k, gvrServiceAccount, Namespace, sa)
+	u, ok, err := get(ctx, k, gvrServiceAccount, kubeflow.Namespace, sa)
 	if err != nil || !ok {
-		w.add(name, Fail, fmt.Sprintf("ServiceAccount %q is missing in %q%s", sa, Namespace, errSuffix(err)), "run kfaws apply")
+		w.add(name, Fail, fmt.Sprintf("ServiceAccount %q is missing in %q%s", sa, kubeflow.Namespace, errSuffix(err)), "run kfaws apply")
 		return
 	}
 	got := u.GetAnnotations()[RoleARNAnnotation]

@@ -20,6 +20,10 @@ func isControl(r *http.Request) bool { return strings.HasPrefix(r.URL.Path, Cont
 //	POST   /_localstack/faults     add a rule or a JSON array of rules
 //	DELETE /_localstack/faults     remove every rule
 //	POST   /_localstack/rds-delay  {"delay":"30s"} for instances created from now on
+//	POST   /_localstack/eks-delay  {"delay":"5s"} for add-ons changed from now on
+//	GET    /_localstack/eks-addon-catalog  what DescribeAddonVersions offers
+//	POST   /_localstack/eks-addon-catalog  replace it (the "addons" array of DescribeAddonVersions)
+//	DELETE /_localstack/eks-addon-catalog  restore the built-in catalogue
 func (p *Proxy) serveControl(w http.ResponseWriter, r *http.Request) {
 	switch strings.TrimPrefix(r.URL.Path, ControlPrefix) + " " + r.Method {
 	case "faults GET":
@@ -37,24 +41,53 @@ func (p *Proxy) serveControl(w http.ResponseWriter, r *http.Request) {
 	case "faults DELETE":
 		p.ClearFaults()
 		w.WriteHeader(http.StatusNoContent)
-	case "rds-delay POST":
-		var body struct {
-			Delay string `json:"delay"`
-		}
-		if err := json.NewDecoder(r.Body).Decode(&body); err != nil {
-			http.Error(w, "rds-delay: want {\"delay\":\"30s\"}: "+err.Error(), http.StatusBadRequest)
+	case "rds-delay POST", "eks-delay POST":
+		d, err := decodeDelay(r)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
 			return
 		}
-		d, err := time.ParseDuration(body.Delay)
-		if err != nil || d < 0 {
-			http.Error(w, fmt.Sprintf("rds-delay: delay %q: want a non-negative Go duration such as \"30s\"", body.Delay), http.StatusBadRequest)
-			return
+		if strings.HasPrefix(r.URL.Path, ControlPrefix+"rds") {
+			p.SetRDSDelay(d)
+		} else {
+			p.SetEKSDelay(d)
 		}
-		p.SetRDSDelay(d)
 		w.WriteHeader(http.StatusNoContent)
+	case "eks-addon-catalog GET":
+		writeJSON(w, http.StatusOK, p.EKSAddonCatalog())
+	case "eks-addon-catalog POST", "eks-addon-catalog DELETE":
+		catalog := BuiltinAddonCatalog()
+		if r.Method == http.MethodPost {
+			catalog = nil
+			if err := json.NewDecoder(r.Body).Decode(&catalog); err != nil {
+				http.Error(w, "eks-addon-catalog: want the \"addons\" array of a DescribeAddonVersions answer: "+err.Error(), http.StatusBadRequest)
+				return
+			}
+		}
+		if err := p.SetEKSAddonCatalog(catalog); err != nil {
+			http.Error(w, "eks-addon-catalog: "+err.Error(), http.StatusBadRequest)
+			return
+		}
+		writeJSON(w, http.StatusOK, p.EKSAddonCatalog())
 	default:
 		http.Error(w, fmt.Sprintf("no control endpoint %s %s; see localstack/README.md", r.Method, r.URL.Path), http.StatusNotFound)
 	}
+}
+
+// decodeDelay reads {"delay":"30s"}.
+func decodeDelay(r *http.Request) (time.Duration, error) {
+	name := strings.TrimPrefix(r.URL.Path, ControlPrefix)
+	var body struct {
+		Delay string `json:"delay"`
+	}
+	if err := json.NewDecoder(r.Body).Decode(&body); err != nil {
+		return 0, fmt.Errorf("%s: want {\"delay\":\"30s\"}: %w", name, err)
+	}
+	d, err := time.ParseDuration(body.Delay)
+	if err != nil || d < 0 {
+		return 0, fmt.Errorf("%s: delay %q: want a non-negative Go duration such as \"30s\"", name, body.Delay)
+	}
+	return d, nil
 }
 
 // decodeFaults reads one rule or an array of rules.

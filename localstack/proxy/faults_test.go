@@ -117,7 +117,45 @@ func TestControlAPI(t *testing.T) {
 	if w := do(http.MethodPost, "/_localstack/rds-delay", `{"delay":"soon"}`); w.Code != 400 {
 		t.Errorf("bad delay accepted: %d", w.Code)
 	}
+	if w := do(http.MethodPost, "/_localstack/eks-delay", `{"delay":"5s"}`); w.Code != 204 || p.eks.delay != 5*time.Second {
+		t.Errorf("eks-delay: %d, delay %s", w.Code, p.eks.delay)
+	}
+	catalog := `[{"addonName":"eks-pod-identity-agent","addonVersions":[{"addonVersion":"v1.3.10-eksbuild.3","compatibilities":[{"clusterVersion":"1.37","defaultVersion":true}]}]}]`
+	if w := do(http.MethodPost, "/_localstack/eks-addon-catalog", catalog); w.Code != 200 || len(p.EKSAddonCatalog()) != 1 ||
+		p.EKSAddonCatalog()[0].DefaultNamespace != "kube-system" {
+		t.Errorf("POST eks-addon-catalog: %d %s", w.Code, w.Body)
+	}
+	if w := do(http.MethodPost, "/_localstack/eks-addon-catalog", `[{"addonName":""}]`); w.Code != 400 || len(p.EKSAddonCatalog()) != 1 {
+		t.Errorf("invalid catalogue accepted: %d %s", w.Code, w.Body)
+	}
+	if w := do(http.MethodDelete, "/_localstack/eks-addon-catalog", ""); w.Code != 200 || len(p.EKSAddonCatalog()) != len(BuiltinAddonCatalog()) {
+		t.Errorf("DELETE eks-addon-catalog: %d, %d add-ons", w.Code, len(p.EKSAddonCatalog()))
+	}
 	if w := do(http.MethodGet, "/_localstack/nothing", ""); w.Code != 404 {
 		t.Errorf("unknown control path: %d", w.Code)
+	}
+}
+
+func TestBuiltinAddonCatalogIsConsistent(t *testing.T) {
+	c, err := normalizeCatalog(BuiltinAddonCatalog())
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Every Kubernetes version an add-on lists has exactly one default.
+	for _, a := range c {
+		listed, defaults := map[string]bool{}, map[string]int{}
+		for _, v := range a.AddonVersions {
+			for _, cp := range v.Compatibilities {
+				listed[cp.ClusterVersion] = true
+				if cp.DefaultVersion {
+					defaults[cp.ClusterVersion]++
+				}
+			}
+		}
+		for k8s := range listed {
+			if defaults[k8s] != 1 {
+				t.Errorf("%s on Kubernetes %s: %d defaults, want 1", a.AddonName, k8s, defaults[k8s])
+			}
+		}
 	}
 }

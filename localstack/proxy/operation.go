@@ -69,7 +69,7 @@ func identify(r *http.Request) (Operation, error) {
 	default:
 		op.Protocol = ProtocolRESTJSON
 		if op.Service == "eks" {
-			op.Action = eksAction(r.Method, r.URL.Path)
+			op.Action = parseEKSRoute(r.Method, r.URL.EscapedPath()).action
 		}
 	}
 	return op, nil
@@ -167,35 +167,6 @@ func s3Action(r *http.Request) string {
 			return "ListObjectVersions"
 		}
 		return "ListObjects"
-	}
-	return ""
-}
-
-// eksAction names the EKS operations kfaws and the seed use; others get "".
-func eksAction(method, path string) string {
-	parts := strings.Split(strings.Trim(path, "/"), "/")
-	if len(parts) == 0 || parts[0] != "clusters" {
-		return ""
-	}
-	switch {
-	case len(parts) == 1 && method == http.MethodPost:
-		return "CreateCluster"
-	case len(parts) == 1 && method == http.MethodGet:
-		return "ListClusters"
-	case len(parts) == 2 && method == http.MethodGet:
-		return "DescribeCluster"
-	case len(parts) == 2 && method == http.MethodDelete:
-		return "DeleteCluster"
-	case len(parts) == 3 && parts[2] == "addons" && method == http.MethodPost:
-		return "CreateAddon"
-	case len(parts) == 3 && parts[2] == "addons" && method == http.MethodGet:
-		return "ListAddons"
-	case len(parts) == 4 && parts[2] == "addons" && method == http.MethodGet:
-		return "DescribeAddon"
-	case len(parts) == 3 && parts[2] == "node-groups" && method == http.MethodPost:
-		return "CreateNodegroup"
-	case len(parts) == 3 && parts[2] == "node-groups" && method == http.MethodGet:
-		return "ListNodegroups"
 	}
 	return ""
 }

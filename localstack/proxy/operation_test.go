@@ -42,6 +42,24 @@ func TestIdentify(t *testing.T) {
 		{rest("eks", http.MethodPost, "/clusters"), "eks:CreateCluster", ProtocolRESTJSON},
 		{rest("eks", http.MethodGet, "/clusters/demo"), "eks:DescribeCluster", ProtocolRESTJSON},
 		{rest("eks", http.MethodGet, "/clusters"), "eks:ListClusters", ProtocolRESTJSON},
+		{rest("eks", http.MethodDelete, "/clusters/demo"), "eks:DeleteCluster", ProtocolRESTJSON},
+		{rest("eks", http.MethodGet, "/addons/supported-versions?kubernetesVersion=1.33"), "eks:DescribeAddonVersions", ProtocolRESTJSON},
+		{rest("eks", http.MethodPost, "/clusters/demo/addons"), "eks:CreateAddon", ProtocolRESTJSON},
+		{rest("eks", http.MethodGet, "/clusters/demo/addons"), "eks:ListAddons", ProtocolRESTJSON},
+		{rest("eks", http.MethodGet, "/clusters/demo/addons/vpc-cni"), "eks:DescribeAddon", ProtocolRESTJSON},
+		{rest("eks", http.MethodPost, "/clusters/demo/addons/vpc-cni/update"), "eks:UpdateAddon", ProtocolRESTJSON},
+		{rest("eks", http.MethodDelete, "/clusters/demo/addons/vpc-cni?preserve=true"), "eks:DeleteAddon", ProtocolRESTJSON},
+		{rest("eks", http.MethodGet, "/clusters/demo/updates/u-1?addonName=vpc-cni"), "eks:DescribeUpdate", ProtocolRESTJSON},
+		{rest("eks", http.MethodGet, "/clusters/demo/updates"), "eks:ListUpdates", ProtocolRESTJSON},
+		{rest("eks", http.MethodPost, "/clusters/demo/pod-identity-associations"), "eks:CreatePodIdentityAssociation", ProtocolRESTJSON},
+		{rest("eks", http.MethodGet, "/clusters/demo/pod-identity-associations?namespace=kubeflow"), "eks:ListPodIdentityAssociations", ProtocolRESTJSON},
+		{rest("eks", http.MethodGet, "/clusters/demo/pod-identity-associations/a-1"), "eks:DescribePodIdentityAssociation", ProtocolRESTJSON},
+		{rest("eks", http.MethodPost, "/clusters/demo/pod-identity-associations/a-1"), "eks:UpdatePodIdentityAssociation", ProtocolRESTJSON},
+		{rest("eks", http.MethodDelete, "/clusters/demo/pod-identity-associations/a-1"), "eks:DeletePodIdentityAssociation", ProtocolRESTJSON},
+		{rest("eks", http.MethodPost, "/clusters/demo/node-groups"), "eks:CreateNodegroup", ProtocolRESTJSON},
+		{rest("eks", http.MethodPost, "/tags/arn%3Aaws%3Aeks%3Aus-east-1%3A123456789012%3Aaddon%2Fdemo%2Fvpc-cni%2Fx"), "eks:TagResource", ProtocolRESTJSON},
+		{rest("eks", http.MethodDelete, "/tags/arn:aws:eks:us-east-1:123456789012:cluster/demo?tagKeys=a"), "eks:UntagResource", ProtocolRESTJSON},
+		{rest("eks", http.MethodGet, "/tags/arn:aws:eks:us-east-1:123456789012:cluster/demo"), "eks:ListTagsForResource", ProtocolRESTJSON},
 		{rest("s3", http.MethodPut, "/bucket"), "s3:CreateBucket", ProtocolRESTXML},
 		{rest("s3", http.MethodPut, "/bucket?encryption"), "s3:PutBucketEncryption", ProtocolRESTXML},
 		{rest("s3", http.MethodGet, "/bucket?encryption="), "s3:GetBucketEncryption", ProtocolRESTXML},
@@ -85,5 +103,23 @@ func TestSigningServiceFromPresignedURL(t *testing.T) {
 	r := httptest.NewRequest(http.MethodGet, "/b/k?X-Amz-Credential=testing%2F20260101%2Fus-east-1%2Fs3%2Faws4_request", nil)
 	if got := signingService(r); got != "s3" {
 		t.Errorf("signingService = %q, want s3", got)
+	}
+}
+
+func TestParseEKSRouteLabels(t *testing.T) {
+	for _, tc := range []struct {
+		method, path string
+		want         eksRoute
+	}{
+		{http.MethodGet, "/clusters/demo/addons/vpc-cni", eksRoute{action: "DescribeAddon", cluster: "demo", addon: "vpc-cni"}},
+		{http.MethodGet, "/clusters/demo/pod-identity-associations/a-1", eksRoute{action: "DescribePodIdentityAssociation", cluster: "demo", association: "a-1"}},
+		{http.MethodGet, "/clusters/demo/updates/u-1", eksRoute{action: "DescribeUpdate", cluster: "demo", update: "u-1"}},
+		{http.MethodGet, "/tags/arn%3Aaws%3Aeks%3Aus-east-1%3A123456789012%3Aaddon%2Fdemo%2Fvpc-cni%2Fx",
+			eksRoute{action: "ListTagsForResource", resourceARN: "arn:aws:eks:us-east-1:123456789012:addon/demo/vpc-cni/x"}},
+		{http.MethodGet, "/clusters/demo/addons/vpc-cni/extra", eksRoute{cluster: "demo", addon: "vpc-cni"}},
+	} {
+		if got := parseEKSRoute(tc.method, tc.path); got != tc.want {
+			t.Errorf("parseEKSRoute(%s %s) = %+v, want %+v", tc.method, tc.path, got, tc.want)
+		}
 	}
 }

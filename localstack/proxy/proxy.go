@@ -1,15 +1,17 @@
 // Package proxy is a small reverse proxy in front of moto that adds what
 // moto lacks for testing kfaws: an RDS data plane on a real MariaDB server
 // (master user, initial database, auth plugin, endpoint), an emulated RDS
-// creation delay, and per-operation fault injection in each AWS protocol's
-// own error shape. It is test and demo infrastructure, never product code;
-// see localstack/README.md.
+// creation delay, the EKS add-on and pod identity association APIs, and
+// per-operation fault injection in each AWS protocol's own error shape. It
+// is test and demo infrastructure, never product code; see
+// localstack/README.md.
 package proxy
 
 import (
 	"bytes"
 	"context"
 	"database/sql"
+	"encoding/json"
 	"io"
 	"log/slog"
 	"net/http"
@@ -33,7 +35,10 @@ type Options struct {
 	MySQLPort int
 	// RDSDelay is the initial emulated creation delay.
 	RDSDelay time.Duration
-	// Now is the clock of the RDS creation delay; nil means time.Now. Tests
+	// EKSDelay is how long EKS add-ons stay CREATING, UPDATING or DELETING;
+	// 0 means DefaultEKSDelay (SetEKSDelay(0) makes the changes immediate).
+	EKSDelay time.Duration
+	// Now is the clock of the RDS and EKS delays; nil means time.Now. Tests
 	// set it to step through the states without waiting.
 	Now func() time.Time
 	// Logger receives one line per data-plane change and fault; nil discards.
@@ -46,6 +51,7 @@ type Proxy struct {
 	upstreamURL *url.URL
 	faults      faultSet
 	rds         *rdsPlane
+	eks         *eksPlane
 	log         *slog.Logger
 }
 
@@ -57,10 +63,14 @@ func New(opts Options) *Proxy {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	p := &Proxy{rds: newRDSPlane(opts.MySQLAdmin, opts.MySQLHost, opts.MySQLPort, log), log: log, upstreamURL: opts.Upstream}
+	p := &Proxy{rds: newRDSPlane(opts.MySQLAdmin, opts.MySQLHost, opts.MySQLPort, log), eks: newEKSPlane(opts.Upstream, log),
+		log: log, upstreamURL: opts.Upstream}
 	p.rds.setDelay(opts.RDSDelay)
+	if opts.EKSDelay != 0 {
+		p.eks.setDelay(opts.EKSDelay)
+	}
 	if opts.Now != nil {
-		p.rds.now = opts.Now
+		p.rds.now, p.eks.now = opts.Now, opts.Now
 	}
 	p.upstream = &httputil.ReverseProxy{
 		Rewrite: func(r *httputil.ProxyRequest) {
@@ -77,6 +87,17 @@ func New(opts Options) *Proxy {
 
 // SetRDSDelay sets the creation delay of instances created from now on.
 func (p *Proxy) SetRDSDelay(d time.Duration) { p.rds.setDelay(d) }
+
+// SetEKSDelay sets how long add-ons changed from now on stay CREATING,
+// UPDATING or DELETING.
+func (p *Proxy) SetEKSDelay(d time.Duration) { p.eks.setDelay(d) }
+
+// SetEKSAddonCatalog replaces what DescribeAddonVersions offers and what
+// CreateAddon and UpdateAddon accept; BuiltinAddonCatalog restores the default.
+func (p *Proxy) SetEKSAddonCatalog(c []AddonInfo) error { return p.eks.setCatalog(c) }
+
+// EKSAddonCatalog is the catalogue in use.
+func (p *Proxy) EKSAddonCatalog() []AddonInfo { return p.eks.getCatalog() }
 
 // InjectFault adds a fault rule after checking it.
 func (p *Proxy) InjectFault(f Fault) error {
@@ -127,6 +148,10 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+	var handler http.Handler = p.upstream
+	if op.Service == "eks" && p.eks.serves(parseEKSRoute(r.Method, r.URL.EscapedPath()), r.URL.Query()) {
+		handler = p.eks
+	}
 	// Like AWS, finish a request that arrived even if the client goes away
 	// (a killed kfaws): moto applies it and the data plane must follow. The
 	// context stays cancellable so ReverseProxy does not fall back to
@@ -135,11 +160,11 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	defer cancel()
 	r = r.WithContext(context.WithValue(ctx, opKey{}, op))
 	if faulty && f.Kind == FaultLostResponse {
-		p.upstream.ServeHTTP(&discardWriter{header: http.Header{}}, r)
+		handler.ServeHTTP(&discardWriter{header: http.Header{}}, r)
 		writeFault(w, op, f.Kind)
 		return
 	}
-	p.upstream.ServeHTTP(w, r)
+	handler.ServeHTTP(w, r)
 }
 
 // discardWriter receives a response nobody will see.
@@ -149,13 +174,15 @@ func (d *discardWriter) Header() http.Header         { return d.header }
 func (d *discardWriter) Write(b []byte) (int, error) { return len(b), nil }
 func (d *discardWriter) WriteHeader(int)             {}
 
-// modifyResponse lets the RDS data plane see and rewrite RDS responses.
+// modifyResponse lets the RDS data plane see and rewrite RDS responses, and
+// the EKS emulation see and complete cluster responses.
 func (p *Proxy) modifyResponse(resp *http.Response) error {
 	ctx := resp.Request.Context()
 	op, _ := ctx.Value(opKey{}).(Operation)
 	isRDS := op.Service == "rds" && op.Protocol == ProtocolQuery
 	isEKSCluster := op.Service == "eks" && (op.Action == "DescribeCluster" || op.Action == "CreateCluster")
-	if !isRDS && !isEKSCluster {
+	isEKSDelete := op.Service == "eks" && op.Action == "DeleteCluster"
+	if !isRDS && !isEKSCluster && !isEKSDelete {
 		return nil
 	}
 	body, err := io.ReadAll(resp.Body)
@@ -166,6 +193,15 @@ func (p *Proxy) modifyResponse(resp *http.Response) error {
 	switch {
 	case isEKSCluster && resp.StatusCode == http.StatusOK:
 		body = p.addClusterVpcID(ctx, resp.Request, body)
+	case isEKSDelete && resp.StatusCode == http.StatusOK:
+		var doc struct {
+			Cluster struct {
+				Arn string `json:"arn"`
+			} `json:"cluster"`
+		}
+		if json.Unmarshal(body, &doc) == nil {
+			p.eks.forgetCluster(doc.Cluster.Arn)
+		}
 	case isRDS:
 		dbCtx, cancel := context.WithTimeout(ctx, time.Minute)
 		defer cancel()

@@ -19,10 +19,8 @@ import (
 	"github.com/kfaws/kfaws/internal/csidriver"
 	"github.com/kfaws/kfaws/internal/kube"
 	"github.com/kfaws/kfaws/internal/kube/kubetest"
+	"github.com/kfaws/kfaws/internal/kubeflow"
 )
-
-// Namespace is where KFP and Katib run.
-const Namespace = "kubeflow"
 
 // Wiring names what the rendered overlay points at.
 type Wiring struct {
@@ -39,14 +37,14 @@ type Wiring struct {
 }
 
 // ProfileNamespace is the profile the fixtures use.
-const ProfileNamespace = "kubeflow-user-example-com"
+const ProfileNamespace = kubeflow.DefaultProfile
 
 // Install creates the CSI driver's objects and the wiring w.
 func Install(ctx context.Context, tb testing.TB, k *kube.Client, w Wiring) {
 	tb.Helper()
 	InstallCSI(ctx, tb, k)
 	cs := kubernetes.NewForConfigOrDie(k.Config)
-	kubetest.EnsureNamespace(ctx, tb, cs, Namespace)
+	kubetest.EnsureNamespace(ctx, tb, cs, kubeflow.Namespace)
 	providerClass(ctx, tb, k, "rds-secret", w.RDSSecret, "mysql-secret", "username", "password", "host", "database", "port")
 	CreateSecret(ctx, tb, cs, "mysql-secret", "username", "password", "host", "port", "database")
 	apiSecrets := []string{"mysql-secret"}
@@ -70,7 +68,7 @@ func Install(ctx context.Context, tb testing.TB, k *kube.Client, w Wiring) {
 			data[key] = v
 		}
 	}
-	_, err := cs.CoreV1().ConfigMaps(Namespace).Create(ctx, &corev1.ConfigMap{
+	_, err := cs.CoreV1().ConfigMaps(kubeflow.Namespace).Create(ctx, &corev1.ConfigMap{
 		ObjectMeta: metav1.ObjectMeta{Name: "pipeline-install-config"}, Data: data}, metav1.CreateOptions{})
 	must(tb, err)
 	if w.Profile != "" {
@@ -157,7 +155,7 @@ func providerClass(ctx context.Context, tb testing.TB, k *kube.Client, name, smS
 	}
 	create(ctx, tb, k, &unstructured.Unstructured{Object: map[string]any{
 		"apiVersion": "secrets-store.csi.x-k8s.io/v1", "kind": "SecretProviderClass",
-		"metadata": map[string]any{"name": name, "namespace": Namespace},
+		"metadata": map[string]any{"name": name, "namespace": kubeflow.Namespace},
 		"spec": map[string]any{"provider": "aws",
 			"parameters":    map[string]any{"region": "us-west-2", "objects": "- objectName: " + smSecret + "\n  objectType: secretsmanager\n"},
 			"secretObjects": []any{map[string]any{"secretName": target, "type": "Opaque", "data": data}}},
@@ -171,7 +169,7 @@ func CreateSecret(ctx context.Context, tb testing.TB, cs kubernetes.Interface, n
 	for _, k := range keys {
 		data[k] = []byte("x")
 	}
-	_, err := cs.CoreV1().Secrets(Namespace).Create(ctx, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: name}, Data: data}, metav1.CreateOptions{})
+	_, err := cs.CoreV1().Secrets(kubeflow.Namespace).Create(ctx, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: name}, Data: data}, metav1.CreateOptions{})
 	must(tb, err)
 }
 
@@ -188,13 +186,13 @@ func CreateDeployment(ctx context.Context, tb testing.TB, cs kubernetes.Interfac
 		Selector: &metav1.LabelSelector{MatchLabels: labels},
 		Template: corev1.PodTemplateSpec{ObjectMeta: metav1.ObjectMeta{Labels: labels}, Spec: corev1.PodSpec{
 			Containers: []corev1.Container{{Name: "main", Image: "example.invalid/x:1", Env: env}}}}}}
-	_, err := cs.AppsV1().Deployments(Namespace).Create(ctx, d, metav1.CreateOptions{})
+	_, err := cs.AppsV1().Deployments(kubeflow.Namespace).Create(ctx, d, metav1.CreateOptions{})
 	must(tb, err)
 }
 
 func serviceAccount(ctx context.Context, tb testing.TB, cs kubernetes.Interface, name, role string) {
 	tb.Helper()
-	_, err := cs.CoreV1().ServiceAccounts(Namespace).Create(ctx, &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{
+	_, err := cs.CoreV1().ServiceAccounts(kubeflow.Namespace).Create(ctx, &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{
 		Name: name, Annotations: map[string]string{"eks.amazonaws.com/role-arn": role}}}, metav1.CreateOptions{})
 	must(tb, err)
 }

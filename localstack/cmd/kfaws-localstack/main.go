@@ -18,12 +18,14 @@ import (
 	"time"
 
 	"github.com/kfaws/kfaws/localstack"
+	"github.com/kfaws/kfaws/localstack/proxy"
 )
 
 type options struct {
 	cluster  string
 	region   string
 	rdsDelay time.Duration
+	eksDelay time.Duration
 	envFile  string
 	verbose  bool
 }
@@ -45,6 +47,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&o.cluster, "cluster", "kfaws-demo", "name of the EKS cluster to seed")
 	fs.StringVar(&o.region, "region", localstack.DefaultRegion, "AWS region of the cluster and of the exported AWS_REGION")
 	fs.DurationVar(&o.rdsDelay, "rds-delay", 0, "emulated RDS creation delay (e.g. 30s)")
+	fs.DurationVar(&o.eksDelay, "eks-delay", proxy.DefaultEKSDelay, "how long EKS add-ons stay CREATING, UPDATING or DELETING")
 	fs.StringVar(&o.envFile, "env-file", "", "write the export lines to this file instead of stdout")
 	fs.BoolVar(&o.verbose, "v", false, "log the proxy's data-plane changes and faults")
 	if err := fs.Parse(args); err != nil {
@@ -61,6 +64,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer stack.Close()
+	stack.SetEKSDelay(o.eksDelay) // not through Options, where 0 means the default: here it means none
 	cl, err := stack.SeedCluster(ctx, o.cluster, o.region)
 	if err != nil {
 		return err

@@ -1,4 +1,4 @@
-package rendered
+package operation_test
 
 import (
 	"bytes"
@@ -17,11 +17,7 @@ import (
 	"github.com/kfaws/kfaws/internal/render"
 )
 
-var env kubetest.Env
-
-func TestMain(m *testing.M) { kubetest.Main(m, &env) }
-
-func values(opt config.Option) render.Values {
+func renderedValues(opt config.Option) render.Values {
 	return render.Values{
 		Option: opt, Credentials: config.CredentialsIRSA, Region: "us-west-2",
 		DBHost: "kubeflow-db.abcdefghij.us-west-2.rds.amazonaws.com", DBPort: 3306,
@@ -39,18 +35,20 @@ func values(opt config.Option) render.Values {
 // CRDs present: applies it and waits for its workloads, re-applies with no
 // resourceVersion moving, and removes it leaving nothing labelled.
 func TestEachOptionAppliesReappliesAndRemoves(t *testing.T) {
+	var env kubetest.Env
+	defer env.Stop()
 	c := env.Client(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	prerequisites(t, c)
+	installCSIPrerequisites(t, c)
 	kubetest.ActAsControllers(ctx, t, c, "") // no controllers or kubelets in the test apiserver
-	tree, err := filepath.Abs("../../render/testdata/trees/v1.10")
+	tree, err := filepath.Abs("../render/testdata/trees/v1.10")
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, opt := range config.Options {
 		t.Run(string(opt), func(t *testing.T) {
-			res, err := (&render.Render{Manifests: tree, Values: values(opt)}).Run(ctx)
+			res, err := (&render.Render{Manifests: tree, Values: renderedValues(opt)}).Run(ctx)
 			if err != nil {
 				t.Fatalf("render: %v", err)
 			}
@@ -114,7 +112,9 @@ func versions(t *testing.T, c *kube.Client, installation string) map[string]stri
 // prerequisites installs what a cluster has before KFP and Katib: the
 // cert-manager, Istio and metacontroller CRD stand-ins of kubetest and the
 // Secrets Store CSI driver's CRDs, by another field manager.
-func prerequisites(t *testing.T, c *kube.Client) {
+// installCSIPrerequisites gives the apiserver what a cluster has before Kubeflow (kubetest's stand-ins) and the
+// Secrets Store CSI driver's CRDs, which the rendered streams use.
+func installCSIPrerequisites(t *testing.T, c *kube.Client) {
 	t.Helper()
 	csi, err := csidriver.Objects("")
 	if err != nil {
