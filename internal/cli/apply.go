@@ -145,7 +145,7 @@ func printObjects(w io.Writer, res *operation.ObjectsResult) {
 // runRemove asks for confirmation on a terminal, then removes what the installation applied.
 func runRemove(ctx context.Context, s Streams, f *applyFlags, conf *operation.Configuration, progress io.Writer) error {
 	op := &operation.Remove{Configuration: conf, DeleteShared: f.deleteShared, CleanGuideLeftovers: f.guideLeftovers,
-		CSI: f.csi, Timeout: f.timeout, Progress: progress}
+		Timeout: f.timeout, Progress: progress}
 	selector, host, err := op.Target()
 	if err != nil {
 		return err

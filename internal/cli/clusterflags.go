@@ -2,7 +2,6 @@ package cli
 
 import (
 	"io"
-	"strings"
 	"time"
 
 	"github.com/spf13/pflag"
@@ -20,12 +19,11 @@ type clusterFlags struct {
 	force, adopt  bool
 	wait          bool
 	timeout       time.Duration
-	csi           string
 	imageRegistry string
 }
 
 func addClusterFlags(fl *pflag.FlagSet) *clusterFlags {
-	f := &clusterFlags{csi: operation.CSIAuto}
+	f := &clusterFlags{}
 	fl.StringVar(&f.manifests, "manifests", "", "Kubeflow manifests checkout to render and apply")
 	fl.StringArrayVar(&f.mirrors, "git-mirror", nil, "URL=DIR for remote kustomize bases (as in kfaws render)")
 	fl.BoolVar(&f.allowNetwork, "allow-network", false, "let kustomize fetch remote bases that have no --git-mirror")
@@ -34,8 +32,6 @@ func addClusterFlags(fl *pflag.FlagSet) *clusterFlags {
 	fl.BoolVar(&f.adopt, "adopt", false, "take over existing objects kfaws did not create")
 	fl.BoolVar(&f.wait, "wait", true, "wait for Deployments, StatefulSets and DaemonSets to be ready")
 	fl.DurationVar(&f.timeout, "timeout", 15*time.Minute, "bound for applying and waiting (or removing)")
-	fl.Var(&enumValue[string]{allowed: operation.CSIModes, p: &f.csi}, "csi-driver",
-		"how to install the Secrets Store CSI driver: "+strings.Join(operation.CSIModes, ", "))
 	fl.StringVar(&f.imageRegistry, "image-registry", "", "registry mirror for the CSI driver images (manifests path)")
 	return f
 }
@@ -58,6 +54,6 @@ func (f *clusterFlags) render(conf *operation.Configuration, over operation.Over
 
 // apply returns the Apply operation bound to the cluster flags; its input is set by the caller.
 func (f *clusterFlags) apply(conf *operation.Configuration, progress io.Writer) *operation.Apply {
-	return &operation.Apply{Configuration: conf, CSI: f.csi, ImageRegistry: f.imageRegistry,
+	return &operation.Apply{Configuration: conf, ImageRegistry: f.imageRegistry,
 		ForceConflicts: f.force, Adopt: f.adopt, Wait: f.wait, Timeout: f.timeout, Progress: progress}
 }

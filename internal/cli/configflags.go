@@ -22,6 +22,7 @@ type configFlags struct {
 	backup  int32
 	option  enumValue[config.Option]
 	creds   enumValue[config.CredentialMode]
+	csi     enumValue[config.CSIDriver]
 	fs      *pflag.FlagSet
 }
 
@@ -29,12 +30,16 @@ func addConfigFlags(fs *pflag.FlagSet) *configFlags {
 	f := &configFlags{fs: fs}
 	f.option = enumValue[config.Option]{allowed: config.Options, p: &f.c.Option}
 	f.creds = enumValue[config.CredentialMode]{allowed: config.CredentialModes, p: &f.c.S3.Credentials}
+	f.csi = enumValue[config.CSIDriver]{allowed: config.CSIDrivers, p: &f.c.CSIDriver}
 	fs.StringVarP(&f.file, "config", "f", "", "config file (kfaws.yaml); flags override its values")
 	fs.StringVar(&f.profile, "profile", "", "AWS shared config profile (default: AWS_PROFILE or default)")
 	fs.StringVar(&f.c.Name, "name", "", "installation name used in tags and IAM names (default: the cluster name)")
 	fs.StringVar(&f.c.Region, "region", "", "AWS region (default: AWS_REGION or the profile's region)")
 	fs.StringVar(&f.c.Cluster, "cluster", "", "EKS cluster name")
 	fs.Var(&f.option, "option", "what moves out of the cluster: "+strings.Join(enumStrings(config.Options), ", ")+" (default rds-s3)")
+	fs.Var(&f.csi, "csi-driver", "how the Secrets Store CSI driver gets onto the cluster: "+
+		strings.Join(enumStrings(config.CSIDrivers), ", ")+" (default auto: the EKS add-on, which kfaws up creates, "+
+		"where EKS offers it, else kfaws's manifests)")
 	fs.StringVar(&f.c.StateFile, "state", "", "state file (default .kfaws/NAME.state.json)")
 	fs.StringVar(&f.c.S3.Bucket, "bucket", "", "S3 bucket for pipeline artifacts")
 	fs.Var(&f.creds, "s3-credentials", "how KFP authenticates to S3: "+strings.Join(enumStrings(config.CredentialModes), ", ")+" (default irsa); static reads "+config.EnvS3AccessKeyID+" and "+config.EnvS3SecretAccessKey)
@@ -114,6 +119,9 @@ func (f *configFlags) override(c *config.Config) {
 	}
 	if f.fs.Changed("s3-credentials") {
 		c.S3.Credentials = f.c.S3.Credentials
+	}
+	if f.fs.Changed("csi-driver") {
+		c.CSIDriver = f.c.CSIDriver
 	}
 	if f.fs.Changed("db-allocated-storage") {
 		c.RDS.AllocatedStorage = f.c.RDS.AllocatedStorage

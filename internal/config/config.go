@@ -37,6 +37,28 @@ func StaticS3(o Option, m CredentialMode) bool { return o.UsesS3() && m == Crede
 // driver are needed.
 func SyncsSecrets(o Option, m CredentialMode) bool { return o.UsesRDS() || StaticS3(o, m) }
 
+// CSIDriver is how the Secrets Store CSI driver and its AWS provider are installed.
+type CSIDriver string
+
+// The ways to install the driver.
+const (
+	// CSIAuto uses the EKS add-on where EKS offers it for the cluster's Kubernetes version (kfaws up creates it),
+	// else the manifests kfaws carries (kfaws apply installs them).
+	CSIAuto CSIDriver = "auto"
+	// CSIAddon requires the EKS add-on.
+	CSIAddon CSIDriver = "eks-addon"
+	// CSIManifests installs the manifests kfaws carries.
+	CSIManifests CSIDriver = "manifests"
+	// CSISkip leaves the driver to the user.
+	CSISkip CSIDriver = "skip"
+)
+
+// CSIDrivers lists every valid CSIDriver.
+var CSIDrivers = []CSIDriver{CSIAuto, CSIAddon, CSIManifests, CSISkip}
+
+// UsesAddon reports whether the driver may come from the EKS add-on.
+func (d CSIDriver) UsesAddon() bool { return d == CSIAuto || d == CSIAddon }
+
 // CredentialMode is how KFP's workloads authenticate to S3.
 type CredentialMode string
 
@@ -64,6 +86,8 @@ type Config struct {
 	Cluster string `json:"cluster"`
 	// Option chooses what moves out of the cluster.
 	Option Option `json:"option"`
+	// CSIDriver is how the Secrets Store CSI driver gets onto the cluster, when the option syncs secrets.
+	CSIDriver CSIDriver `json:"csiDriver,omitempty"`
 	// StateFile is where kfaws records what it created; relative paths are relative to the config file.
 	StateFile string `json:"stateFile,omitempty"`
 

@@ -38,6 +38,9 @@ func (c *Config) Default() {
 	if c.S3.Credentials == "" {
 		c.S3.Credentials = DefaultCredentials
 	}
+	if c.CSIDriver == "" {
+		c.CSIDriver = CSIAuto
+	}
 	setString(&c.S3.SecretName, DefaultS3SecretName)
 
 	r := &c.RDS

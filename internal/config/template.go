@@ -19,6 +19,10 @@ region: {{.Region}}
 cluster: {{.Cluster}}
 # What moves out of the cluster: rds-s3, rds-only or s3-only.
 option: {{.Option}}
+# How the Secrets Store CSI driver gets onto the cluster (rds-s3, rds-only, or static S3 keys need it): auto uses
+# the EKS add-on where EKS offers it (kfaws up creates it), else kfaws's pinned manifests; eks-addon, manifests,
+# or skip (you install it).
+csiDriver: {{.CSIDriver}}
 # Where kfaws records what it created (relative to this file). Keep it: 'kfaws down' reads it.
 # stateFile: .kfaws/{{.Name}}.state.json
 

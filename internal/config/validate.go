@@ -83,6 +83,9 @@ func (c *Config) Validate() error {
 	if !slices.Contains(Options, c.Option) {
 		v.add("option", string(c.Option), "must be one of "+joinValues(Options))
 	}
+	if !slices.Contains(CSIDrivers, c.CSIDriver) {
+		v.add("csiDriver", string(c.CSIDriver), "must be one of "+joinValues(CSIDrivers))
+	}
 	if c.Option.UsesS3() {
 		c.validateS3(&v)
 	}

@@ -12,6 +12,7 @@ import (
 	ekstypes "github.com/aws/aws-sdk-go-v2/service/eks/types"
 
 	"github.com/kfaws/kfaws/internal/apply"
+	"github.com/kfaws/kfaws/internal/csidriver/eksaddon"
 	"github.com/kfaws/kfaws/localstack"
 	"github.com/kfaws/kfaws/localstack/proxy"
 )
@@ -78,7 +79,25 @@ func installed(t *testing.T, c *eks.Client, cluster string) *ekstypes.Addon {
 	return out.Addon
 }
 
-func TestAddonPathCreatesWithSecretSyncingOnce(t *testing.T) {
+// createAddon installs the add-on as kfaws up does (or someone else, without tags), and waits until it is ACTIVE.
+func createAddon(t *testing.T, api *eks.Client, cluster, config string, tags map[string]string) {
+	t.Helper()
+	ctx := context.Background()
+	_, err := api.CreateAddon(ctx, &eks.CreateAddonInput{ClusterName: aws.String(cluster), AddonName: aws.String(AddonName),
+		AddonVersion: aws.String("v2.2.2-eksbuild.1"), ConfigurationValues: aws.String(config), Tags: tags})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := eks.NewAddonActiveWaiter(api, func(o *eks.AddonActiveWaiterOptions) { o.MinDelay = 100 * time.Millisecond }).Wait(ctx,
+		&eks.DescribeAddonInput{ClusterName: aws.String(cluster), AddonName: aws.String(AddonName)}, time.Minute); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestAddonPathUsesTheInstalledAddon: kfaws up creates the add-on (a plan step); apply then uses it and applies
+// none of the driver's objects itself. An add-on without secret syncing is refused, and removal deletes only an
+// add-on this installation created.
+func TestAddonPathUsesTheInstalledAddon(t *testing.T) {
 	c := env.Client(t)
 	v, err := c.Discovery.ServerVersion()
 	if err != nil {
@@ -86,9 +105,9 @@ func TestAddonPathCreatesWithSecretSyncingOnce(t *testing.T) {
 	}
 	k8s := v.Major + "." + trimPlus(v.Minor)
 	stack, api := localEKS(t)
-	// The default is not the newest version, as on EKS at times: the default wins.
-	offerAddon(t, stack, k8s, "v2.2.2-eksbuild.1", "v3.1.3-eksbuild.1", "v2.1.1-eksbuild.1")
+	offerAddon(t, stack, k8s, "v2.2.2-eksbuild.1")
 	createCluster(t, api, "demo", k8s)
+	createAddon(t, api, "demo", eksaddon.WithSync(""), map[string]string{apply.LabelInstallation: "addon"})
 	in := &Installer{Client: c, Installation: "addon", EKS: api, ClusterName: "demo", Wait: true, Timeout: time.Minute}
 	ctx := context.Background()
 
@@ -96,48 +115,11 @@ func TestAddonPathCreatesWithSecretSyncingOnce(t *testing.T) {
 	if err != nil {
 		t.Fatalf("install: %v", err)
 	}
-	if res.Method != Addon || res.Addon != "created" || res.AddonVersion != "v2.2.2-eksbuild.1" {
-		t.Errorf("install = %+v, want the default add-on version created", res)
-	}
-	got := installed(t, api, "demo")
-	if got == nil {
-		t.Fatal("no add-on after install")
-	}
-	if got.Status != ekstypes.AddonStatusActive {
-		t.Errorf("add-on %s after an install that waits, want ACTIVE", got.Status)
-	}
-	if cfg := aws.ToString(got.ConfigurationValues); !syncEnabled(cfg) {
-		t.Errorf("add-on configuration %q does not turn secret syncing on", cfg)
-	}
-	if got.Tags[apply.LabelInstallation] != "addon" {
-		t.Errorf("add-on tags = %v, want the installation", got.Tags)
-	}
-	res, err = in.Run(ctx)
-	if err != nil || res.Addon != "unchanged" {
-		t.Errorf("second run = %+v, %v; want unchanged", res, err)
+	if res.Method != Addon || res.AddonVersion != "v2.2.2-eksbuild.1" {
+		t.Errorf("install = %+v, want the installed add-on used", res)
 	}
 	if left, _ := apply.Labelled(ctx, c, "addon"); len(left) != 0 {
 		t.Errorf("the add-on path applied %d objects of its own", len(left))
-	}
-
-	// An add-on someone installed without syncing gets it turned on, keeping
-	// their settings.
-	_, err = api.UpdateAddon(ctx, &eks.UpdateAddonInput{ClusterName: aws.String("demo"), AddonName: aws.String(AddonName),
-		ConfigurationValues: aws.String(`{"secrets-store-csi-driver":{"enableSecretRotation":true}}`)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := eks.NewAddonActiveWaiter(api, func(o *eks.AddonActiveWaiterOptions) { o.MinDelay = 100 * time.Millisecond }).Wait(ctx,
-		&eks.DescribeAddonInput{ClusterName: aws.String("demo"), AddonName: aws.String(AddonName)}, time.Minute); err != nil {
-		t.Fatal(err)
-	}
-	res, err = in.Run(ctx)
-	if err != nil || res.Addon != "updated" {
-		t.Fatalf("run on an add-on without syncing = %+v, %v; want updated", res, err)
-	}
-	cfg := aws.ToString(installed(t, api, "demo").ConfigurationValues)
-	if !syncEnabled(cfg) || !strings.Contains(cfg, `"enableSecretRotation":true`) {
-		t.Errorf("updated configuration = %s, want syncing on and rotation kept", cfg)
 	}
 
 	// Removal deletes only an add-on this installation created.
@@ -150,9 +132,32 @@ func TestAddonPathCreatesWithSecretSyncingOnce(t *testing.T) {
 	if got, err := RemoveAddon(ctx, in.EKS, "demo", "addon", time.Minute); err != nil || got != "absent" {
 		t.Errorf("second RemoveAddon = %q, %v; want absent", got, err)
 	}
+
+	// Someone else's add-on without secret syncing is not changed: apply says what to do.
+	createAddon(t, api, "demo", `{"secrets-store-csi-driver":{"enableSecretRotation":true}}`, nil)
+	if _, err := in.Run(ctx); err == nil || !strings.Contains(err.Error(), "secret syncing off") {
+		t.Errorf("run on an add-on without syncing: %v, want a refusal saying syncing is off", err)
+	}
+	if cfg := aws.ToString(installed(t, api, "demo").ConfigurationValues); eksaddon.SyncEnabled(cfg) {
+		t.Errorf("apply changed someone else's add-on: %s", cfg)
+	}
+
+	// eks-addon without the add-on installed says how to get it.
+	if _, err := api.DeleteAddon(ctx, &eks.DeleteAddonInput{ClusterName: aws.String("demo"), AddonName: aws.String(AddonName)}); err != nil {
+		t.Fatal(err)
+	}
+	if err := eks.NewAddonDeletedWaiter(api, func(o *eks.AddonDeletedWaiterOptions) { o.MinDelay = 100 * time.Millisecond }).Wait(ctx,
+		&eks.DescribeAddonInput{ClusterName: aws.String("demo"), AddonName: aws.String(AddonName)}, time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	only := *in
+	only.Method = Addon
+	if _, err := only.Run(ctx); err == nil || !strings.Contains(err.Error(), "kfaws up creates it") {
+		t.Errorf("eks-addon without the add-on: %v", err)
+	}
 }
 
-func TestAutoFallsBackToManifestsWhenEKSOffersNoAddon(t *testing.T) {
+func TestAutoFallsBackToManifestsWithoutTheAddon(t *testing.T) {
 	c := env.Client(t)
 	stack, api := localEKS(t)
 	offerAddon(t, stack, "1.20", "v1.0.0-eksbuild.1")
@@ -163,8 +168,8 @@ func TestAutoFallsBackToManifestsWhenEKSOffersNoAddon(t *testing.T) {
 	if err != nil {
 		t.Fatalf("install: %v", err)
 	}
-	if res.Method != Manifests || !strings.Contains(progress.String(), "EKS offers no") {
-		t.Errorf("method = %s, progress %q; want manifests after EKS offered nothing", res.Method, progress)
+	if res.Method != Manifests || !strings.Contains(progress.String(), "is not installed") {
+		t.Errorf("method = %s, progress %q; want manifests with no add-on installed", res.Method, progress)
 	}
 	if _, err := (&apply.Remover{Client: c, Installation: "fallback", Timeout: time.Minute}).Remove(ctx); err != nil {
 		t.Fatal(err)

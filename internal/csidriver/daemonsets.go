@@ -1,11 +1,10 @@
 package csidriver
 
 import (
+	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/utils/ptr"
-
-	appsv1 "k8s.io/api/apps/v1"
 )
 
 // driverDaemonSet runs the driver on every Linux node: the registrar that

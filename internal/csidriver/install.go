@@ -13,12 +13,13 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/kfaws/kfaws/internal/apply"
+	"github.com/kfaws/kfaws/internal/csidriver/eksaddon"
+	"github.com/kfaws/kfaws/internal/kube"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
-
-	"github.com/kfaws/kfaws/internal/apply"
-	"github.com/kfaws/kfaws/internal/kube"
 )
 
 // Method says how the driver is (to be) installed.
@@ -61,8 +62,8 @@ type Installer struct {
 // Result says what Run did.
 type Result struct {
 	Method Method
-	// Addon is the add-on action ("created", "updated", "unchanged") and
-	// AddonVersion its version, on the add-on path.
+	// Addon says the add-on is used ("in use") and AddonVersion its
+	// version, on the add-on path.
 	Addon        string
 	AddonVersion string
 	// Apply is the manifests path's outcome.
@@ -101,42 +102,39 @@ func (in *Installer) Run(ctx context.Context) (*Result, error) {
 	return in.manifests(ctx)
 }
 
-// tryAddon installs through the add-on when EKS offers it; (nil, nil) means
-// it does not and Auto falls back to manifests.
+// tryAddon uses the add-on when it is installed: kfaws up creates it (a plan step) where EKS offers it. (nil,
+// nil) means it is not, and Auto falls back to manifests.
 func (in *Installer) tryAddon(ctx context.Context, method Method) (*Result, error) {
-	v, err := in.Client.Discovery.ServerVersion()
-	if err != nil {
-		return nil, fmt.Errorf("reading the cluster's Kubernetes version: %w", err)
-	}
-	k8s := v.Major + "." + trimPlus(v.Minor)
-	version, err := addonVersion(ctx, in.EKS, k8s)
+	cur, err := addonState(ctx, in.EKS, in.ClusterName)
 	if err != nil && method == Auto {
-		// Without EKS (no credentials, a non-EKS cluster) the manifests
-		// path still works; say why it was chosen.
+		// Without EKS (no credentials, a non-EKS cluster) the manifests path still works; say why it was chosen.
 		fmt.Fprintf(in.Progress, "! cannot ask EKS for the %s add-on (%v); installing kfaws's pinned manifests\n", AddonName, err)
 		return nil, nil
 	}
 	if err != nil {
 		return nil, err
 	}
-	if version == "" {
+	if cur == nil {
 		if method == Addon {
-			return nil, fmt.Errorf("EKS offers no version of add-on %q for Kubernetes %s; use --csi-driver=manifests", AddonName, k8s)
+			return nil, fmt.Errorf("the EKS add-on %q is not installed on cluster %q; kfaws up creates it where EKS offers "+
+				"it (kfaws plan says whether), or use --csi-driver=manifests", AddonName, in.ClusterName)
 		}
-		fmt.Fprintf(in.Progress, "EKS offers no %s add-on for Kubernetes %s; installing kfaws's pinned manifests\n", AddonName, k8s)
+		fmt.Fprintf(in.Progress, "EKS add-on %s is not installed; installing kfaws's pinned manifests\n", AddonName)
 		return nil, nil
 	}
-	action, err := ensureAddon(ctx, in.EKS, in.ClusterName, version, map[string]string{installationTag: in.Installation})
-	if err != nil {
-		return nil, err
+	if !eksaddon.SyncEnabled(aws.ToString(cur.ConfigurationValues)) {
+		return nil, fmt.Errorf("the EKS add-on %q of cluster %q has secret syncing off, which KFP's synced Secrets need; "+
+			"turn it on (aws eks update-addon --configuration-values with syncSecret.enabled) or run kfaws up if kfaws "+
+			"created it", AddonName, in.ClusterName)
 	}
 	if in.Wait {
 		if err := waitAddonActive(ctx, in.EKS, in.ClusterName, in.Timeout); err != nil {
 			return nil, err
 		}
 	}
-	fmt.Fprintf(in.Progress, "✓ EKS add-on %s %s (%s, secret syncing on)\n", AddonName, action, version)
-	return &Result{Method: Addon, Addon: action, AddonVersion: version}, nil
+	version := aws.ToString(cur.AddonVersion)
+	fmt.Fprintf(in.Progress, "✓ EKS add-on %s %s (secret syncing on)\n", AddonName, version)
+	return &Result{Method: Addon, Addon: "in use", AddonVersion: version}, nil
 }
 
 // existing detects a driver someone else installed (Helm, the guide's

@@ -11,9 +11,6 @@ const (
 	NodeDriverRegistrarVersion = "v2.13.0"
 	LivenessProbeVersion       = "v2.15.0"
 
-	// AddonName is the EKS add-on that installs the driver and the AWS
-	// provider together.
-	AddonName = "aws-secrets-store-csi-driver-provider"
 	// DriverName is the CSI driver name pods' volumes refer to.
 	DriverName = "secrets-store.csi.k8s.io"
 	// Namespace is where both DaemonSets run.

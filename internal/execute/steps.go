@@ -31,6 +31,8 @@ func (e *Executor) steps() map[plan.StepKind]binder {
 	register(m, e.createInstance)
 	register(m, e.waitInstance)
 	register(m, e.recordEndpoint)
+	register(m, e.createAddon)
+	register(m, e.configureAddon)
 	return m
 }
 

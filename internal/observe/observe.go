@@ -12,6 +12,7 @@ import (
 	"github.com/kfaws/kfaws/internal/arn"
 	kaws "github.com/kfaws/kfaws/internal/aws"
 	"github.com/kfaws/kfaws/internal/config"
+	"github.com/kfaws/kfaws/internal/csidriver/eksaddon"
 )
 
 // Observer reads AWS for one configuration.
@@ -71,6 +72,12 @@ func (o *Observer) Observe(ctx context.Context) (*Snapshot, error) {
 	}
 	if c.Option.UsesRDS() {
 		o.observeRDS(run, s)
+	}
+	if config.SyncsSecrets(c.Option, c.S3.Credentials) && c.CSIDriver.UsesAddon() {
+		run("EKS add-on "+q(eksaddon.Name), func(ctx context.Context) (err error) {
+			s.CSIAddon, err = o.csiAddon(ctx, s.Cluster)
+			return err
+		})
 	}
 	if err := g.Wait(); err != nil {
 		return nil, err

@@ -20,6 +20,8 @@ type Snapshot struct {
 	BackendRole    Role
 	ProfileRole    Role
 	SecretsRole    Role
+	// CSIAddon is the Secrets Store CSI driver's EKS add-on, observed when the driver may come from it.
+	CSIAddon Addon
 }
 
 // Presence is what every observed resource has: whether it exists, whom it belongs to, and its ARN or id.

@@ -11,21 +11,10 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
 	"github.com/kfaws/kfaws/internal/apply"
+	"github.com/kfaws/kfaws/internal/config"
 	"github.com/kfaws/kfaws/internal/csidriver"
 	"github.com/kfaws/kfaws/internal/kube"
 )
-
-// How the Secrets Store CSI driver is installed (--csi-driver).
-const (
-	CSIAuto      = string(csidriver.Auto)
-	CSIAddon     = string(csidriver.Addon)
-	CSIManifests = string(csidriver.Manifests)
-	// CSISkip leaves the Secrets Store CSI driver to the user.
-	CSISkip = "skip"
-)
-
-// CSIModes are the values --csi-driver accepts.
-var CSIModes = []string{CSIAuto, CSIAddon, CSIManifests, CSISkip}
 
 // CSIImages lists the CSI driver's images as pulled from registry ("" for their own registries), for mirroring.
 func CSIImages(registry string) []string {
@@ -45,8 +34,8 @@ type Apply struct {
 	Filename string
 	Stdin    io.Reader
 	Objects  []*unstructured.Unstructured
-	// CSI is one of CSIModes; empty means CSIAuto.
-	CSI            string
+	// ImageRegistry replaces the CSI driver's image registries (the manifests path; csiDriver in the config says
+	// how the driver is installed).
 	ImageRegistry  string
 	ForceConflicts bool
 	Adopt          bool
@@ -97,9 +86,9 @@ func (a *Apply) Run(ctx context.Context) (*ApplyResult, error) {
 	progress := a.progress()
 	fmt.Fprintf(progress, "✓ pre-flight: %d objects for installation %q on %s\n", len(objs), a.Config.Name, k.Config.Host)
 	res := &ApplyResult{}
-	if a.CSI != CSISkip {
+	if a.csi() != config.CSISkip {
 		in := &csidriver.Installer{
-			Client: k, Installation: a.Config.Name, Method: csidriver.Method(a.CSI), EKS: a.eks(),
+			Client: k, Installation: a.Config.Name, Method: csidriver.Method(a.csi()), EKS: a.eks(),
 			ClusterName: a.Config.Cluster, ImageRegistry: a.ImageRegistry, ForceConflicts: a.ForceConflicts,
 			Adopt: a.Adopt, Wait: a.Wait, Timeout: a.Timeout, Progress: progress, Log: a.logger(),
 		}
@@ -166,7 +155,7 @@ func (a *Apply) input(ctx context.Context) ([]*unstructured.Unstructured, error)
 // preflight checks the cluster against objs and the CSI driver's own objects.
 func (a *Apply) preflight(ctx context.Context, k *kube.Client, objs []*unstructured.Unstructured) error {
 	var provided []*unstructured.Unstructured
-	if a.CSI != CSISkip {
+	if a.csi() != config.CSISkip {
 		var err error
 		if provided, err = csidriver.Objects(a.ImageRegistry); err != nil {
 			return err
@@ -178,10 +167,18 @@ func (a *Apply) preflight(ctx context.Context, k *kube.Client, objs []*unstructu
 // eks returns the EKS client where the add-on path may be used: not for manifests or skip, and only when the
 // installation names its cluster and region.
 func (a *Apply) eks() csidriver.AddonAPI {
-	if a.CSI == CSIManifests || a.CSI == CSISkip || a.Config.Cluster == "" || a.Config.Region == "" || a.AWS == nil {
+	if !a.csi().UsesAddon() || a.Config.Cluster == "" || a.Config.Region == "" || a.AWS == nil {
 		return nil
 	}
 	return a.AWS.EKS
+}
+
+// csi is how the Secrets Store CSI driver is installed; a configuration built by hand may leave it empty (auto).
+func (a *Apply) csi() config.CSIDriver {
+	if a.Config.CSIDriver == "" {
+		return config.CSIAuto
+	}
+	return a.Config.CSIDriver
 }
 
 func (a *Apply) progress() io.Writer {

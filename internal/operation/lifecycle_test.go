@@ -53,7 +53,9 @@ func TestLifecycle(t *testing.T) {
 		{"s3-only static", func(c *config.Config) { c.Option = config.OptionS3Only; static(c) }},
 	} {
 		// Each installation uses the same object names in the same namespace: they run one after another.
-		t.Run(tc.name, func(t *testing.T) { lifecycle(ctx, t, k, newInstall(t, tc.mutate)) })
+		// --csi-driver manifests: the driver's objects from kfaws, as on a cluster EKS offers no add-on for.
+		manifests := func(c *config.Config) { c.CSIDriver = config.CSIManifests; tc.mutate(c) }
+		t.Run(tc.name, func(t *testing.T) { lifecycle(ctx, t, k, newInstall(t, manifests)) })
 	}
 }
 
@@ -193,7 +195,7 @@ func clusterUp(t *testing.T, progress io.Writer) *operation.ClusterUp {
 	}
 	// The Configuration is Up's.
 	return &operation.ClusterUp{
-		Apply: &operation.Apply{Render: &operation.Render{Manifests: tree}, CSI: operation.CSIManifests, Wait: true,
+		Apply: &operation.Apply{Render: &operation.Render{Manifests: tree}, Wait: true,
 			Timeout:  2 * time.Minute,
 			Progress: progress},
 	}

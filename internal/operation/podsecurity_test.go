@@ -76,9 +76,9 @@ func TestEveryReleaseAppliesUnderPodSecurity(t *testing.T) {
 				installation := "psa" + strings.NewReplacer(".", "", "/", "", "-", "").Replace(tree) +
 					fmt.Sprint(time.Now().UnixNano()%1e6)
 				cfg := config.New()
-				cfg.Name = installation
+				cfg.Name, cfg.CSIDriver = installation, config.CSISkip
 				op := &operation.Apply{Configuration: &operation.Configuration{Config: cfg, Kube: k}, Objects: objs,
-					CSI: operation.CSISkip, Timeout: 2 * time.Minute}
+					Timeout: 2 * time.Minute}
 				if _, err := op.Run(ctx); err != nil {
 					t.Fatalf("applying %s with Pod Security %q (kubeflow) and %q (profile): %v", tree, level, profileLevel, err)
 				}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/kfaws/kfaws/internal/apply"
+	"github.com/kfaws/kfaws/internal/config"
 	"github.com/kfaws/kfaws/internal/csidriver"
 )
 
@@ -19,10 +20,8 @@ type Remove struct {
 	// CleanGuideLeftovers also deletes the dangling Knative webhook configurations and training-operator
 	// Endpoints the reference guide's uninstall deletes by hand; kfaws never created them.
 	CleanGuideLeftovers bool
-	// CSI is the --csi-driver mode: the EKS add-on is looked at only in auto and addon mode.
-	CSI      string
-	Timeout  time.Duration
-	Progress io.Writer
+	Timeout             time.Duration
+	Progress            io.Writer
 }
 
 // RemoveResult says what Remove deleted and what it left.
@@ -63,7 +62,8 @@ func (r *Remove) Run(ctx context.Context) (*RemoveResult, error) {
 	if err != nil {
 		return res, err
 	}
-	if r.CSI == CSISkip || r.CSI == CSIManifests || r.Config.Cluster == "" || r.Config.Region == "" {
+	mode := r.Config.CSIDriver
+	if (mode != "" && !mode.UsesAddon()) || r.Config.Cluster == "" || r.Config.Region == "" {
 		return res, nil
 	}
 	got, err := csidriver.RemoveAddon(ctx, r.AWS.EKS, r.Config.Cluster, r.Config.Name, r.Timeout)
@@ -72,7 +72,7 @@ func (r *Remove) Run(ctx context.Context) (*RemoveResult, error) {
 		fmt.Fprintf(progress, "✓ EKS add-on %s: %s\n", csidriver.AddonName, got)
 		return res, nil
 	}
-	if r.CSI == CSIAddon {
+	if mode == config.CSIAddon {
 		return res, err
 	}
 	fmt.Fprintf(progress, "! could not check the EKS add-on %s (%v); delete it yourself if kfaws created it\n",

@@ -11,8 +11,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/go-sql-driver/mysql"
 
+	"github.com/kfaws/kfaws/internal/arn"
 	"github.com/kfaws/kfaws/internal/config"
 	"github.com/kfaws/kfaws/internal/dbaccess"
+	"github.com/kfaws/kfaws/internal/plan"
 	"github.com/kfaws/kfaws/internal/verify"
 )
 
@@ -179,12 +181,31 @@ func (v *Verify) checkS3(ctx context.Context, r *verify.Report) {
 		return
 	}
 	bucket, _, s3Secret := v.outputs()
-	in := verify.S3Input{S3: v.AWS.S3, Bucket: bucket, IAM: v.AWS.IAM, RoleName: v.Config.IAM.BackendRoleName,
-		Static: v.Config.S3.Credentials == config.CredentialsStatic}
+	in := verify.S3Input{S3: v.AWS.S3, Bucket: bucket, IAM: v.AWS.IAM, RoleName: v.backendRole(),
+		Partition: v.partition(), Static: v.Config.S3.Credentials == config.CredentialsStatic}
 	if in.Static {
 		sec, err := v.secretJSON(ctx, s3Secret)
 		in.KeysErr = err
 		in.AccessKey, in.SecretKey = sec["accesskey"], sec["secretkey"]
 	}
 	verify.CheckS3(ctx, r, in)
+}
+
+// backendRole is the IAM role up recorded for KFP's API server, or the configured name when none is recorded.
+func (v *Verify) backendRole() string {
+	if r, ok := v.State.Snapshot().Resources[plan.KeyBackendRole]; ok && r.ID != "" {
+		return r.ID
+	}
+	return v.Config.IAM.BackendRoleName
+}
+
+// partition is the AWS partition of the installation: that of the roles up recorded, else the region's.
+func (v *Verify) partition() string {
+	o := v.State.Snapshot().Outputs
+	for _, a := range []string{o.BackendRoleARN, o.SecretsRoleARN, o.ProfileRoleARN} {
+		if p := arn.PartitionOf(a); p != "" {
+			return p
+		}
+	}
+	return arn.PartitionForRegion(v.Config.Region)
 }

@@ -14,6 +14,7 @@ const (
 	KeySecurityGroup  = "rds/security-group"
 	KeyRDSSecret      = "rds/secret"
 	KeyInstance       = "rds/instance"
+	KeyCSIAddon       = "eks/csi-driver-addon"
 )
 
 // Service accounts that assume kfaws's roles.

@@ -171,6 +171,7 @@ func Build(cfg *config.Config, snap *observe.Snapshot, recorded state.State) (*P
 		}
 	}
 	b.secretsRole()
+	b.csiAddon()
 	return b.p, nil
 }
 

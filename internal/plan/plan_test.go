@@ -25,11 +25,14 @@ func freshSnapshot() *observe.Snapshot {
 		Cluster: observe.Cluster{
 			Name: "prod", Status: "ACTIVE", VPCID: "vpc-1", VPCCIDRs: []string{"10.0.0.0/16"},
 			OIDCIssuer: "https://oidc.eks.us-west-2.amazonaws.com/id/ABC", SecurityGroupID: "sg-cluster",
+			Version: "1.33",
 			Subnets: []observe.Subnet{
 				{ID: "subnet-a1", AZ: "us-west-2a", Private: true}, {ID: "subnet-b1", AZ: "us-west-2b", Private: true},
 				{ID: "subnet-c1", AZ: "us-west-2c", Private: true}, {ID: "subnet-a2", AZ: "us-west-2a"},
 			},
 		},
+		// EKS offers the CSI driver's add-on for the cluster's version, as it does for current versions.
+		CSIAddon: observe.Addon{Offered: "v2.2.2-eksbuild.1"},
 	}
 }
 

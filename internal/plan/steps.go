@@ -23,6 +23,8 @@ const (
 	KindCreateInstance       StepKind = "create-instance"
 	KindWaitInstance         StepKind = "wait-instance"
 	KindRecordEndpoint       StepKind = "record-endpoint"
+	KindCreateAddon          StepKind = "create-addon"
+	KindConfigureAddon       StepKind = "configure-addon"
 )
 
 // StepKinds lists every kind Build can emit; execute's tests check it has an implementation for each.
@@ -31,6 +33,7 @@ func StepKinds() []StepKind {
 		KindRegisterOIDCProvider, KindCreateBucket, KindConfigureBucket, KindCreateStaticKeys, KindCreatePolicy,
 		KindEnsureRole, KindCreateSubnetGroup, KindCreateParameterGroup, KindSetParameters, KindCreateSecurityGroup,
 		KindAdmitMySQL, KindCreateRDSSecret, KindCreateInstance, KindWaitInstance, KindRecordEndpoint,
+		KindCreateAddon, KindConfigureAddon,
 	}
 }
 
@@ -166,6 +169,23 @@ type RecordEndpoint struct {
 	Instance   string
 }
 
+// CreateAddon installs an EKS add-on at Version with Configuration, tagged as kfaws's, and waits until it is
+// ACTIVE.
+type CreateAddon struct {
+	Cluster       string
+	Name          string
+	Version       string
+	Configuration string
+}
+
+// ConfigureAddon sets the configuration of an add-on kfaws created, keeping its version, and waits until it is
+// ACTIVE again.
+type ConfigureAddon struct {
+	Cluster       string
+	Name          string
+	Configuration string
+}
+
 // Kind implementations: one kind per params type.
 
 func (RegisterOIDCProvider) Kind() StepKind { return KindRegisterOIDCProvider }
@@ -183,3 +203,5 @@ func (CreateRDSSecret) Kind() StepKind      { return KindCreateRDSSecret }
 func (CreateInstance) Kind() StepKind       { return KindCreateInstance }
 func (WaitInstance) Kind() StepKind         { return KindWaitInstance }
 func (RecordEndpoint) Kind() StepKind       { return KindRecordEndpoint }
+func (CreateAddon) Kind() StepKind          { return KindCreateAddon }
+func (ConfigureAddon) Kind() StepKind       { return KindConfigureAddon }

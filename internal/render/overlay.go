@@ -13,6 +13,7 @@ import (
 
 	"sigs.k8s.io/yaml"
 
+	"github.com/kfaws/kfaws/internal/identity"
 	"github.com/kfaws/kfaws/internal/kubeflow"
 	"github.com/kfaws/kfaws/internal/ownership"
 )
@@ -210,6 +211,19 @@ func containerEnvPatch(deployment, container string, env []obj) obj {
 			{"name": container, "env": env},
 		}}}},
 	}
+}
+
+// bindingAnnotations are the annotations that bind a ServiceAccount to roleARN (IRSA: the role ARN annotation),
+// plus any extra key/value pairs.
+func bindingAnnotations(roleARN string, extra ...string) obj {
+	a := obj{}
+	for k, v := range (identity.IRSA{}).Annotations(roleARN) {
+		a[k] = v
+	}
+	for i := 0; i+1 < len(extra); i += 2 {
+		a[extra[i]] = extra[i+1]
+	}
+	return a
 }
 
 // labels are the labels of an object kfaws adds.

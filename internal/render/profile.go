@@ -35,8 +35,8 @@ func wireProfiles(o *overlay, l *detect.Layout, v Values) {
 		o.resource("profile/default-editor.yaml", obj{
 			"apiVersion": "v1", "kind": "ServiceAccount",
 			"metadata": obj{"name": "default-editor", "namespace": v.ProfileNamespace,
-				"annotations": obj{roleARNAnnotation: v.ProfileRoleARN,
-					ownership.PatchAnnotation: "profile " + v.ProfileNamespace + " (Kubeflow's profile controller)"}},
+				"annotations": bindingAnnotations(v.ProfileRoleARN, ownership.PatchAnnotation,
+					"profile "+v.ProfileNamespace+" (Kubeflow's profile controller)")},
 		})
 	}
 	o.files["profile/sync.py"] = hookCode

@@ -12,6 +12,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/kfaws/kfaws/internal/config"
+	"github.com/kfaws/kfaws/internal/identity"
 	"github.com/kfaws/kfaws/internal/kubeflow"
 	"github.com/kfaws/kfaws/internal/render/detect"
 )
@@ -32,7 +33,7 @@ func checkProfiles(t *testing.T, b *built, v Values, res *Result) {
 	if v.Credentials == config.CredentialsIRSA {
 		sa := b.get("ServiceAccount", "default-editor")
 		if str(sa, "metadata", "namespace") != v.ProfileNamespace ||
-			str(sa, "metadata", "annotations", roleARNAnnotation) != v.ProfileRoleARN {
+			str(sa, "metadata", "annotations", identity.RoleARNAnnotation) != v.ProfileRoleARN {
 			t.Errorf("default-editor in %s lacks the profile role annotation", v.ProfileNamespace)
 		}
 	}

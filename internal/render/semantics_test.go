@@ -7,6 +7,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/kfaws/kfaws/internal/config"
+	"github.com/kfaws/kfaws/internal/identity"
 	"github.com/kfaws/kfaws/internal/kubeflow"
 )
 
@@ -223,7 +224,7 @@ func checkRDS(t *testing.T, b *built, v Values) {
 func checkSecretsSync(t *testing.T, b *built, v Values) {
 	t.Helper()
 	sa := b.get("ServiceAccount", kubeflow.SecretsSyncAccount)
-	if str(sa, "metadata", "annotations", roleARNAnnotation) != v.SecretsRoleARN {
+	if str(sa, "metadata", "annotations", identity.RoleARNAnnotation) != v.SecretsRoleARN {
 		t.Errorf("ServiceAccount %s lacks the secrets role annotation", kubeflow.SecretsSyncAccount)
 	}
 	d := b.get("Deployment", kubeflow.SecretsSync)
@@ -268,7 +269,7 @@ func checkS3(t *testing.T, b *built, v Values, res *Result) {
 		// Present and empty, not removed.
 		want["OBJECTSTORECONFIG_ACCESSKEY"], want["OBJECTSTORECONFIG_SECRETACCESSKEY"] = "", ""
 		for _, sa := range []string{"ml-pipeline", "ml-pipeline-ui"} {
-			if str(b.get("ServiceAccount", sa), "metadata", "annotations", roleARNAnnotation) != v.BackendRoleARN {
+			if str(b.get("ServiceAccount", sa), "metadata", "annotations", identity.RoleARNAnnotation) != v.BackendRoleARN {
 				t.Errorf("ServiceAccount %s lacks the backend role annotation", sa)
 			}
 		}

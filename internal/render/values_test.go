@@ -7,6 +7,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/kfaws/kfaws/internal/config"
+	"github.com/kfaws/kfaws/internal/identity"
 	"github.com/kfaws/kfaws/internal/render/detect"
 )
 
@@ -93,7 +94,7 @@ func FuzzValues(f *testing.F) {
 		if err := yaml.Unmarshal(o.files["profile/default-editor.yaml"], &sa); err != nil {
 			t.Fatal(err)
 		}
-		if sa.Metadata.Namespace != ns || sa.Metadata.Annotations[roleARNAnnotation] != arn {
+		if sa.Metadata.Namespace != ns || sa.Metadata.Annotations[identity.RoleARNAnnotation] != arn {
 			t.Fatalf("profile service account changed: %+v", sa.Metadata)
 		}
 		var spc struct {

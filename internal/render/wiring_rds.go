@@ -8,11 +8,6 @@ import (
 	"github.com/kfaws/kfaws/internal/render/detect"
 )
 
-// Names of the objects the RDS wiring reads or adds.
-const (
-	roleARNAnnotation = "eks.amazonaws.com/role-arn"
-)
-
 // wireRDS points KFP's three database clients and Katib's db-manager at RDS and removes both in-cluster MySQLs.
 func wireRDS(o *overlay, l *detect.Layout, v Values, inv inventory) {
 	// Every host/port key the release's workloads read: the API server reads mysqlHost/mysqlPort (KFP 2.0.5+),
@@ -69,7 +64,7 @@ func wireSecrets(o *overlay, v Values) {
 	o.resource("aws-secrets/service-account.yaml", obj{
 		"apiVersion": "v1", "kind": "ServiceAccount",
 		"metadata": obj{"name": kubeflow.SecretsSyncAccount, "namespace": kubeflow.Namespace, "labels": labels("secrets-sync"),
-			"annotations": obj{roleARNAnnotation: v.SecretsRoleARN}},
+			"annotations": bindingAnnotations(v.SecretsRoleARN)},
 	})
 	var mounts, volumes []obj
 	for _, c := range classes {

@@ -134,7 +134,7 @@ func wireS3Credentials(o *overlay, v Values, inv inventory) {
 		o.patch("pipeline/sa-"+sa+".yaml", obj{
 			"apiVersion": "v1", "kind": "ServiceAccount",
 			"metadata": obj{"name": sa, "namespace": kubeflow.Namespace,
-				"annotations": obj{roleARNAnnotation: v.BackendRoleARN}},
+				"annotations": bindingAnnotations(v.BackendRoleARN)},
 		})
 	}
 	// Emptied rather than removed: Deployments that still reference it must start, and no default key may

@@ -10,6 +10,7 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 
+	"github.com/kfaws/kfaws/internal/identity"
 	"github.com/kfaws/kfaws/internal/kube"
 	"github.com/kfaws/kfaws/internal/kubeflow"
 )
@@ -120,7 +121,7 @@ func roleOf(ctx context.Context, k *kube.Client, ns, sa string) (string, error) 
 	if !ok {
 		return "", fmt.Errorf("ServiceAccount %q is missing", sa)
 	}
-	return u.GetAnnotations()[RoleARNAnnotation], nil
+	return u.GetAnnotations()[identity.RoleARNAnnotation], nil
 }
 
 func missingOrErr(missing []string, err error) string {

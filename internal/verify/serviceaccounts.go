@@ -5,12 +5,10 @@ import (
 	"fmt"
 
 	"github.com/kfaws/kfaws/internal/config"
+	"github.com/kfaws/kfaws/internal/identity"
 	"github.com/kfaws/kfaws/internal/kube"
 	"github.com/kfaws/kfaws/internal/kubeflow"
 )
-
-// RoleARNAnnotation is how IRSA binds a ServiceAccount to an IAM role.
-const RoleARNAnnotation = "eks.amazonaws.com/role-arn"
 
 // checkServiceAccounts checks the IRSA annotations the rendered overlay sets: the secrets-sync account's role
 // (without it the CSI provider cannot read Secrets Manager and no Secret is synced) and, in IRSA mode, the
@@ -33,10 +31,10 @@ func checkRoleAnnotation(ctx context.Context, w recorder, k *kube.Client, sa, wa
 		w.add(name, Fail, fmt.Sprintf("ServiceAccount %q is missing in %q%s", sa, kubeflow.Namespace, errSuffix(err)), "run kfaws apply")
 		return
 	}
-	got := u.GetAnnotations()[RoleARNAnnotation]
+	got := u.GetAnnotations()[identity.RoleARNAnnotation]
 	switch {
 	case got == "":
-		w.add(name, Fail, fmt.Sprintf("ServiceAccount %q has no %s annotation", sa, RoleARNAnnotation), "apply the overlay kfaws renders (kfaws apply)")
+		w.add(name, Fail, fmt.Sprintf("ServiceAccount %q has no %s annotation", sa, identity.RoleARNAnnotation), "apply the overlay kfaws renders (kfaws apply)")
 	case want != "" && got != want:
 		w.add(name, Fail, fmt.Sprintf("ServiceAccount %q assumes %q, not kfaws's role %q", sa, got, want), "apply the overlay kfaws renders (kfaws apply)")
 	default:

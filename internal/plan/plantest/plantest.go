@@ -37,11 +37,13 @@ func Fresh(partition, region string) *observe.Snapshot {
 		Cluster: observe.Cluster{
 			Name: "prod", Status: "ACTIVE", VPCID: "vpc-1", VPCCIDRs: []string{"10.0.0.0/16"},
 			OIDCIssuer: "https://oidc.eks." + region + ".amazonaws.com/id/ABC", SecurityGroupID: "sg-cluster",
+			Version: "1.33",
 			Subnets: []observe.Subnet{
 				{ID: "subnet-a1", AZ: region + "a", Private: true}, {ID: "subnet-b1", AZ: region + "b", Private: true},
 				{ID: "subnet-c1", AZ: region + "c", Private: true}, {ID: "subnet-a2", AZ: region + "a"},
 			},
 		},
+		CSIAddon: observe.Addon{Offered: "v2.2.2-eksbuild.1"},
 	}
 }
 
@@ -49,7 +51,8 @@ var ours = observe.Presence{Exists: true, Installation: Installation}
 
 // Drifted is Fresh with everything of kfaws's present but out of shape: an untagged bucket the state file
 // records as kfaws's, a parameter group and a security group missing their settings, roles without their
-// permissions or trust, and an instance still being created whose secret lacks the endpoint.
+// permissions or trust, an instance still being created whose secret lacks the endpoint, and the CSI driver's
+// add-on with secret syncing off.
 func Drifted(partition, region string) (*observe.Snapshot, state.State) {
 	s := Fresh(partition, region)
 	s.OIDCProvider = observe.Presence{Exists: true}
@@ -63,6 +66,7 @@ func Drifted(partition, region string) (*observe.Snapshot, state.State) {
 	s.SecurityGroup = observe.SecurityGroup{Presence: ours, ID: "sg-db"}
 	s.RDSSecret = observe.Secret{Presence: ours}
 	s.Instance = observe.Instance{Presence: ours, Status: "creating"}
+	s.CSIAddon = observe.Addon{Presence: ours, Version: "v2.2.2-eksbuild.1", Status: "ACTIVE", Offered: "v2.2.2-eksbuild.1"}
 	return s, state.State{Resources: map[string]state.Resource{"s3/bucket": {Owned: true}}}
 }
 

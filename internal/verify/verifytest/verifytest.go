@@ -17,6 +17,7 @@ import (
 	"k8s.io/client-go/kubernetes"
 
 	"github.com/kfaws/kfaws/internal/csidriver"
+	"github.com/kfaws/kfaws/internal/identity"
 	"github.com/kfaws/kfaws/internal/kube"
 	"github.com/kfaws/kfaws/internal/kube/kubetest"
 	"github.com/kfaws/kfaws/internal/kubeflow"
@@ -92,7 +93,7 @@ func WireProfile(ctx context.Context, tb testing.TB, cs kubernetes.Interface, w 
 	if w.ProfileRoleARN != "" {
 		sa, err := cs.CoreV1().ServiceAccounts(w.Profile).Get(ctx, "default-editor", metav1.GetOptions{})
 		must(tb, err)
-		sa.Annotations = map[string]string{"eks.amazonaws.com/role-arn": w.ProfileRoleARN}
+		sa.Annotations = map[string]string{identity.RoleARNAnnotation: w.ProfileRoleARN}
 		_, err = cs.CoreV1().ServiceAccounts(w.Profile).Update(ctx, sa, metav1.UpdateOptions{})
 		must(tb, err)
 	}
@@ -193,6 +194,6 @@ func CreateDeployment(ctx context.Context, tb testing.TB, cs kubernetes.Interfac
 func serviceAccount(ctx context.Context, tb testing.TB, cs kubernetes.Interface, name, role string) {
 	tb.Helper()
 	_, err := cs.CoreV1().ServiceAccounts(kubeflow.Namespace).Create(ctx, &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{
-		Name: name, Annotations: map[string]string{"eks.amazonaws.com/role-arn": role}}}, metav1.CreateOptions{})
+		Name: name, Annotations: map[string]string{identity.RoleARNAnnotation: role}}}, metav1.CreateOptions{})
 	must(tb, err)
 }
