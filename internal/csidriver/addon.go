@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/eks"
 	ekstypes "github.com/aws/aws-sdk-go-v2/service/eks/types"
 	"github.com/kfaws/kfaws/internal/csidriver/eksaddon"
+	"github.com/kfaws/kfaws/internal/ownership"
 )
 
 // AddonAPI is the part of the EKS API the cluster side uses: it looks at the
@@ -37,10 +38,10 @@ func addonState(ctx context.Context, api AddonAPI, cluster string) (*ekstypes.Ad
 }
 
 // RemoveAddon deletes the add-on if this installation created it (its
-// kfaws.dev/installation tag says so) and waits until it is gone. An add-on
-// someone else installed is left alone; the result says which happened:
-// "deleted", "absent" or "not created by kfaws".
-func RemoveAddon(ctx context.Context, api AddonAPI, cluster, installation string, timeout time.Duration) (string, error) {
+// installation tag says so, or, untagged, the state file records it: recorded)
+// and waits until it is gone. An add-on someone else installed is left alone;
+// the result says which happened: "deleted", "absent" or "not created by kfaws".
+func RemoveAddon(ctx context.Context, api AddonAPI, cluster, installation string, recorded bool, timeout time.Duration) (string, error) {
 	cur, err := addonState(ctx, api, cluster)
 	if err != nil {
 		return "", err
@@ -48,7 +49,7 @@ func RemoveAddon(ctx context.Context, api AddonAPI, cluster, installation string
 	if cur == nil {
 		return "absent", nil
 	}
-	if cur.Tags[installationTag] != installation {
+	if !ownership.OwnsAWS(installation, cur.Tags[ownership.TagInstallation], recorded) {
 		return "not created by kfaws", nil
 	}
 	_, err = api.DeleteAddon(ctx, &eks.DeleteAddonInput{ClusterName: aws.String(cluster), AddonName: aws.String(AddonName)})

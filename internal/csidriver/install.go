@@ -70,9 +70,6 @@ type Result struct {
 	Apply *apply.Result
 }
 
-// installationTag tags the add-on kfaws creates, like its AWS resources.
-const installationTag = apply.LabelInstallation
-
 var csiDriverGVR = schema.GroupVersionResource{Group: "storage.k8s.io", Version: "v1", Resource: "csidrivers"}
 
 // Run installs or updates the driver. It is idempotent: a second Run on an

@@ -9,6 +9,7 @@ import (
 	"github.com/kfaws/kfaws/internal/apply"
 	"github.com/kfaws/kfaws/internal/config"
 	"github.com/kfaws/kfaws/internal/csidriver"
+	"github.com/kfaws/kfaws/internal/plan"
 )
 
 // Remove deletes from the cluster exactly what this installation applied (the objects carrying its labels),
@@ -66,7 +67,8 @@ func (r *Remove) Run(ctx context.Context) (*RemoveResult, error) {
 	if (mode != "" && !mode.UsesAddon()) || r.Config.Cluster == "" || r.Config.Region == "" {
 		return res, nil
 	}
-	got, err := csidriver.RemoveAddon(ctx, r.AWS.EKS, r.Config.Cluster, r.Config.Name, r.Timeout)
+	recorded := r.State.Snapshot().Resources[plan.KeyCSIAddon].Owned
+	got, err := csidriver.RemoveAddon(ctx, r.AWS.EKS, r.Config.Cluster, r.Config.Name, recorded, r.Timeout)
 	if err == nil {
 		res.Addon = got
 		fmt.Fprintf(progress, "✓ EKS add-on %s: %s\n", csidriver.AddonName, got)
