@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
@@ -25,7 +27,8 @@ func (e *Executor) iamTags() []iamtypes.Tag {
 }
 
 func (e *Executor) registerOIDCProvider(ctx context.Context, s plan.Step, p plan.RegisterOIDCProvider) error {
-	if err := e.intend(s.Resource, p.Issuer); err != nil {
+	// Recorded under the name the plan gives it: the issuer without its scheme.
+	if err := e.intend(s.Resource, strings.TrimPrefix(p.Issuer, "https://")); err != nil {
 		return err
 	}
 	out, err := e.AWS.IAM.CreateOpenIDConnectProvider(ctx, &iam.CreateOpenIDConnectProviderInput{
@@ -56,6 +59,30 @@ func (e *Executor) createPolicy(ctx context.Context, s plan.Step, p plan.CreateP
 	return nil
 }
 
+// updatePolicy makes the document the policy's default version. IAM keeps at most five versions, so the oldest
+// version that is not the default goes first when there are five.
+func (e *Executor) updatePolicy(ctx context.Context, _ plan.Step, p plan.UpdatePolicy) error {
+	out, err := e.AWS.IAM.ListPolicyVersions(ctx, &iam.ListPolicyVersionsInput{PolicyArn: &p.ARN})
+	if err != nil {
+		return fmt.Errorf("iam:ListPolicyVersions %q: %w", p.Name, err)
+	}
+	if vs := out.Versions; len(vs) >= 5 {
+		oldest := slices.MinFunc(slices.DeleteFunc(vs, func(v iamtypes.PolicyVersion) bool { return v.IsDefaultVersion }),
+			func(a, b iamtypes.PolicyVersion) int {
+				return aws.ToTime(a.CreateDate).Compare(aws.ToTime(b.CreateDate))
+			})
+		if _, err := e.AWS.IAM.DeletePolicyVersion(ctx, &iam.DeletePolicyVersionInput{PolicyArn: &p.ARN, VersionId: oldest.VersionId}); err != nil {
+			return fmt.Errorf("iam:DeletePolicyVersion %q %s: %w", p.Name, aws.ToString(oldest.VersionId), err)
+		}
+	}
+	if _, err := e.AWS.IAM.CreatePolicyVersion(ctx, &iam.CreatePolicyVersionInput{
+		PolicyArn: &p.ARN, PolicyDocument: &p.Document, SetAsDefault: true,
+	}); err != nil {
+		return fmt.Errorf("iam:CreatePolicyVersion %q: %w", p.Name, err)
+	}
+	return nil
+}
+
 // ensureRole creates the role, or, when it exists (an earlier run made it), resets its trust policy; then it
 // gives the role its permissions.
 func (e *Executor) ensureRole(ctx context.Context, s plan.Step, p plan.EnsureRole) error {
@@ -82,6 +109,13 @@ func (e *Executor) ensureRole(ctx context.Context, s plan.Step, p plan.EnsureRol
 	for _, arn := range p.AttachPolicies {
 		if _, err := e.AWS.IAM.AttachRolePolicy(ctx, &iam.AttachRolePolicyInput{RoleName: &name, PolicyArn: &arn}); err != nil {
 			return fmt.Errorf("iam:AttachRolePolicy %q to %q: %w", arn, name, err)
+		}
+	}
+	for _, arn := range p.DetachPolicies {
+		_, err := e.AWS.IAM.DetachRolePolicy(ctx, &iam.DetachRolePolicyInput{RoleName: &name, PolicyArn: &arn})
+		var nf *iamtypes.NoSuchEntityException
+		if err != nil && !errors.As(err, &nf) {
+			return fmt.Errorf("iam:DetachRolePolicy %q from %q: %w", arn, name, err)
 		}
 	}
 	for _, in := range p.InlinePolicies {

@@ -38,6 +38,11 @@ func (e *Executor) record(key, arn string) error {
 		return nil
 	}
 	prev := e.State.Snapshot().Resources[key]
+	if prev.ID != r.Name || !r.Owned {
+		// A record of another resource (the one before a rename), or of one the plan does not own, says nothing
+		// about this one: its ARN and ownership never carry over.
+		prev = state.Resource{}
+	}
 	if arn == "" {
 		arn = prev.ARN
 	}

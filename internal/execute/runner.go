@@ -44,6 +44,8 @@ type Executor struct {
 	// Sequential runs the steps one by one in plan order, the reference script's way; the benchmark compares
 	// against it.
 	Sequential bool
+	// ApplyImmediately has RDS apply instance modifications now rather than at the next maintenance window.
+	ApplyImmediately bool
 
 	mu        sync.Mutex
 	password  string               // the master password, held in memory only
@@ -59,6 +61,9 @@ func (e *Executor) Run(ctx context.Context) error {
 	}
 	if e.PollInterval == 0 {
 		e.PollInterval = 15 * time.Second
+	}
+	if err := e.recordRenames(); err != nil {
+		return err
 	}
 	if err := e.recordStart(); err != nil {
 		return err

@@ -15,6 +15,8 @@ type Up struct {
 	PollInterval time.Duration
 	// Sequential runs one step at a time, as the reference script does (for comparison).
 	Sequential bool
+	// ApplyImmediately has RDS apply modifications of the instance now instead of at its next maintenance window.
+	ApplyImmediately bool
 	// Cluster, when set, renders the manifests with the provisioned values and applies them after AWS.
 	Cluster *ClusterUp
 }
@@ -37,7 +39,7 @@ func (u *Up) Run(ctx context.Context) (*UpResult, error) {
 	}
 	res := &UpResult{PlanResult: pr}
 	if c := pr.Plan.Conflicts(); len(c) > 0 {
-		return res, &ConflictError{Conflicts: c}
+		return res, &ConflictError{Conflicts: c, Renames: pr.Plan.Renames}
 	}
 	if u.Cluster != nil {
 		if err := u.Cluster.preflight(ctx, u.Configuration, pr.Plan, u.State.Snapshot().Outputs); err != nil {
@@ -47,7 +49,7 @@ func (u *Up) Run(ctx context.Context) (*UpResult, error) {
 	ex := &execute.Executor{
 		AWS: u.AWS, Config: u.Config, Plan: pr.Plan, Snapshot: pr.Snapshot, State: u.State,
 		Reporter: u.Reporter, Log: u.logger(), PollInterval: u.PollInterval,
-		Sequential: u.Sequential,
+		Sequential: u.Sequential, ApplyImmediately: u.ApplyImmediately,
 	}
 	res.Changed = pr.Plan.HasChanges()
 	if err := ex.Run(ctx); err != nil {

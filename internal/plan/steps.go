@@ -13,6 +13,7 @@ const (
 	KindConfigureBucket      StepKind = "configure-bucket"
 	KindCreateStaticKeys     StepKind = "create-static-keys-secret"
 	KindCreatePolicy         StepKind = "create-policy"
+	KindUpdatePolicy         StepKind = "update-policy"
 	KindEnsureRole           StepKind = "ensure-role"
 	KindCreateSubnetGroup    StepKind = "create-subnet-group"
 	KindCreateParameterGroup StepKind = "create-parameter-group"
@@ -21,6 +22,7 @@ const (
 	KindAdmitMySQL           StepKind = "admit-mysql"
 	KindCreateRDSSecret      StepKind = "create-rds-secret"
 	KindCreateInstance       StepKind = "create-instance"
+	KindModifyInstance       StepKind = "modify-instance"
 	KindWaitInstance         StepKind = "wait-instance"
 	KindRecordEndpoint       StepKind = "record-endpoint"
 	KindCreateAddon          StepKind = "create-addon"
@@ -31,9 +33,9 @@ const (
 func StepKinds() []StepKind {
 	return []StepKind{
 		KindRegisterOIDCProvider, KindCreateBucket, KindConfigureBucket, KindCreateStaticKeys, KindCreatePolicy,
-		KindEnsureRole, KindCreateSubnetGroup, KindCreateParameterGroup, KindSetParameters, KindCreateSecurityGroup,
-		KindAdmitMySQL, KindCreateRDSSecret, KindCreateInstance, KindWaitInstance, KindRecordEndpoint,
-		KindCreateAddon, KindConfigureAddon,
+		KindUpdatePolicy, KindEnsureRole, KindCreateSubnetGroup, KindCreateParameterGroup, KindSetParameters,
+		KindCreateSecurityGroup, KindAdmitMySQL, KindCreateRDSSecret, KindCreateInstance, KindModifyInstance,
+		KindWaitInstance, KindRecordEndpoint, KindCreateAddon, KindConfigureAddon,
 	}
 }
 
@@ -73,6 +75,13 @@ type CreatePolicy struct {
 	Document    string
 }
 
+// UpdatePolicy makes Document the default version of a policy kfaws created.
+type UpdatePolicy struct {
+	ARN      string
+	Name     string
+	Document string
+}
+
 // EnsureRole creates an IAM role that Binding lets ServiceAccount assume, or restores the trust of the role
 // when it exists, then gives it its permissions.
 type EnsureRole struct {
@@ -81,6 +90,8 @@ type EnsureRole struct {
 	Binding        identity.Binding
 	// AttachPolicies are ARNs of managed policies to attach.
 	AttachPolicies []string
+	// DetachPolicies are ARNs of policies kfaws created under an old name, to detach.
+	DetachPolicies []string
 	// InlinePolicies are written (overwritten) on the role.
 	InlinePolicies []InlinePolicy
 }
@@ -158,6 +169,19 @@ type CreateInstance struct {
 	SecretName string
 }
 
+// ModifyInstance brings the settings of an instance kfaws created back to the configuration; only the fields
+// set change. RDS applies them at the next maintenance window unless the run applies them immediately.
+type ModifyInstance struct {
+	Identifier            string
+	Class                 string
+	EngineVersion         string
+	AllocatedStorage      *int32
+	MaxAllocatedStorage   *int32
+	BackupRetentionPeriod *int32
+	MultiAZ               *bool
+	DeletionProtection    *bool
+}
+
 // WaitInstance waits until the DB instance is available.
 type WaitInstance struct {
 	Identifier string
@@ -193,6 +217,7 @@ func (CreateBucket) Kind() StepKind         { return KindCreateBucket }
 func (ConfigureBucket) Kind() StepKind      { return KindConfigureBucket }
 func (CreateStaticKeys) Kind() StepKind     { return KindCreateStaticKeys }
 func (CreatePolicy) Kind() StepKind         { return KindCreatePolicy }
+func (UpdatePolicy) Kind() StepKind         { return KindUpdatePolicy }
 func (EnsureRole) Kind() StepKind           { return KindEnsureRole }
 func (CreateSubnetGroup) Kind() StepKind    { return KindCreateSubnetGroup }
 func (CreateParameterGroup) Kind() StepKind { return KindCreateParameterGroup }
@@ -201,6 +226,7 @@ func (CreateSecurityGroup) Kind() StepKind  { return KindCreateSecurityGroup }
 func (AdmitMySQL) Kind() StepKind           { return KindAdmitMySQL }
 func (CreateRDSSecret) Kind() StepKind      { return KindCreateRDSSecret }
 func (CreateInstance) Kind() StepKind       { return KindCreateInstance }
+func (ModifyInstance) Kind() StepKind       { return KindModifyInstance }
 func (WaitInstance) Kind() StepKind         { return KindWaitInstance }
 func (RecordEndpoint) Kind() StepKind       { return KindRecordEndpoint }
 func (CreateAddon) Kind() StepKind          { return KindCreateAddon }
