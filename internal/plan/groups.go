@@ -205,7 +205,7 @@ func (b *builder) securityGroup() {
 	}
 	// The instance's groups are compared by id when the configuration brings one, else by kfaws's group's name.
 	configured, used := slices.Contains(in.SecurityGroups, c.RDS.SecurityGroupID), strings.Join(in.SecurityGroups, ", ")
-	if c.RDS.SecurityGroupID == "" {
+	if c.RDS.SecurityGroupID == "" && len(in.SecurityGroups) <= 1 {
 		configured, used = g.Name == c.RDS.SecurityGroupName, firstOf(g.Name, used)
 	}
 	if b.keepsGroup(&r, used, configured, g.Presence) {

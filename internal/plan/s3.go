@@ -87,7 +87,7 @@ func (b *builder) s3Policy() {
 		r.Action, r.Detail = Conflict, "a policy of this name exists and was not created by this installation; choose another iam.s3PolicyName"
 	case !SameGrants(p.Document, doc):
 		// The bucket changed, or someone edited the policy: what it grants must be what plan writes.
-		r.Action, r.Owned, r.Detail = Update, true, "grant least privilege on bucket "+c.S3.Bucket+" (the policy grants something else)"
+		r.Action, r.Owned, r.Detail = Update, true, "rewrite to least privilege on bucket "+c.S3.Bucket+" (it grants something else)"
 		b.step(KeyS3Policy, "update", UpdatePolicy{ARN: r.ARN, Name: c.IAM.S3PolicyName, Document: doc},
 			fmt.Sprintf("update IAM policy %q to grant access to bucket %q", c.IAM.S3PolicyName, c.S3.Bucket))
 	default:
