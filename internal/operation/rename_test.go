@@ -139,7 +139,7 @@ func (u usersResources) snapshot(ctx context.Context, t *testing.T, in *install)
 
 // The rename scenario. After a complete install the configuration names hand-made, untagged resources:
 // another bucket, IAM role, policy, parameter group and security group. None of them becomes kfaws's: plan calls
-// the bucket reused as it is and the rest conflicts (or, for the groups, the instance's own groups kept), shows
+// the bucket reused as it is and the rest conflicts (the groups because kfaws's instance keeps its own), shows
 // what kfaws created under the old names as kept, and up changes nothing of the user's and records none of it
 // as kfaws's.
 func TestRenameToUsersResources(t *testing.T) {
@@ -157,11 +157,9 @@ func TestRenameToUsersResources(t *testing.T) {
 	want := map[string]plan.Action{
 		plan.KeyBucket: plan.Exists, plan.KeyBackendRole: plan.Conflict, plan.KeyS3Policy: plan.Conflict,
 		plan.KeyParameterGroup: plan.Conflict, plan.KeySecurityGroup: plan.Conflict,
-		plan.OrphanKey(plan.KeyBucket, installed.S3.Bucket):                      plan.Orphan,
-		plan.OrphanKey(plan.KeyBackendRole, installed.IAM.BackendRoleName):       plan.Orphan,
-		plan.OrphanKey(plan.KeyS3Policy, installed.IAM.S3PolicyName):             plan.Orphan,
-		plan.OrphanKey(plan.KeyParameterGroup, installed.RDS.ParameterGroupName): plan.Orphan,
-		plan.OrphanKey(plan.KeySecurityGroup, installed.RDS.SecurityGroupName):   plan.Orphan,
+		plan.OrphanKey(plan.KeyBucket, installed.S3.Bucket):                plan.Orphan,
+		plan.OrphanKey(plan.KeyBackendRole, installed.IAM.BackendRoleName): plan.Orphan,
+		plan.OrphanKey(plan.KeyS3Policy, installed.IAM.S3PolicyName):       plan.Orphan,
 	}
 	for key, a := range want {
 		r, ok := p.Resource(key)
@@ -170,6 +168,16 @@ func TestRenameToUsersResources(t *testing.T) {
 		}
 		if a == plan.Orphan && !strings.Contains(r.Detail, "kept; kfaws down removes it") {
 			t.Errorf("plan: %s says %q", key, r.Detail)
+		}
+	}
+	// The groups the instance uses stay: renaming them is refused, naming the group to go back to, and they are
+	// not called orphaned.
+	for key, name := range map[string]string{plan.KeyParameterGroup: installed.RDS.ParameterGroupName, plan.KeySecurityGroup: installed.RDS.SecurityGroupName} {
+		if r, _ := p.Resource(key); !strings.Contains(r.Detail, "does not move an instance") || r.Name != name {
+			t.Errorf("plan: %s is %+v", key, r)
+		}
+		if r, ok := p.Resource(plan.OrphanKey(key, name)); ok {
+			t.Errorf("plan: the group in use is %+v", r)
 		}
 	}
 	if r, _ := p.Resource(plan.KeyBucket); r.Owned || !strings.Contains(r.Detail, "not created by kfaws") {

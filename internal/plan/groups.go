@@ -34,6 +34,10 @@ func (b *builder) keepsGroup(r *Resource, name string, configured bool, g observ
 	case name == "":
 		// The instance reports no such group: nothing to show, and nothing to create.
 	case ours:
+		// The group the instance uses is not orphaned by a new name: the rename is refused.
+		for _, f := range b.kept(r.Key) {
+			f.refused = f.refused || f.ID == name
+		}
 		r.Action = Conflict
 		r.Detail = fmt.Sprintf("DB instance %q, which kfaws created, uses %s %q; kfaws does not move an instance to another "+
 			"group: set %s back to %q", instance, r.Kind, name, r.Field, name)

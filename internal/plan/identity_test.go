@@ -57,8 +57,13 @@ func TestRenamedToUsersResourcesOwnsNone(t *testing.T) {
 	want := map[string]Action{
 		KeyBucket: Exists, KeyBackendRole: Conflict, KeyS3Policy: Conflict, KeyParameterGroup: Conflict, KeySecurityGroup: Conflict,
 		OrphanKey(KeyBucket, "prod-artifacts"): Orphan, OrphanKey(KeyBackendRole, "kfaws-prod-kfp-backend"): Orphan,
-		OrphanKey(KeyS3Policy, "kfaws-prod-kfp-s3"): Orphan, OrphanKey(KeyParameterGroup, "kubeflow-db-params"): Orphan,
-		OrphanKey(KeySecurityGroup, "kubeflow-db-sg"): Orphan,
+		OrphanKey(KeyS3Policy, "kfaws-prod-kfp-s3"): Orphan,
+	}
+	// The groups kfaws's instance uses are not orphaned: their rename is refused.
+	for _, key := range []string{OrphanKey(KeyParameterGroup, "kubeflow-db-params"), OrphanKey(KeySecurityGroup, "kubeflow-db-sg")} {
+		if r, ok := p.Resource(key); ok {
+			t.Errorf("%s: %+v", key, r)
+		}
 	}
 	for key, a := range want {
 		r, ok := p.Resource(key)
@@ -364,5 +369,78 @@ func TestSameGrants(t *testing.T) {
 		if got := SameGrants(tc.have, want); got != tc.same {
 			t.Errorf("SameGrants(%s) = %t", tc.have, got)
 		}
+	}
+}
+
+// A new policy name: the new policy is created and attached, and kfaws's roles lose the old one, which is kept.
+func TestRenamedPolicyIsDetachedFromTheRoles(t *testing.T) {
+	c := testConfig()
+	c.Option = config.OptionS3Only
+	c.IAM.S3PolicyName = "kfaws-prod-kfp-s3-v2"
+	oldARN := "arn:aws:iam::123456789012:policy/kfaws-prod-kfp-s3"
+	s := freshSnapshot()
+	s.OIDCProvider = owned("prod")
+	s.Bucket = observe.Bucket{Presence: owned("prod"), Region: "us-west-2", PublicAccessBlocked: true, Encrypted: true}
+	trusted := "system:serviceaccount:kubeflow:ml-pipeline"
+	s.BackendRole = observe.Role{Presence: owned("prod"), AttachedPolicies: []string{oldARN}, TrustPolicy: trusted}
+	s.ProfileRole = observe.Role{Presence: owned("prod"), AttachedPolicies: []string{oldARN}}
+	s.Recorded = map[string]observe.Presence{OrphanKey(KeyS3Policy, "kfaws-prod-kfp-s3"): {Exists: true, ARN: oldARN, Installation: "prod"}}
+	p, err := Build(c, s, state.State{Resources: map[string]state.Resource{KeyS3Policy: {ID: "kfaws-prod-kfp-s3", ARN: oldARN, Owned: true}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r, _ := p.Resource(OrphanKey(KeyS3Policy, "kfaws-prod-kfp-s3")); r.Action != Orphan {
+		t.Errorf("old policy: %+v", r)
+	}
+	roles := 0
+	for _, st := range p.Steps {
+		if er, ok := st.Params.(EnsureRole); ok {
+			roles++
+			if !slices.Equal(er.DetachPolicies, []string{oldARN}) || !strings.HasSuffix(er.AttachPolicies[0], "/kfaws-prod-kfp-s3-v2") {
+				t.Errorf("%s: %+v", st.ID, er)
+			}
+		}
+	}
+	if roles != 2 {
+		t.Errorf("%d role steps, want both roles updated", roles)
+	}
+}
+
+// A new RDS secret name while kfaws's instance exists: its password is in the old secret, and the refusal
+// says so.
+func TestRenamedRDSSecretPointsToTheOldOne(t *testing.T) {
+	c := testConfig()
+	c.RDS.SecretName = "rds-secret-2"
+	s := freshSnapshot()
+	s.Instance = observe.Instance{Presence: owned("prod"), Status: "available"}
+	s.Recorded = map[string]observe.Presence{OrphanKey(KeyRDSSecret, "rds-secret"): owned("prod")}
+	p, err := Build(c, s, state.State{Resources: map[string]state.Resource{KeyRDSSecret: {ID: "rds-secret", Owned: true}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r, _ := p.Resource(KeyInstance); r.Action != Conflict || !strings.Contains(r.Detail, `set rds.secretName back to "rds-secret"`) {
+		t.Errorf("instance: %+v", r)
+	}
+}
+
+// A new group name while kfaws's instance uses the old group is refused, and the old group is not called
+// orphaned: the instance still uses it.
+func TestRenamedGroupOfOwnInstanceIsRefused(t *testing.T) {
+	c := testConfig()
+	c.RDS.ParameterGroupName = "new-params"
+	s := freshSnapshot()
+	s.Instance = observe.Instance{Presence: owned("prod"), Status: "available", ParameterGroups: []string{"kubeflow-db-params"}}
+	s.RDSSecret = observe.Secret{Presence: owned("prod"), Complete: true}
+	s.ParameterGroup = observe.ParameterGroup{Presence: owned("prod"), Name: "kubeflow-db-params", Family: "mysql8.4", Parameters: Parameters("8.4")}
+	s.Recorded = map[string]observe.Presence{OrphanKey(KeyParameterGroup, "kubeflow-db-params"): owned("prod")}
+	p, err := Build(c, s, state.State{Resources: map[string]state.Resource{KeyParameterGroup: {ID: "kubeflow-db-params", Owned: true}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r, _ := p.Resource(KeyParameterGroup); r.Action != Conflict || !strings.Contains(r.Detail, `set rds.parameterGroupName back to "kubeflow-db-params"`) {
+		t.Errorf("parameter group: %+v", r)
+	}
+	if r, ok := p.Resource(OrphanKey(KeyParameterGroup, "kubeflow-db-params")); ok {
+		t.Errorf("the group in use is shown as %+v", r)
 	}
 }

@@ -66,7 +66,11 @@ func (b *builder) orphans() {
 						"its record is dropped, and kfaws will never change or delete it", kinds[key], f.ID, notOursAnyMore(f))
 				}
 			default:
-				detail := "created by kfaws under the old " + b.fieldOf(key) + "; kept; kfaws down removes it"
+				field := b.fieldOf(key)
+				if key == KeySecurityGroup {
+					field = "rds.securityGroupName" // the name it was created under, even when an id is brought now
+				}
+				detail := "created by kfaws under the old " + field + "; kept; kfaws down removes it"
 				if _, used := names[key]; !used {
 					detail = "created by kfaws for a part the configuration no longer uses; kept; kfaws down removes it"
 				}
@@ -156,9 +160,8 @@ func suggestName(field, installation, current string) string {
 	switch field {
 	case "rds.instanceName":
 		// Letters, digits and single hyphens, starting with a letter.
-		v = strings.Join(strings.FieldsFunc(v, func(r rune) bool {
-			return r > unicode.MaxASCII || !(unicode.IsLetter(r) || unicode.IsDigit(r))
-		}), "-")
+		alnum := func(r rune) bool { return r <= unicode.MaxASCII && (unicode.IsLetter(r) || unicode.IsDigit(r)) }
+		v = strings.Join(strings.FieldsFunc(v, func(r rune) bool { return !alnum(r) }), "-")
 		if v == "" || !unicode.IsLetter(rune(v[0])) {
 			v = "kfaws-" + v
 		}
