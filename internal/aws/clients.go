@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
@@ -19,6 +20,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/aws/smithy-go"
+	"github.com/aws/smithy-go/logging"
 )
 
 // Clients are the service clients for one account and region.
@@ -37,12 +39,17 @@ type Clients struct {
 // plane should slow kfaws down, not fail it.
 const maxAttempts = 10
 
-// LoadConfig resolves credentials and region the way the AWS CLI does. It makes no network call.
-func LoadConfig(ctx context.Context, profile, region string) (aws.Config, error) {
+// LoadConfig resolves credentials and region the way the AWS CLI does. It makes no network call. The SDK's own
+// log lines (checksum notes, retry warnings) go to log at debug level, never straight to stderr; nil discards them.
+func LoadConfig(ctx context.Context, profile, region string, log *slog.Logger) (aws.Config, error) {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
 	opts := []func(*awsconfig.LoadOptions) error{
 		awsconfig.WithRetryer(func() aws.Retryer {
 			return retry.NewStandard(func(o *retry.StandardOptions) { o.MaxAttempts = maxAttempts })
 		}),
+		awsconfig.WithLogger(sdkLogger{log}),
 	}
 	if profile != "" {
 		opts = append(opts, awsconfig.WithSharedConfigProfile(profile))
@@ -59,7 +66,7 @@ func LoadConfig(ctx context.Context, profile, region string) (aws.Config, error)
 
 // RegionFromProfile returns the region the SDK would use for profile, or "" when none is configured.
 func RegionFromProfile(ctx context.Context, profile string) string {
-	cfg, err := LoadConfig(ctx, profile, "")
+	cfg, err := LoadConfig(ctx, profile, "", nil)
 	if err != nil {
 		return ""
 	}
@@ -81,6 +88,13 @@ func NewClients(cfg aws.Config) *Clients {
 			o.UsePathStyle = o.BaseEndpoint != nil
 		}),
 	}
+}
+
+// sdkLogger hands the SDK's log lines to slog at debug level.
+type sdkLogger struct{ log *slog.Logger }
+
+func (l sdkLogger) Logf(c logging.Classification, format string, v ...any) {
+	l.log.Debug(fmt.Sprintf(format, v...), "source", "aws-sdk", "class", string(c))
 }
 
 // ErrorCode returns the AWS error code of err ("NoSuchBucket", "AccessDenied", ...) or "".
