@@ -51,16 +51,6 @@ func inventoryOf(m resmap.ResMap) inventory {
 	return inv
 }
 
-// refsOf lists the objects of a build in a stable order.
-func refsOf(m resmap.ResMap) []ObjectRef {
-	out := make([]ObjectRef, 0, m.Size())
-	for _, r := range m.Resources() {
-		out = append(out, ObjectRef{Kind: r.GetKind(), Name: r.GetName(), Namespace: r.GetNamespace()})
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].String() < out[j].String() })
-	return out
-}
-
 // BuildError is a failed kustomize build of Dir.
 type BuildError struct {
 	Dir string

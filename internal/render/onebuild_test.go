@@ -86,9 +86,9 @@ func TestRenderOneBuildSkipBuild(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !res.SingleBuild || res.Objects() != nil || res.Built != 0 || len(res.Removed) == 0 || res.Upstream == 0 {
+	if !res.SingleBuild || res.built() || res.Built != 0 || len(res.Removed) == 0 || res.Upstream == 0 {
 		t.Fatalf("skip-build: single %v, objects %v, built %d, removed %v, upstream %d", res.SingleBuild,
-			res.Objects() != nil, res.Built, res.Removed, res.Upstream)
+			res.built(), res.Built, res.Removed, res.Upstream)
 	}
 	golden(t, "v1.10/rds-s3-static/overlay.yaml", overlayText(res.Files))
 }

@@ -19,7 +19,6 @@ import (
 	"strings"
 
 	"sigs.k8s.io/kustomize/api/resmap"
-	kyaml "sigs.k8s.io/kustomize/kyaml/yaml"
 
 	"github.com/kfaws/kfaws/internal/config"
 	"github.com/kfaws/kfaws/internal/kubeflow"
@@ -327,21 +326,5 @@ func (res *Result) YAML() ([]byte, error) {
 	return res.objects.AsYaml()
 }
 
-// Objects returns the built objects (nil when nothing was built).
-func (res *Result) Objects() resmap.ResMap { return res.objects }
-
-// RNodes returns the built objects as kyaml nodes, in build order, for callers that apply them.
-func (res *Result) RNodes() ([]*kyaml.RNode, error) {
-	if res.objects == nil {
-		return nil, errors.New("the overlay was not built")
-	}
-	return res.objects.ToRNodeSlice(), nil
-}
-
-// BuiltRefs lists the built objects in a stable order.
-func (res *Result) BuiltRefs() []ObjectRef {
-	if res.objects == nil {
-		return nil
-	}
-	return refsOf(res.objects)
-}
+// built reports whether the overlay was built (false with SkipBuild).
+func (res *Result) built() bool { return res.objects != nil }
