@@ -9,33 +9,6 @@ import (
 	"strings"
 )
 
-// FieldError is one problem with one field of the configuration.
-type FieldError struct {
-	// Field is the YAML path of the field, e.g. "rds.allocatedStorage"; the matching flag is named in Flag.
-	Field   string
-	Value   string
-	Message string
-}
-
-func (e FieldError) Error() string {
-	if e.Value == "" {
-		return fmt.Sprintf("%s: %s", e.Field, e.Message)
-	}
-	return fmt.Sprintf("%s %q: %s", e.Field, e.Value, e.Message)
-}
-
-// Errors is every problem Validate found, in field order.
-type Errors []FieldError
-
-func (e Errors) Error() string {
-	lines := make([]string, 0, len(e)+1)
-	lines = append(lines, fmt.Sprintf("invalid configuration (%d problem(s)):", len(e)))
-	for _, fe := range e {
-		lines = append(lines, "  - "+fe.Error())
-	}
-	return strings.Join(lines, "\n")
-}
-
 var (
 	nameRe        = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,38}[a-z0-9])?$`)
 	regionRe      = regexp.MustCompile(`^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-[0-9]+$`)
@@ -70,7 +43,7 @@ var reservedUsers = []string{"rdsadmin", "rdsrepladmin", "rdsproxyadmin", "mysql
 
 // Validate checks the defaulted configuration without calling AWS and returns every problem at once, or nil.
 func (c *Config) Validate() error {
-	var v validator
+	v := validator{sources: c.sources}
 	if c.APIVersion != APIVersion {
 		v.add("apiVersion", c.APIVersion, "must be "+APIVersion)
 	}
@@ -209,10 +182,14 @@ func bucketNameProblem(name string) string {
 	return ""
 }
 
-type validator struct{ errs Errors }
+// validator collects problems, each with where its field was given.
+type validator struct {
+	errs    Errors
+	sources map[string]Source
+}
 
 func (v *validator) add(field, value, msg string) {
-	v.errs = append(v.errs, FieldError{Field: field, Value: value, Message: msg})
+	v.errs = append(v.errs, FieldError{Field: field, Value: value, Message: msg, Source: v.sources[field]})
 }
 
 func (v *validator) match(field, value string, re *regexp.Regexp, msg string) {
