@@ -66,9 +66,7 @@ func (c *Config) Validate() error {
 		c.validateRDS(&v)
 	}
 	c.validateIAM(&v)
-	if c.Option.UsesS3() && c.Option.UsesRDS() && c.S3.Credentials == CredentialsStatic && c.S3.SecretName == c.RDS.SecretName {
-		v.add("s3.secretName", c.S3.SecretName, "must differ from rds.secretName")
-	}
+	c.validateDistinctNames(&v)
 	if len(v.errs) == 0 {
 		return nil
 	}
@@ -143,6 +141,7 @@ func (c *Config) validateRDS(v *validator) {
 		v.add("rds.securityGroupName", r.SecurityGroupName, "use 1-255 printable characters, not starting with sg-")
 	}
 	v.match("rds.secretName", r.SecretName, secretRe, "use 1-512 letters, digits and /_+=.@-")
+	c.validateMasterPassword(v)
 }
 
 func (c *Config) validateIAM(v *validator) {
@@ -152,9 +151,6 @@ func (c *Config) validateIAM(v *validator) {
 		v.match("iam.profileRoleName", i.ProfileRoleName, iamRoleRe, "use 1-64 letters, digits and +=,.@_-")
 		v.match("iam.s3PolicyName", i.S3PolicyName, iamPolicyRe, "use 1-128 letters, digits and +=,.@_-")
 		v.match("iam.profileNamespace", i.ProfileNamespace, namespaceRe, "use a Kubernetes namespace name")
-		if i.BackendRoleName == i.ProfileRoleName {
-			v.add("iam.profileRoleName", i.ProfileRoleName, "must differ from iam.backendRoleName")
-		}
 	}
 	v.match("iam.secretsRoleName", i.SecretsRoleName, iamRoleRe, "use 1-64 letters, digits and +=,.@_-")
 }
