@@ -145,7 +145,11 @@ func TestStarterRoundTrips(t *testing.T) {
 	c := New()
 	c.Region, c.Cluster, c.S3.Bucket = "eu-central-1", "ml", "ml-artifacts-eu"
 	c.Default()
-	back, err := Parse(Starter(c))
+	data, err := Starter(c)
+	if err != nil {
+		t.Fatalf("starter refused: %v", err)
+	}
+	back, err := Parse(data)
 	if err != nil {
 		t.Fatalf("starter does not parse: %v", err)
 	}
