@@ -171,16 +171,33 @@ func TestApplyEnv(t *testing.T) {
 	}
 }
 
+// FuzzParse: whatever the file holds, Parse returns a Config or Errors (never a bare error or a panic), each
+// problem names the file, and the file init would write for an accepted config reads back.
 func FuzzParse(f *testing.F) {
-	for _, p := range []string{"testdata/valid.yaml", "testdata/invalid/bucket-ip.yaml", "testdata/invalid/max-storage.yaml"} {
+	seeds, _ := filepath.Glob("testdata/invalid/*.yaml")
+	for _, p := range append(seeds, "testdata/valid.yaml") {
 		if data, err := os.ReadFile(p); err == nil {
 			f.Add(data)
 		}
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		c, err := Parse(data)
+		c, err := ParseFile("kfaws.yaml", data)
 		if err != nil {
+			var errs Errors
+			if !errors.As(err, &errs) || len(errs) == 0 || len(errs) > maxProblems+1 {
+				t.Fatalf("not a bounded list of configuration errors: %T %v", err, err)
+			}
+			for _, fe := range errs {
+				if !strings.HasPrefix(fe.Error(), "kfaws.yaml") {
+					t.Fatalf("problem does not name the file: %v", fe)
+				}
+			}
 			return
+		}
+		if data, err := Starter(c); err == nil {
+			if _, err := Parse(data); err != nil {
+				t.Fatalf("init's file for an accepted config does not read back: %v\n%s", err, data)
+			}
 		}
 		c.Default()
 		_ = c.Validate() // must not panic, whatever the file says
