@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -71,6 +72,19 @@ func newRoot(s Streams) *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
+	// An unknown command is bad input (exit 2): cobra would report it as a plain error.
+	root.Args = func(c *cobra.Command, args []string) error {
+		if len(args) == 0 {
+			return nil
+		}
+		msg := fmt.Sprintf("unknown command %q for %q", args[0], c.CommandPath())
+		if sug := c.SuggestionsFor(args[0]); len(sug) > 0 {
+			msg += "; did you mean " + strings.Join(sug, " or ") + "?"
+		}
+		return usageError(fmt.Errorf("%s (run kfaws --help for the commands)", msg))
+	}
+	root.RunE = func(c *cobra.Command, _ []string) error { return c.Help() }
+	root.SuggestionsMinimumDistance = 2
 	root.SetIn(s.In)
 	root.SetOut(s.Out)
 	root.SetErr(s.Err)
