@@ -10,15 +10,14 @@ import (
 	"github.com/kfaws/kfaws/internal/operation"
 )
 
-// renameFlags are the flags that set the fields a conflict with another installation asks to rename.
-var renameFlags = map[string]string{
-	"s3.bucket":              "bucket",
-	"s3.secretName":          "s3-secret-name",
-	"rds.instanceName":       "db-instance-name",
-	"rds.subnetGroupName":    "db-subnet-group",
-	"rds.parameterGroupName": "db-parameter-group",
-	"rds.securityGroupName":  "db-security-group-name",
-	"rds.secretName":         "rds-secret-name",
+// flagFor is the flag that sets a config field, "" when none does.
+func flagFor(field string) string {
+	for _, o := range configOverrides {
+		if o.field == field {
+			return o.flag
+		}
+	}
+	return ""
 }
 
 // renameHint says how to install beside the installations whose resources the configuration names: the command
@@ -30,7 +29,7 @@ func (f *configFlags) renameHint(command string, renames []operation.Rename) str
 	set := map[string]string{}
 	var owners, fileOnly []string
 	for _, r := range renames {
-		if flag, ok := renameFlags[r.Field]; ok {
+		if flag := flagFor(r.Field); flag != "" {
 			set[flag] = r.Value
 		} else {
 			fileOnly = append(fileOnly, fmt.Sprintf("%s: %s", r.Field, r.Value))
