@@ -34,7 +34,9 @@ func TestConcurrentUpRefusesTheSecond(t *testing.T) {
 	)
 	_, rec, err := in.up(ctx, func(event, step string) {
 		if event == "start" {
-			once.Do(func() { res2, second = (&operation.Up{Configuration: in.configuration(), Reporter: &recorder{}}).Run(ctx) })
+			once.Do(func() {
+				res2, second = (&operation.Up{Configuration: in.configuration(), Reporter: &recorder{}}).Run(ctx)
+			})
 		}
 	})
 	if err != nil {
