@@ -25,8 +25,8 @@ func removeLeftovers(statePath string, before time.Time) {
 	own := strings.TrimSuffix(tempPattern(statePath), "*.tmp")
 	for _, e := range entries {
 		name := e.Name()
-		if !e.Type().IsRegular() || !strings.HasSuffix(name, ".tmp") ||
-			!(strings.HasPrefix(name, own) || strings.HasPrefix(name, legacyTempPrefix)) {
+		ours := strings.HasPrefix(name, own) || strings.HasPrefix(name, legacyTempPrefix)
+		if !ours || !strings.HasSuffix(name, ".tmp") || !e.Type().IsRegular() {
 			continue
 		}
 		if info, err := e.Info(); err == nil && info.ModTime().Before(before) {
