@@ -78,6 +78,9 @@ type Lock struct {
 	path   string
 	f      *os.File
 	holder Holder
+	// made are the directories taking the lock created, deepest first: removed on release when still empty, so
+	// a run that changed nothing leaves nothing.
+	made []string
 	// TookOver is the holder of a stale lock this one replaced, nil when the state was not locked.
 	TookOver *Holder
 	once     sync.Once
@@ -108,12 +111,17 @@ func currentHolder(command string) Holder {
 // acquire takes the lock of the state file at statePath for me.
 func acquire(statePath string, me Holder) (*Lock, error) {
 	path := LockPath(statePath)
-	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
-		return nil, fmt.Errorf("creating state directory: %w", err)
-	}
-	// A holder that releases between our open and our kernel lock leaves us holding a removed file: start over.
+	// A holder that releases between our open and our kernel lock leaves us holding a removed file (or finds
+	// the directory it made gone): start over.
 	for range 10 {
+		made, err := mkdirs(filepath.Dir(path))
+		if err != nil {
+			return nil, fmt.Errorf("creating state directory: %w", err)
+		}
 		l, again, err := tryAcquire(statePath, path, me)
+		if l != nil {
+			l.made = made
+		}
 		if !again {
 			return l, err
 		}
@@ -125,6 +133,9 @@ func acquire(statePath string, me Holder) (*Lock, error) {
 func tryAcquire(statePath, path string, me Holder) (l *Lock, again bool, err error) {
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
 	created := err == nil
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, true, nil
+	}
 	if errors.Is(err, fs.ErrExist) {
 		f, err = os.OpenFile(path, os.O_RDWR, 0)
 		if errors.Is(err, fs.ErrNotExist) {
@@ -198,9 +209,26 @@ func (l *Lock) Release() error {
 		if rmErr != nil {
 			rmErr = fmt.Errorf("removing the lock file %s: %w; remove it by hand", l.path, rmErr)
 		}
+		for _, d := range l.made {
+			if os.Remove(d) != nil { // not empty: the state file or another run's lock is in it
+				break
+			}
+		}
 		l.err = errors.Join(rmErr, closeErr)
 	})
 	return l.err
+}
+
+// mkdirs creates dir and its missing parents, and returns those it created, deepest first.
+func mkdirs(dir string) ([]string, error) {
+	var made []string
+	for d := dir; d != filepath.Dir(d); d = filepath.Dir(d) {
+		if _, err := os.Stat(d); err == nil {
+			break
+		}
+		made = append(made, d)
+	}
+	return made, os.MkdirAll(dir, 0o750)
 }
 
 // isFileAt reports whether the open file f is still the file at path.

@@ -141,6 +141,9 @@ func TestLockRefusesASecondRun(t *testing.T) {
 	if _, err := os.Stat(LockPath(s.Path())); !os.IsNotExist(err) {
 		t.Errorf("the lock file is still there after release: %v", err)
 	}
+	if _, err := os.Stat(filepath.Dir(s.Path())); !os.IsNotExist(err) {
+		t.Errorf("the state directory the lock made (and nothing else used) is still there after release: %v", err)
+	}
 	l2, err := other.Lock("kfaws up")
 	if err != nil {
 		t.Fatalf("after release: %v", err)
