@@ -64,6 +64,16 @@ func addConfigFlags(fs *pflag.FlagSet) *configFlags {
 // load builds the effective configuration: file, then environment, then flags, then the region from the AWS
 // profile when still unset, then defaults. It does not validate.
 func (f *configFlags) load(regionFromProfile func(profile string) string) (*config.Config, error) {
+	c, err := f.gather(regionFromProfile)
+	if err != nil {
+		return nil, err
+	}
+	c.Default()
+	return c, nil
+}
+
+// gather is load without the defaults: what the file, environment and flags gave.
+func (f *configFlags) gather(regionFromProfile func(profile string) string) (*config.Config, error) {
 	c := config.New()
 	if f.file != "" {
 		var err error
@@ -76,7 +86,6 @@ func (f *configFlags) load(regionFromProfile func(profile string) string) (*conf
 	if c.Region == "" && regionFromProfile != nil {
 		c.Region = regionFromProfile(f.profile)
 	}
-	c.Default()
 	return c, nil
 }
 
@@ -90,48 +99,47 @@ func (f *configFlags) open(ctx context.Context, s Streams, g *globalFlags, kube 
 	return operation.OpenConfiguration(ctx, c, operation.Options{Profile: f.profile, Kube: kube, Log: g.logger(s.Err)})
 }
 
-// override copies every flag the user set into c.
+// override copies every flag the user set into c, and records the flag as where the field was given, so an
+// explicit value (even 0 or "") is kept by Default and errors name the flag.
 func (f *configFlags) override(c *config.Config) {
-	set := func(name string, dst *string, v string) {
-		if f.fs.Changed(name) {
-			*dst = v
+	for _, o := range configOverrides {
+		if f.fs.Changed(o.flag) {
+			o.copy(c, f)
+			c.SetSource(o.field, config.Source{Flag: "--" + o.flag})
 		}
 	}
-	set("name", &c.Name, f.c.Name)
-	set("region", &c.Region, f.c.Region)
-	set("cluster", &c.Cluster, f.c.Cluster)
-	set("state", &c.StateFile, f.c.StateFile)
-	set("bucket", &c.S3.Bucket, f.c.S3.Bucket)
-	set("s3-secret-name", &c.S3.SecretName, f.c.S3.SecretName)
-	set("db-instance-name", &c.RDS.InstanceName, f.c.RDS.InstanceName)
-	set("db-name", &c.RDS.DatabaseName, f.c.RDS.DatabaseName)
-	set("db-master-username", &c.RDS.MasterUsername, f.c.RDS.MasterUsername)
-	set("db-instance-class", &c.RDS.InstanceClass, f.c.RDS.InstanceClass)
-	set("db-engine-version", &c.RDS.EngineVersion, f.c.RDS.EngineVersion)
-	set("db-storage-type", &c.RDS.StorageType, f.c.RDS.StorageType)
-	set("db-subnet-group", &c.RDS.SubnetGroupName, f.c.RDS.SubnetGroupName)
-	set("db-parameter-group", &c.RDS.ParameterGroupName, f.c.RDS.ParameterGroupName)
-	set("db-security-group", &c.RDS.SecurityGroupID, f.c.RDS.SecurityGroupID)
-	set("rds-secret-name", &c.RDS.SecretName, f.c.RDS.SecretName)
-	set("profile-namespace", &c.IAM.ProfileNamespace, f.c.IAM.ProfileNamespace)
-	if f.fs.Changed("option") {
-		c.Option = f.c.Option
-	}
-	if f.fs.Changed("s3-credentials") {
-		c.S3.Credentials = f.c.S3.Credentials
-	}
-	if f.fs.Changed("csi-driver") {
-		c.CSIDriver = f.c.CSIDriver
-	}
-	if f.fs.Changed("db-allocated-storage") {
-		c.RDS.AllocatedStorage = f.c.RDS.AllocatedStorage
-	}
-	if f.fs.Changed("db-max-allocated-storage") {
-		c.RDS.MaxAllocatedStorage = &f.maxStor
-	}
-	if f.fs.Changed("db-backup-retention") {
-		c.RDS.BackupRetentionPeriod = &f.backup
-	}
+}
+
+// configOverride ties a flag to the config field it sets.
+type configOverride struct {
+	flag, field string
+	copy        func(dst *config.Config, f *configFlags)
+}
+
+var configOverrides = []configOverride{
+	{"name", "name", func(d *config.Config, f *configFlags) { d.Name = f.c.Name }},
+	{"region", "region", func(d *config.Config, f *configFlags) { d.Region = f.c.Region }},
+	{"cluster", "cluster", func(d *config.Config, f *configFlags) { d.Cluster = f.c.Cluster }},
+	{"option", "option", func(d *config.Config, f *configFlags) { d.Option = f.c.Option }},
+	{"csi-driver", "csiDriver", func(d *config.Config, f *configFlags) { d.CSIDriver = f.c.CSIDriver }},
+	{"state", "stateFile", func(d *config.Config, f *configFlags) { d.StateFile = f.c.StateFile }},
+	{"bucket", "s3.bucket", func(d *config.Config, f *configFlags) { d.S3.Bucket = f.c.S3.Bucket }},
+	{"s3-credentials", "s3.credentials", func(d *config.Config, f *configFlags) { d.S3.Credentials = f.c.S3.Credentials }},
+	{"s3-secret-name", "s3.secretName", func(d *config.Config, f *configFlags) { d.S3.SecretName = f.c.S3.SecretName }},
+	{"db-instance-name", "rds.instanceName", func(d *config.Config, f *configFlags) { d.RDS.InstanceName = f.c.RDS.InstanceName }},
+	{"db-name", "rds.databaseName", func(d *config.Config, f *configFlags) { d.RDS.DatabaseName = f.c.RDS.DatabaseName }},
+	{"db-master-username", "rds.masterUsername", func(d *config.Config, f *configFlags) { d.RDS.MasterUsername = f.c.RDS.MasterUsername }},
+	{"db-instance-class", "rds.instanceClass", func(d *config.Config, f *configFlags) { d.RDS.InstanceClass = f.c.RDS.InstanceClass }},
+	{"db-engine-version", "rds.engineVersion", func(d *config.Config, f *configFlags) { d.RDS.EngineVersion = f.c.RDS.EngineVersion }},
+	{"db-allocated-storage", "rds.allocatedStorage", func(d *config.Config, f *configFlags) { d.RDS.AllocatedStorage = f.c.RDS.AllocatedStorage }},
+	{"db-max-allocated-storage", "rds.maxAllocatedStorage", func(d *config.Config, f *configFlags) { d.RDS.MaxAllocatedStorage = &f.maxStor }},
+	{"db-backup-retention", "rds.backupRetentionPeriod", func(d *config.Config, f *configFlags) { d.RDS.BackupRetentionPeriod = &f.backup }},
+	{"db-storage-type", "rds.storageType", func(d *config.Config, f *configFlags) { d.RDS.StorageType = f.c.RDS.StorageType }},
+	{"db-subnet-group", "rds.subnetGroupName", func(d *config.Config, f *configFlags) { d.RDS.SubnetGroupName = f.c.RDS.SubnetGroupName }},
+	{"db-parameter-group", "rds.parameterGroupName", func(d *config.Config, f *configFlags) { d.RDS.ParameterGroupName = f.c.RDS.ParameterGroupName }},
+	{"db-security-group", "rds.securityGroupID", func(d *config.Config, f *configFlags) { d.RDS.SecurityGroupID = f.c.RDS.SecurityGroupID }},
+	{"rds-secret-name", "rds.secretName", func(d *config.Config, f *configFlags) { d.RDS.SecretName = f.c.RDS.SecretName }},
+	{"profile-namespace", "iam.profileNamespace", func(d *config.Config, f *configFlags) { d.IAM.ProfileNamespace = f.c.IAM.ProfileNamespace }},
 }
 
 // enumValue is a flag that accepts only listed values, so a typo fails at parse time.

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
 	"os"
 
@@ -16,61 +17,63 @@ func newInitCmd(s Streams) *cobra.Command {
 		Use:   "init",
 		Short: "Write a commented starter kfaws.yaml",
 		Long: `Write a commented kfaws.yaml with every field at its default, overridden by the flags given.
-Without --out the file goes to stdout.`,
+Names derived from other fields (name from --cluster, the IAM names from name, the parameter and security
+groups from the instance name) are written commented out unless given, so they keep following those fields.
+Values that cannot be valid are refused. Without --out the file goes to stdout.`,
 		Example: `  kfaws init --cluster my-cluster --region us-west-2 --bucket my-kfp-artifacts --out kfaws.yaml`,
 		Args:    noArgs,
 	}
 	flags := addConfigFlags(cmd.Flags())
-	cmd.Flags().StringVarP(&out, "out", "o", "", "file to write (default stdout)")
+	cmd.Flags().StringVar(&out, "out", "", "file to write (default stdout)")
 	cmd.Flags().BoolVar(&force, "force", false, "overwrite --out if it exists")
+	// -o/--output is the output format on every other command; here it would be read as a file name.
+	cmd.Flags().VarP(refusedFlag{msg: "init writes YAML only; name the file with --out"}, "output", "o", "")
+	_ = cmd.Flags().MarkHidden("output")
 	cmd.RunE = func(*cobra.Command, []string) error {
-		c, err := flags.load(nil)
+		c, err := flags.gather(nil)
 		if err != nil {
 			return err
 		}
-		data := starterFor(c)
+		data, err := config.Starter(c)
+		if err != nil {
+			return usageError(err)
+		}
 		if out == "" {
 			_, err := s.Out.Write(data)
 			return err
 		}
-		mode := os.O_WRONLY | os.O_CREATE | os.O_EXCL
-		if force {
-			mode = os.O_WRONLY | os.O_CREATE | os.O_TRUNC
-		}
-		f, err := os.OpenFile(out, mode, 0o644)
-		if err != nil {
-			if os.IsExist(err) {
-				return usageError(fmt.Errorf("%q exists; use --force to overwrite it", out))
-			}
-			return err
-		}
-		if _, err := f.Write(data); err != nil {
-			f.Close()
-			return err
-		}
-		if err := f.Close(); err != nil {
-			return err
-		}
-		fmt.Fprintf(s.Err, "wrote %s; review it, then run: kfaws plan --config %s\n", out, out)
-		return nil
+		return writeNew(s, out, data, force)
 	}
 	return cmd
 }
 
-// starterFor fills placeholders for the fields a user must set, so the written file reads as a form.
-func starterFor(c *config.Config) []byte {
-	if c.Cluster == "" {
-		c.Cluster = "CLUSTER_NAME"
-		c.Name = ""
+// writeNew writes data to path, refusing to replace an existing file unless force.
+func writeNew(s Streams, path string, data []byte, force bool) error {
+	mode := os.O_WRONLY | os.O_CREATE | os.O_EXCL
+	if force {
+		mode = os.O_WRONLY | os.O_CREATE | os.O_TRUNC
 	}
-	if c.Name == "" {
-		c.Name = "kubeflow"
+	f, err := os.OpenFile(path, mode, 0o644)
+	if err != nil {
+		if errors.Is(err, os.ErrExist) {
+			return usageError(fmt.Errorf("%q exists; use --force to overwrite it", path))
+		}
+		return err
 	}
-	if c.Region == "" {
-		c.Region = "REGION"
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		return err
 	}
-	if c.S3.Bucket == "" {
-		c.S3.Bucket = "BUCKET_NAME"
+	if err := f.Close(); err != nil {
+		return err
 	}
-	return config.Starter(c)
+	fmt.Fprintf(s.Err, "wrote %s; review it, then run: kfaws plan --config %s\n", path, path)
+	return nil
 }
+
+// refusedFlag is a flag that exists only to refuse a likely mistake with a message saying what to use instead.
+type refusedFlag struct{ msg string }
+
+func (r refusedFlag) String() string   { return "" }
+func (r refusedFlag) Set(string) error { return errors.New(r.msg) }
+func (r refusedFlag) Type() string     { return "string" }

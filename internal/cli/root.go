@@ -8,8 +8,11 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 )
 
 // Streams are the process's standard streams; commands never touch os.Stdout directly.
@@ -69,6 +72,19 @@ func newRoot(s Streams) *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
+	// An unknown command is bad input (exit 2): cobra would report it as a plain error.
+	root.Args = func(c *cobra.Command, args []string) error {
+		if len(args) == 0 {
+			return nil
+		}
+		msg := fmt.Sprintf("unknown command %q for %q", args[0], c.CommandPath())
+		if sug := c.SuggestionsFor(args[0]); len(sug) > 0 {
+			msg += "; did you mean " + strings.Join(sug, " or ") + "?"
+		}
+		return usageError(fmt.Errorf("%s (run kfaws --help for the commands)", msg))
+	}
+	root.RunE = func(c *cobra.Command, _ []string) error { return c.Help() }
+	root.SuggestionsMinimumDistance = 2
 	root.SetIn(s.In)
 	root.SetOut(s.Out)
 	root.SetErr(s.Err)
@@ -84,7 +100,34 @@ func newRoot(s Streams) *cobra.Command {
 		newApplyCmd(s, g),
 		newVerifyCmd(s, g),
 	)
+	requirePositiveDurations(root)
 	return root
+}
+
+// requirePositiveDurations makes every duration flag of cmd and its subcommands refuse zero and negative values
+// at parse time. Each of kfaws's durations bounds a wait (--timeout, --db-dial-timeout), where 0 or -1s would
+// fail at once or never, far from the flag that caused it.
+func requirePositiveDurations(cmd *cobra.Command) {
+	wrap := func(f *pflag.Flag) {
+		if _, done := f.Value.(positiveDuration); !done && f.Value.Type() == "duration" {
+			f.Value = positiveDuration{f.Value}
+		}
+	}
+	cmd.Flags().VisitAll(wrap)
+	cmd.PersistentFlags().VisitAll(wrap)
+	for _, sub := range cmd.Commands() {
+		requirePositiveDurations(sub)
+	}
+}
+
+// positiveDuration is a duration flag that accepts only durations above zero.
+type positiveDuration struct{ pflag.Value }
+
+func (p positiveDuration) Set(s string) error {
+	if d, err := time.ParseDuration(s); err == nil && d <= 0 {
+		return fmt.Errorf("must be more than zero, such as 30s or 15m")
+	}
+	return p.Value.Set(s)
 }
 
 // logger returns the diagnostics logger for the verbosity the user asked for.

@@ -94,6 +94,11 @@ type Config struct {
 	S3  S3  `json:"s3"`
 	RDS RDS `json:"rds"`
 	IAM IAM `json:"iam"`
+
+	// sources records where each given field's value came from (see Given); Default fills only the others.
+	sources map[string]Source
+	// masterPasswordSet is true when KFAWS_DB_MASTER_PASSWORD is set, even to nothing.
+	masterPasswordSet bool
 }
 
 // S3 configures the artifact bucket and how KFP reaches it.

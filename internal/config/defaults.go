@@ -26,47 +26,43 @@ func New() *Config {
 	return &Config{APIVersion: APIVersion, Kind: Kind}
 }
 
-// Default fills every empty field with its default. Names derived from Name and Cluster are derived here too, so
-// Default must run after flags and environment have been applied.
+// Default fills every field that was not given with its default. A given field keeps its value even when it is
+// zero or empty (`allocatedStorage: 0`, `--db-allocated-storage 0`), so Validate judges what the user wrote.
+// Names derived from Name, Cluster and the instance name are derived here too, so Default must run after flags
+// and environment have been applied.
 func (c *Config) Default() {
-	setString(&c.APIVersion, APIVersion)
-	setString(&c.Kind, Kind)
-	setString(&c.Name, c.Cluster)
-	if c.Option == "" {
-		c.Option = DefaultOption
-	}
-	if c.S3.Credentials == "" {
-		c.S3.Credentials = DefaultCredentials
-	}
-	if c.CSIDriver == "" {
-		c.CSIDriver = CSIAuto
-	}
-	setString(&c.S3.SecretName, DefaultS3SecretName)
+	defaultTo(c, "apiVersion", &c.APIVersion, APIVersion)
+	defaultTo(c, "kind", &c.Kind, Kind)
+	defaultTo(c, "name", &c.Name, c.Cluster)
+	defaultTo(c, "option", &c.Option, DefaultOption)
+	defaultTo(c, "s3.credentials", &c.S3.Credentials, DefaultCredentials)
+	defaultTo(c, "csiDriver", &c.CSIDriver, CSIAuto)
+	defaultTo(c, "s3.secretName", &c.S3.SecretName, DefaultS3SecretName)
 
 	r := &c.RDS
-	setString(&r.InstanceName, DefaultInstanceName)
-	setString(&r.DatabaseName, DefaultDatabaseName)
-	setString(&r.MasterUsername, DefaultMasterUsername)
-	setString(&r.InstanceClass, DefaultInstanceClass)
-	setString(&r.EngineVersion, DefaultEngineVersion)
-	setInt(&r.AllocatedStorage, DefaultAllocatedStorage)
+	defaultTo(c, "rds.instanceName", &r.InstanceName, DefaultInstanceName)
+	defaultTo(c, "rds.databaseName", &r.DatabaseName, DefaultDatabaseName)
+	defaultTo(c, "rds.masterUsername", &r.MasterUsername, DefaultMasterUsername)
+	defaultTo(c, "rds.instanceClass", &r.InstanceClass, DefaultInstanceClass)
+	defaultTo(c, "rds.engineVersion", &r.EngineVersion, DefaultEngineVersion)
+	defaultTo(c, "rds.allocatedStorage", &r.AllocatedStorage, DefaultAllocatedStorage)
 	setPtr(&r.MaxAllocatedStorage, DefaultMaxAllocatedStorage)
 	setPtr(&r.BackupRetentionPeriod, DefaultBackupRetentionPeriod)
-	setString(&r.StorageType, DefaultStorageType)
-	setString(&r.SubnetGroupName, DefaultSubnetGroupName)
-	setString(&r.ParameterGroupName, r.InstanceName+"-params")
-	setString(&r.SecurityGroupName, r.InstanceName+"-sg")
-	setString(&r.SecretName, DefaultRDSSecretName)
+	defaultTo(c, "rds.storageType", &r.StorageType, DefaultStorageType)
+	defaultTo(c, "rds.subnetGroupName", &r.SubnetGroupName, DefaultSubnetGroupName)
+	defaultTo(c, "rds.parameterGroupName", &r.ParameterGroupName, r.InstanceName+"-params")
+	defaultTo(c, "rds.securityGroupName", &r.SecurityGroupName, r.InstanceName+"-sg")
+	defaultTo(c, "rds.secretName", &r.SecretName, DefaultRDSSecretName)
 	setPtr(&r.MultiAZ, true)
 	setPtr(&r.DeletionProtection, true)
 
 	// IAM names are account-wide, so they carry the installation name to let several clusters share an account.
 	i := &c.IAM
-	setString(&i.BackendRoleName, iamName(c.Name, "kfp-backend"))
-	setString(&i.ProfileRoleName, iamName(c.Name, "kfp-profile"))
-	setString(&i.S3PolicyName, iamName(c.Name, "kfp-s3"))
-	setString(&i.SecretsRoleName, iamName(c.Name, "secrets-reader"))
-	setString(&i.ProfileNamespace, DefaultProfileNamespace)
+	defaultTo(c, "iam.backendRoleName", &i.BackendRoleName, iamName(c.Name, "kfp-backend"))
+	defaultTo(c, "iam.profileRoleName", &i.ProfileRoleName, iamName(c.Name, "kfp-profile"))
+	defaultTo(c, "iam.s3PolicyName", &i.S3PolicyName, iamName(c.Name, "kfp-s3"))
+	defaultTo(c, "iam.secretsRoleName", &i.SecretsRoleName, iamName(c.Name, "secrets-reader"))
+	defaultTo(c, "iam.profileNamespace", &i.ProfileNamespace, DefaultProfileNamespace)
 }
 
 // iamName builds "kfaws-NAME-SUFFIX", shortening NAME so the result fits IAM's 64-character role name limit.
@@ -79,18 +75,16 @@ func iamName(name, suffix string) string {
 	return "kfaws-" + name + "-" + suffix
 }
 
-func setString(p *string, def string) {
-	if *p == "" {
+// defaultTo sets *p to def when field was not given and *p is still zero (a library caller may set fields
+// without recording a source; for those, zero means unset as before).
+func defaultTo[T comparable](c *Config, field string, p *T, def T) {
+	var zero T
+	if *p == zero && !c.Given(field) {
 		*p = def
 	}
 }
 
-func setInt(p *int32, def int32) {
-	if *p == 0 {
-		*p = def
-	}
-}
-
+// setPtr sets a field whose nil already means "not given".
 func setPtr[T any](p **T, def T) {
 	if *p == nil {
 		*p = &def

@@ -9,33 +9,6 @@ import (
 	"strings"
 )
 
-// FieldError is one problem with one field of the configuration.
-type FieldError struct {
-	// Field is the YAML path of the field, e.g. "rds.allocatedStorage"; the matching flag is named in Flag.
-	Field   string
-	Value   string
-	Message string
-}
-
-func (e FieldError) Error() string {
-	if e.Value == "" {
-		return fmt.Sprintf("%s: %s", e.Field, e.Message)
-	}
-	return fmt.Sprintf("%s %q: %s", e.Field, e.Value, e.Message)
-}
-
-// Errors is every problem Validate found, in field order.
-type Errors []FieldError
-
-func (e Errors) Error() string {
-	lines := make([]string, 0, len(e)+1)
-	lines = append(lines, fmt.Sprintf("invalid configuration (%d problem(s)):", len(e)))
-	for _, fe := range e {
-		lines = append(lines, "  - "+fe.Error())
-	}
-	return strings.Join(lines, "\n")
-}
-
 var (
 	nameRe        = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,38}[a-z0-9])?$`)
 	regionRe      = regexp.MustCompile(`^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-[0-9]+$`)
@@ -70,7 +43,7 @@ var reservedUsers = []string{"rdsadmin", "rdsrepladmin", "rdsproxyadmin", "mysql
 
 // Validate checks the defaulted configuration without calling AWS and returns every problem at once, or nil.
 func (c *Config) Validate() error {
-	var v validator
+	v := validator{sources: c.sources}
 	if c.APIVersion != APIVersion {
 		v.add("apiVersion", c.APIVersion, "must be "+APIVersion)
 	}
@@ -93,9 +66,7 @@ func (c *Config) Validate() error {
 		c.validateRDS(&v)
 	}
 	c.validateIAM(&v)
-	if c.Option.UsesS3() && c.Option.UsesRDS() && c.S3.Credentials == CredentialsStatic && c.S3.SecretName == c.RDS.SecretName {
-		v.add("s3.secretName", c.S3.SecretName, "must differ from rds.secretName")
-	}
+	c.validateDistinctNames(&v)
 	if len(v.errs) == 0 {
 		return nil
 	}
@@ -170,6 +141,7 @@ func (c *Config) validateRDS(v *validator) {
 		v.add("rds.securityGroupName", r.SecurityGroupName, "use 1-255 printable characters, not starting with sg-")
 	}
 	v.match("rds.secretName", r.SecretName, secretRe, "use 1-512 letters, digits and /_+=.@-")
+	c.validateMasterPassword(v)
 }
 
 func (c *Config) validateIAM(v *validator) {
@@ -179,9 +151,6 @@ func (c *Config) validateIAM(v *validator) {
 		v.match("iam.profileRoleName", i.ProfileRoleName, iamRoleRe, "use 1-64 letters, digits and +=,.@_-")
 		v.match("iam.s3PolicyName", i.S3PolicyName, iamPolicyRe, "use 1-128 letters, digits and +=,.@_-")
 		v.match("iam.profileNamespace", i.ProfileNamespace, namespaceRe, "use a Kubernetes namespace name")
-		if i.BackendRoleName == i.ProfileRoleName {
-			v.add("iam.profileRoleName", i.ProfileRoleName, "must differ from iam.backendRoleName")
-		}
 	}
 	v.match("iam.secretsRoleName", i.SecretsRoleName, iamRoleRe, "use 1-64 letters, digits and +=,.@_-")
 }
@@ -209,10 +178,14 @@ func bucketNameProblem(name string) string {
 	return ""
 }
 
-type validator struct{ errs Errors }
+// validator collects problems, each with where its field was given.
+type validator struct {
+	errs    Errors
+	sources map[string]Source
+}
 
 func (v *validator) add(field, value, msg string) {
-	v.errs = append(v.errs, FieldError{Field: field, Value: value, Message: msg})
+	v.errs = append(v.errs, FieldError{Field: field, Value: value, Message: msg, Source: v.sources[field]})
 }
 
 func (v *validator) match(field, value string, re *regexp.Regexp, msg string) {

@@ -2,8 +2,10 @@ package config
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -26,7 +28,9 @@ func TestValidFileDefaultsAndValidates(t *testing.T) {
 	}
 }
 
-// Each file in testdata/invalid breaks one rule; its first line names the field and a fragment of the message.
+// Each file in testdata/invalid breaks one rule. Its first line names the field, a fragment of the message and,
+// for problems Load finds, the line: "# want: FIELD | FRAGMENT[ | line N]". An optional second line
+// "# env: NAME=VALUE" sets a variable kfaws reads from the environment.
 func TestInvalidFiles(t *testing.T) {
 	files, err := filepath.Glob("testdata/invalid/*.yaml")
 	if err != nil || len(files) == 0 {
@@ -38,24 +42,42 @@ func TestInvalidFiles(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			first, _, _ := strings.Cut(string(data), "\n")
-			field, fragment, _ := strings.Cut(strings.TrimPrefix(first, "# want: "), " | ")
-			c, err := Parse(data)
-			if err != nil {
+			lines := strings.Split(string(data), "\n")
+			want := strings.Split(strings.TrimPrefix(lines[0], "# want: "), " | ")
+			field, fragment, wantLine := want[0], want[1], 0
+			if len(want) > 2 {
+				wantLine, _ = strconv.Atoi(strings.TrimPrefix(want[2], "line "))
+			}
+			env := map[string]string{}
+			if name, value, ok := strings.Cut(strings.TrimPrefix(lines[1], "# env: "), "="); ok && strings.HasPrefix(lines[1], "# env: ") {
+				env[name] = value
+			}
+			c, err := ParseFile("kfaws.yaml", data)
+			if err == nil {
+				c.ApplyEnv(func(k string) (string, bool) { v, ok := env[k]; return v, ok })
+				c.Default()
+				err = c.Validate()
+			} else if wantLine == 0 {
 				t.Fatalf("parse: %v", err)
 			}
-			c.Default()
-			err = c.Validate()
 			var errs Errors
 			if !errors.As(err, &errs) {
-				t.Fatalf("got %v, want validation errors", err)
+				t.Fatalf("got %v, want configuration errors", err)
 			}
 			for _, fe := range errs {
-				if fe.Field == field && strings.Contains(fe.Message, fragment) {
+				if fe.Field == field && strings.Contains(fe.Message, fragment) && (wantLine == 0 || fe.Source.Line == wantLine) {
+					if wantLine > 0 && !strings.HasPrefix(fe.Error(), fmt.Sprintf("kfaws.yaml line %d: ", wantLine)) {
+						t.Errorf("message does not start with the file and line: %s", fe.Error())
+					}
+					for _, v := range env {
+						if v != "" && strings.Contains(err.Error(), v) {
+							t.Errorf("message shows the value of a secret: %v", err)
+						}
+					}
 					return
 				}
 			}
-			t.Errorf("no error on %s containing %q; got:\n%v", field, fragment, err)
+			t.Errorf("no error on %s containing %q at line %d; got:\n%v", field, fragment, wantLine, err)
 		})
 	}
 }
@@ -123,7 +145,11 @@ func TestStarterRoundTrips(t *testing.T) {
 	c := New()
 	c.Region, c.Cluster, c.S3.Bucket = "eu-central-1", "ml", "ml-artifacts-eu"
 	c.Default()
-	back, err := Parse(Starter(c))
+	data, err := Starter(c)
+	if err != nil {
+		t.Fatalf("starter refused: %v", err)
+	}
+	back, err := Parse(data)
 	if err != nil {
 		t.Fatalf("starter does not parse: %v", err)
 	}
@@ -145,16 +171,33 @@ func TestApplyEnv(t *testing.T) {
 	}
 }
 
+// FuzzParse: whatever the file holds, Parse returns a Config or Errors (never a bare error or a panic), each
+// problem names the file, and the file init would write for an accepted config reads back.
 func FuzzParse(f *testing.F) {
-	for _, p := range []string{"testdata/valid.yaml", "testdata/invalid/bucket-ip.yaml", "testdata/invalid/max-storage.yaml"} {
+	seeds, _ := filepath.Glob("testdata/invalid/*.yaml")
+	for _, p := range append(seeds, "testdata/valid.yaml") {
 		if data, err := os.ReadFile(p); err == nil {
 			f.Add(data)
 		}
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		c, err := Parse(data)
+		c, err := ParseFile("kfaws.yaml", data)
 		if err != nil {
+			var errs Errors
+			if !errors.As(err, &errs) || len(errs) == 0 || len(errs) > maxProblems+1 {
+				t.Fatalf("not a bounded list of configuration errors: %T %v", err, err)
+			}
+			for _, fe := range errs {
+				if !strings.HasPrefix(fe.Error(), "kfaws.yaml") {
+					t.Fatalf("problem does not name the file: %v", fe)
+				}
+			}
 			return
+		}
+		if data, err := Starter(c); err == nil {
+			if _, err := Parse(data); err != nil {
+				t.Fatalf("init's file for an accepted config does not read back: %v\n%s", err, data)
+			}
 		}
 		c.Default()
 		_ = c.Validate() // must not panic, whatever the file says

@@ -175,3 +175,11 @@ func TestAutoFallsBackToManifestsWithoutTheAddon(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// trimPlus drops a "+" (or any non-digit) suffix of a Kubernetes minor version, as some servers report "37+".
+func trimPlus(s string) string {
+	for len(s) > 0 && (s[len(s)-1] < '0' || s[len(s)-1] > '9') {
+		s = s[:len(s)-1]
+	}
+	return s
+}

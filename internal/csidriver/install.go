@@ -168,10 +168,3 @@ func (in *Installer) manifests(ctx context.Context) (*Result, error) {
 	}
 	return &Result{Method: Manifests, Apply: res}, nil
 }
-
-func trimPlus(s string) string {
-	for len(s) > 0 && (s[len(s)-1] < '0' || s[len(s)-1] > '9') {
-		s = s[:len(s)-1]
-	}
-	return s
-}

@@ -29,23 +29,16 @@ var ErrClusterNotFound = errors.New("EKS cluster not found")
 func (o *Observer) Observe(ctx context.Context) (*Snapshot, error) {
 	c := o.Config
 	s := &Snapshot{}
-	// Credentials and the cluster are independent; everything else needs the cluster's VPC.
-	first, fctx := errgroup.WithContext(ctx)
-	first.Go(func() error {
-		id, err := o.AWS.STS.GetCallerIdentity(fctx, &sts.GetCallerIdentityInput{})
-		if err != nil {
-			return fmt.Errorf("checking AWS credentials (sts:GetCallerIdentity): %w; configure credentials with "+
-				"--profile, AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY", err)
-		}
-		s.Account = aws.ToString(id.Account)
-		s.Partition = arn.Partition(aws.ToString(id.Arn), c.Region)
-		return nil
-	})
-	first.Go(func() (err error) {
-		s.Cluster, err = o.cluster(fctx)
-		return err
-	})
-	if err := first.Wait(); err != nil {
+	// Credentials first, on their own: a missing or refused identity, or an unreachable endpoint, is then
+	// always reported as such, not as whichever concurrent call failed first.
+	// Three attempts, not the clients' ten: a first call that cannot connect should say so in seconds.
+	id, err := o.AWS.STS.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{}, func(o *sts.Options) { o.RetryMaxAttempts = 3 })
+	if err != nil {
+		return nil, kaws.AccessError("checking AWS credentials (sts:GetCallerIdentity)", err)
+	}
+	s.Account = aws.ToString(id.Account)
+	s.Partition = arn.Partition(aws.ToString(id.Arn), c.Region)
+	if s.Cluster, err = o.cluster(ctx); err != nil {
 		return nil, err
 	}
 

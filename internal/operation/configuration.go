@@ -65,7 +65,7 @@ func open(ctx context.Context, cfg *config.Config, opts Options) (*Configuration
 	if err != nil {
 		return nil, badInput(err)
 	}
-	awsCfg, err := kaws.LoadConfig(ctx, opts.Profile, cfg.Region)
+	awsCfg, err := kaws.LoadConfig(ctx, opts.Profile, cfg.Region, log)
 	if err != nil {
 		return nil, err
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 
 	"github.com/kfaws/kfaws/internal/apply"
+	kaws "github.com/kfaws/kfaws/internal/aws"
 	"github.com/kfaws/kfaws/internal/config"
 	"github.com/kfaws/kfaws/internal/plan"
 	"github.com/kfaws/kfaws/internal/render"
@@ -48,11 +49,13 @@ func Classify(err error) Class {
 		// A pre-flight finds what the cluster or AWS account lacks before anything changes.
 		kpre *apply.PreflightError
 		apre *plan.PreflightError
+		// Missing or refused credentials are the environment's, found before any change.
+		creds *kaws.CredentialsError
 	)
 	switch {
 	case errors.As(err, &pc), errors.As(err, &ac), errors.As(err, &nowned):
 		return Conflicting
-	case errors.As(err, &ie), errors.As(err, &ce), errors.As(err, &kpre), errors.As(err, &apre):
+	case errors.As(err, &ie), errors.As(err, &ce), errors.As(err, &kpre), errors.As(err, &apre), errors.As(err, &creds):
 		return BadInput
 	}
 	return Failed

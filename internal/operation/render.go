@@ -2,6 +2,7 @@ package operation
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -54,13 +55,13 @@ func (r *Render) run(ctx context.Context, outputs state.Outputs, over Overrides)
 	if r.Manifests == "" {
 		return nil, badInput(fmt.Errorf("--manifests is required: the root of your Kubeflow manifests checkout"))
 	}
-	vals, err := NewValues(r.Config, outputs, over)
-	if err != nil {
-		return nil, &InputError{Err: &ValuesError{Option: string(r.Config.Option), Err: err}}
-	}
-	op := &render.Render{Manifests: r.Manifests, Values: vals, OutDir: r.OutDir, GitMirrors: r.GitMirrors,
-		AllowNetwork: r.AllowNetwork, Logger: r.logger()}
+	op := &render.Render{Manifests: r.Manifests, Values: combine(r.Config, outputs, over), OutDir: r.OutDir,
+		GitMirrors: r.GitMirrors, AllowNetwork: r.AllowNetwork, Logger: r.logger()}
 	res, err := op.Run(ctx)
+	var fe render.FieldError
+	if errors.As(err, &fe) {
+		return res, &InputError{Err: &ValuesError{Option: string(r.Config.Option), Err: err}}
+	}
 	return res, renderInput(err)
 }
 

@@ -18,8 +18,15 @@ type Overrides struct {
 }
 
 // NewValues combines the configuration, the outputs `kfaws up` recorded and the overrides (highest precedence),
-// then checks that everything the chosen option needs is present and well formed.
+// then checks that everything the chosen option needs is present and well formed. Render checks them again,
+// after it has recognised the tree, so a wrong --manifests is named before missing values.
 func NewValues(c *config.Config, out state.Outputs, o Overrides) (render.Values, error) {
+	v := combine(c, out, o)
+	return v, v.Validate()
+}
+
+// combine is NewValues without the check.
+func combine(c *config.Config, out state.Outputs, o Overrides) render.Values {
 	pick := func(vals ...string) string {
 		for _, v := range vals {
 			if v != "" {
@@ -51,5 +58,5 @@ func NewValues(c *config.Config, out state.Outputs, o Overrides) (render.Values,
 	if out.S3Credentials != "" && v.Credentials == "" {
 		v.Credentials = config.CredentialMode(out.S3Credentials)
 	}
-	return v, v.Validate()
+	return v
 }

@@ -97,6 +97,3 @@ func (b *builder) decideRole(d roleDecision, deps ...string) {
 
 // RoleARN is the ARN of a role at the IAM root path.
 func (p *Plan) RoleARN(name string) string { return p.ARNs().Role(name) }
-
-// OIDCProviderARN is the ARN IAM gives the provider for issuer.
-func (p *Plan) OIDCProviderARN(issuer string) string { return p.ARNs().OIDCProvider(issuer) }

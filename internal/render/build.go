@@ -18,28 +18,37 @@ import (
 	"sigs.k8s.io/kustomize/kyaml/filesys"
 )
 
-// inventory is the set of objects an upstream build produced, used to remove only what exists.
-// It maps each object to its apiVersion, which a delete patch must match.
-type inventory map[ObjectRef]string
-
-func (i inventory) has(r ObjectRef) bool { _, ok := i[r]; return ok }
-
-func inventoryOf(m resmap.ResMap) inventory {
-	inv := inventory{}
-	for _, r := range m.Resources() {
-		inv[ObjectRef{Kind: r.GetKind(), Name: r.GetName(), Namespace: r.GetNamespace()}] = r.GetApiVersion()
-	}
-	return inv
+// inventory is the set of objects an upstream build produced, used to remove only what exists. It maps each
+// object to its apiVersion, which a delete patch must match.
+//
+// A probing inventory answers yes to every question, so the overlay can be generated before the build that
+// answers them (see onebuild.go); asked, when set, records every object asked about.
+type inventory struct {
+	objects map[ObjectRef]string
+	probing bool
+	asked   map[ObjectRef]bool
 }
 
-// refsOf lists the objects of a build in a stable order.
-func refsOf(m resmap.ResMap) []ObjectRef {
-	out := make([]ObjectRef, 0, m.Size())
-	for _, r := range m.Resources() {
-		out = append(out, ObjectRef{Kind: r.GetKind(), Name: r.GetName(), Namespace: r.GetNamespace()})
+// lookup returns the apiVersion of r when the upstream build has it.
+func (i inventory) lookup(r ObjectRef) (string, bool) {
+	if i.asked != nil {
+		i.asked[r] = true
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].String() < out[j].String() })
-	return out
+	if i.probing {
+		return probeAPIVersion, true
+	}
+	v, ok := i.objects[r]
+	return v, ok
+}
+
+func (i inventory) has(r ObjectRef) bool { _, ok := i.lookup(r); return ok }
+
+func inventoryOf(m resmap.ResMap) inventory {
+	inv := inventory{objects: map[ObjectRef]string{}}
+	for _, r := range m.Resources() {
+		inv.objects[ObjectRef{Kind: r.GetKind(), Name: r.GetName(), Namespace: r.GetNamespace()}] = r.GetApiVersion()
+	}
+	return inv
 }
 
 // BuildError is a failed kustomize build of Dir.
@@ -60,6 +69,12 @@ var gitEnvMu sync.Mutex
 // (load restrictions on, plugins off). mirrors maps remote repository URLs to local git repositories; git is
 // never allowed to prompt. The build is abandoned when ctx ends.
 func kustomizeBuild(ctx context.Context, dir string, mirrors map[string]string, log *slog.Logger) (resmap.ResMap, error) {
+	return kustomizeBuildFS(ctx, filesys.MakeFsOnDisk(), dir, mirrors, log)
+}
+
+// kustomizeBuildFS is kustomizeBuild reading through fs.
+func kustomizeBuildFS(ctx context.Context, fs filesys.FileSystem, dir string, mirrors map[string]string,
+	log *slog.Logger) (resmap.ResMap, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("kustomize build %q: %w", dir, err)
 	}
@@ -76,7 +91,7 @@ func kustomizeBuild(ctx context.Context, dir string, mirrors map[string]string, 
 		stopCapture := captureStderr(log)
 		defer stopCapture()
 		k := krusty.MakeKustomizer(krusty.MakeDefaultOptions())
-		m, err := k.Run(filesys.MakeFsOnDisk(), dir)
+		m, err := k.Run(fs, dir)
 		done <- result{m, err}
 	}()
 	select {

@@ -86,7 +86,7 @@ func (o *overlay) removeAll(inv inventory, objs []kubeflow.Object) {
 // remove adds a delete patch for ref when the upstream build has it, and records it as removed.
 func (o *overlay) remove(inv inventory, kind, name string) {
 	ref := ObjectRef{Kind: kind, Name: name, Namespace: kubeflow.Namespace}
-	apiVersion, ok := inv[ref]
+	apiVersion, ok := inv.lookup(ref)
 	if !ok {
 		return
 	}

@@ -2,9 +2,10 @@
 // and/or S3, and builds it in-process with the kustomize API.
 //
 // The overlay only references the upstream entry points the full platform installs and patches them; upstream
-// files are never edited. What it removes is decided from an upstream build of the same tree, so a release that
-// lacks an object gets no patch for it. Remote kustomize bases are found by reading files before any build, and
-// are refused offline with the list of what to vendor instead of letting git reach for the network.
+// files are never edited. What it removes is decided from what the upstream entry points build to, so a release
+// that lacks an object gets no patch for it; one kustomize build gives both that and the result (onebuild.go).
+// Remote kustomize bases are found by reading files before any build, and are refused offline with the list of
+// what to vendor instead of letting git reach for the network.
 package render
 
 import (
@@ -18,7 +19,6 @@ import (
 	"strings"
 
 	"sigs.k8s.io/kustomize/api/resmap"
-	kyaml "sigs.k8s.io/kustomize/kyaml/yaml"
 
 	"github.com/kfaws/kfaws/internal/config"
 	"github.com/kfaws/kfaws/internal/kubeflow"
@@ -40,6 +40,8 @@ type Render struct {
 	// SkipBuild generates the overlay without building it.
 	SkipBuild bool
 	Logger    *slog.Logger
+	// twice skips the single build (tests compare it with the two-build path).
+	twice bool
 }
 
 // Result is what Run found and produced.
@@ -56,6 +58,9 @@ type Result struct {
 	// Upstream and Built are the object counts before and after the overlay (0 when not built).
 	Upstream int
 	Built    int
+	// SingleBuild is true when one kustomize build gave both the inventory and the built objects (onebuild.go),
+	// false when the entry points and then the overlay were built.
+	SingleBuild bool
 	// Warnings are known upstream limits and things the user must do; never secrets.
 	Warnings []string
 	objects  resmap.ResMap
@@ -155,25 +160,38 @@ func normalMirrors(in map[string]string) map[string]string {
 	return out
 }
 
-// generate builds the upstream entry points for the inventory, writes the overlay and builds it.
+// generate writes the overlay and builds it. One kustomize build normally gives both the inventory the overlay
+// depends on and the built result (onebuild.go); when that build cannot stand for the overlay's own, the entry
+// points are built for the inventory and then the written overlay is built as it is.
 func (r *Render) generate(ctx context.Context, res *Result, mirrors map[string]string) error {
+	if !r.twice {
+		done, err := r.generateOnce(ctx, res, mirrors)
+		if done || err != nil {
+			res.SingleBuild = done
+			return err
+		}
+	}
+	return r.generateTwice(ctx, res, mirrors)
+}
+
+// generateTwice builds the upstream entry points for the inventory, writes the overlay and builds it.
+func (r *Render) generateTwice(ctx context.Context, res *Result, mirrors map[string]string) error {
 	l := res.Layout
-	inv := inventory{}
+	inv := inventory{objects: map[ObjectRef]string{}}
+	upstream := 0
 	for _, entry := range []string{l.PipelineEntry, l.KatibEntry} {
 		m, err := kustomizeBuild(ctx, filepath.Join(l.Root, filepath.FromSlash(entry)), mirrors, r.logger())
 		if err != nil {
 			return fmt.Errorf("building upstream entry point %q (fix the tree or report it; kfaws did not change "+
 				"it): %w", entry, err)
 		}
-		res.Upstream += m.Size()
-		for k, v := range inventoryOf(m) {
-			inv[k] = v
+		upstream += m.Size()
+		for k, v := range inventoryOf(m).objects {
+			inv.objects[k] = v
 		}
 	}
+	res.Upstream = upstream
 	o := wire(l, r.Values, inv)
-	res.Removed = o.removed
-	res.Warnings = append(res.Warnings, o.notes...)
-
 	dir := r.OutDir
 	if dir == "" {
 		tmp, err := os.MkdirTemp("", "kfaws-overlay-")
@@ -183,25 +201,8 @@ func (r *Render) generate(ctx context.Context, res *Result, mirrors map[string]s
 		defer os.RemoveAll(tmp)
 		dir = tmp
 	}
-	bases := make([]string, 0, 2)
-	for _, entry := range []string{l.PipelineEntry, l.KatibEntry} {
-		rel, err := relBase(dir, l.Root, entry)
-		if err != nil {
-			return err
-		}
-		bases = append(bases, rel)
-	}
-	o.add("kustomization.yaml", o.kustomization(bases))
-	o.files["kustomization.yaml"] = append([]byte(generatedHeader), o.files["kustomization.yaml"]...)
-	if err := prepareOutDir(dir); err != nil {
+	if err := r.writeOverlay(res, o, dir, true); err != nil || r.SkipBuild {
 		return err
-	}
-	if _, err := o.write(dir); err != nil {
-		return err
-	}
-	res.Files = o.files
-	if r.SkipBuild {
-		return nil
 	}
 	m, err := kustomizeBuild(ctx, dir, mirrors, r.logger())
 	if err != nil {
@@ -212,6 +213,41 @@ func (r *Render) generate(ctx context.Context, res *Result, mirrors map[string]s
 	}
 	res.objects, res.Built = m, m.Size()
 	return nil
+}
+
+// writeOverlay records what o removes and notes, completes it with its kustomization.yaml referencing the entry
+// points from dir, and writes it to dir unless write is false.
+func (r *Render) writeOverlay(res *Result, o *overlay, dir string, write bool) error {
+	res.Removed = o.removed
+	res.Warnings = append(res.Warnings, o.notes...)
+	bases, err := entryBases(dir, res.Layout)
+	if err != nil {
+		return err
+	}
+	o.add("kustomization.yaml", o.kustomization(bases))
+	o.files["kustomization.yaml"] = append([]byte(generatedHeader), o.files["kustomization.yaml"]...)
+	res.Files = o.files
+	if !write {
+		return nil
+	}
+	if err := prepareOutDir(dir); err != nil {
+		return err
+	}
+	_, err = o.write(dir)
+	return err
+}
+
+// entryBases are the upstream entry points as a kustomization in dir references them.
+func entryBases(dir string, l *detect.Layout) ([]string, error) {
+	bases := make([]string, 0, 2)
+	for _, entry := range []string{l.PipelineEntry, l.KatibEntry} {
+		rel, err := relBase(dir, l.Root, entry)
+		if err != nil {
+			return nil, err
+		}
+		bases = append(bases, rel)
+	}
+	return bases, nil
 }
 
 // wire generates the overlay for the option.
@@ -290,21 +326,5 @@ func (res *Result) YAML() ([]byte, error) {
 	return res.objects.AsYaml()
 }
 
-// Objects returns the built objects (nil when nothing was built).
-func (res *Result) Objects() resmap.ResMap { return res.objects }
-
-// RNodes returns the built objects as kyaml nodes, in build order, for callers that apply them.
-func (res *Result) RNodes() ([]*kyaml.RNode, error) {
-	if res.objects == nil {
-		return nil, errors.New("the overlay was not built")
-	}
-	return res.objects.ToRNodeSlice(), nil
-}
-
-// BuiltRefs lists the built objects in a stable order.
-func (res *Result) BuiltRefs() []ObjectRef {
-	if res.objects == nil {
-		return nil
-	}
-	return refsOf(res.objects)
-}
+// built reports whether the overlay was built (false with SkipBuild).
+func (res *Result) built() bool { return res.objects != nil }

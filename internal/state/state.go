@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -72,12 +73,12 @@ type Store struct {
 // Open reads the state file at path, or starts an empty state when it does not exist.
 func Open(path string) (*Store, error) {
 	s := &Store{path: path, st: State{Version: Version, Resources: map[string]Resource{}}}
-	data, err := os.ReadFile(path)
+	data, err := readStateFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return s, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("reading state: %w", err)
+		return nil, err
 	}
 	if err := json.Unmarshal(data, &s.st); err != nil {
 		return nil, fmt.Errorf("state file %q is corrupt (%w); restore it from a backup or move it aside", path, err)
@@ -89,6 +90,47 @@ func Open(path string) (*Store, error) {
 		s.st.Resources = map[string]Resource{}
 	}
 	return s, nil
+}
+
+// maxStateSize bounds the state file: kfaws writes a few KiB (names, ARNs, endpoints), so a larger file is not
+// one of its states, and reading it whole could exhaust memory.
+const maxStateSize = 4 << 20
+
+// readStateFile reads path only if it is a regular file within maxStateSize. It looks before it opens, because
+// opening a FIFO blocks until a writer comes and reading a device such as /dev/zero never ends.
+func readStateFile(path string) ([]byte, error) {
+	info, err := os.Stat(path)
+	if err != nil {
+		return nil, fmt.Errorf("reading state: %w", err)
+	}
+	if !info.Mode().IsRegular() {
+		return nil, fmt.Errorf("state file %q is %s, not a regular file; give --state (or stateFile) the path of a file", path, fileKind(info.Mode()))
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("reading state: %w", err)
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, maxStateSize+1))
+	if err != nil {
+		return nil, fmt.Errorf("reading state: %w", err)
+	}
+	if len(data) > maxStateSize {
+		return nil, fmt.Errorf("state file %q is larger than %d MiB, far more than kfaws writes; give --state (or stateFile) the path of a kfaws state file", path, maxStateSize>>20)
+	}
+	return data, nil
+}
+
+func fileKind(m fs.FileMode) string {
+	switch {
+	case m.IsDir():
+		return "a directory"
+	case m&fs.ModeNamedPipe != 0:
+		return "a named pipe (FIFO)"
+	case m&fs.ModeDevice != 0:
+		return "a device"
+	}
+	return "a special file"
 }
 
 // Path is the file this store writes.
