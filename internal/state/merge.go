@@ -40,15 +40,15 @@ func (s *Store) Lock(command string) (*Lock, error) {
 // syncLocked merges the file into memory when it is not the one this store last read or wrote.
 func (s *Store) syncLocked() error {
 	s.baseLocked()
+	if now, err := os.Stat(s.path); err == nil && s.seen != nil && os.SameFile(s.seen, now) {
+		return nil
+	}
 	theirs, info, err := readState(s.path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil
 	}
 	if err != nil {
 		return err
-	}
-	if s.seen != nil && os.SameFile(s.seen, info) {
-		return nil
 	}
 	s.st = merge(*s.base, s.st, theirs)
 	s.seen = info
@@ -65,25 +65,28 @@ func (s *Store) baseLocked() {
 	}
 }
 
-// readState reads and decodes the state file, with the file's identity as read.
+// readState reads and decodes the state file as Open does, with the identity of the file it read.
 func readState(path string) (State, os.FileInfo, error) {
-	f, err := os.Open(path)
+	before, err := os.Stat(path)
 	if err != nil {
 		return State{}, nil, err
 	}
-	defer f.Close()
-	info, err := f.Stat()
+	data, err := readStateFile(path)
 	if err != nil {
-		return State{}, nil, fmt.Errorf("reading state: %w", err)
+		return State{}, nil, err
+	}
+	// A file renamed over this one while it was read is read again at the next write: say it was not seen.
+	if after, err := os.Stat(path); err != nil || !os.SameFile(before, after) {
+		before = nil
 	}
 	var st State
-	if err := json.NewDecoder(f).Decode(&st); err != nil {
+	if err := json.Unmarshal(data, &st); err != nil {
 		return State{}, nil, fmt.Errorf("state file %q is corrupt (%w); restore it from a backup or move it aside", path, err)
 	}
 	if st.Version != Version {
 		return State{}, nil, fmt.Errorf("state file %q has version %d; this kfaws reads version %d", path, st.Version, Version)
 	}
-	return st, info, nil
+	return st, before, nil
 }
 
 // merge is a three-way merge: what mine changed since base wins, the rest is theirs.

@@ -65,7 +65,8 @@ type Store struct {
 	path string
 	mu   sync.Mutex
 	st   State
-	// base is the state as this store last read or wrote it, seen that file; writes merge against them (merge.go).
+	// base is the state as this store last read or wrote it, seen the identity of that file; writes merge
+	// against them (merge.go).
 	base *State
 	seen os.FileInfo
 }
@@ -182,9 +183,9 @@ func (st State) Keys() []string {
 // run killed at any moment leaves either the old or the new file, never a torn one. It first merges what another
 // writer may have put in the file since this store last read or wrote it.
 func (s *Store) writeLocked() error {
-	if err := s.syncLocked(); err != nil {
-		return err
-	}
+	// A file that can no longer be read (replaced by a damaged one) is overwritten, as before there was merging:
+	// what this run knows is worth more than what nobody can read.
+	_ = s.syncLocked()
 	data, err := json.MarshalIndent(s.st, "", "  ")
 	if err != nil {
 		return fmt.Errorf("encoding state: %w", err)
