@@ -49,14 +49,17 @@ func (e *Executor) createPolicy(ctx context.Context, s plan.Step, p plan.CreateP
 	if err := e.intend(s.Resource, p.Name); err != nil {
 		return err
 	}
-	_, err := e.AWS.IAM.CreatePolicy(ctx, &iam.CreatePolicyInput{
+	out, err := e.AWS.IAM.CreatePolicy(ctx, &iam.CreatePolicyInput{
 		PolicyName: &p.Name, Description: &p.Description, PolicyDocument: &p.Document, Tags: e.iamTags(),
 	})
 	var exists *iamtypes.EntityAlreadyExistsException
-	if err != nil && !errors.As(err, &exists) {
+	switch {
+	case errors.As(err, &exists):
+		return nil // the intent record holds its ARN, which follows from the name
+	case err != nil:
 		return fmt.Errorf("iam:CreatePolicy %q: %w", p.Name, err)
 	}
-	return nil
+	return e.record(s.Resource, aws.ToString(out.Policy.Arn))
 }
 
 // updatePolicy makes the document the policy's default version. IAM keeps at most five versions, so the oldest
@@ -91,12 +94,16 @@ func (e *Executor) ensureRole(ctx context.Context, s plan.Step, p plan.EnsureRol
 	if err := e.intend(s.Resource, name); err != nil {
 		return err
 	}
-	_, err := e.AWS.IAM.CreateRole(ctx, &iam.CreateRoleInput{
+	out, err := e.AWS.IAM.CreateRole(ctx, &iam.CreateRoleInput{
 		RoleName: &name, AssumeRolePolicyDocument: &trust, Tags: e.iamTags(),
 		Description: aws.String("Kubeflow " + sa.String() + " (" + p.Binding.Kind() + ", managed by kfaws)"),
 	})
 	var exists *iamtypes.EntityAlreadyExistsException
 	switch {
+	case err == nil:
+		if err := e.record(s.Resource, aws.ToString(out.Role.Arn)); err != nil {
+			return err
+		}
 	case errors.As(err, &exists):
 		if _, err := e.AWS.IAM.UpdateAssumeRolePolicy(ctx, &iam.UpdateAssumeRolePolicyInput{
 			RoleName: &name, PolicyDocument: &trust,

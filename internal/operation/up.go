@@ -31,8 +31,25 @@ type UpResult struct {
 	Apply  *ApplyResult
 }
 
-// Run plans and executes. With conflicts it returns a *ConflictError before any change.
+// upCommand is how up names itself in the state lock, for the message a refused run prints.
+const upCommand = "kfaws up"
+
+// Run plans and executes. With conflicts it returns a *ConflictError before any change. It holds the state
+// file's lock from before planning to its return, whatever ends it; a state locked by another run is refused as
+// bad input (a *state.LockedError inside), before any AWS call.
 func (u *Up) Run(ctx context.Context) (*UpResult, error) {
+	lock, err := u.State.Lock(upCommand)
+	if err != nil {
+		return nil, badInput(err)
+	}
+	defer func() {
+		if err := lock.Release(); err != nil {
+			u.logger().Warn("releasing the state lock", "error", err)
+		}
+	}()
+	if h := lock.TookOver; h != nil {
+		u.logger().Warn("took over the state lock of a run that is gone", "holder", h.String(), "lock", lock.Path())
+	}
 	pr, err := (&Plan{Configuration: u.Configuration}).Run(ctx)
 	if err != nil {
 		return nil, err
