@@ -44,7 +44,7 @@ func TestRecordKeepsNameIdentifierAndOwnershipTogether(t *testing.T) {
 	}, {
 		name:     "an interrupted run left the intent without identifier",
 		prev:     &state.Resource{ID: "sng", Owned: true},
-		planned:  plan.Resource{Key: plan.KeySubnetGroup, Name: "sng"},
+		planned:  plan.Resource{Key: plan.KeySubnetGroup, Name: "sng", Owned: true}, // the plan owns it by that record
 		observed: observe.Snapshot{SubnetGroup: observe.SubnetGroup{Presence: observe.Presence{Exists: true, ARN: ourARN}}},
 		want:     state.Resource{ID: "sng", ARN: ourARN, Owned: true},
 	}, {
