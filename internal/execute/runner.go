@@ -114,7 +114,7 @@ func (e *Executor) Run(ctx context.Context) error {
 		}()
 	}
 	wg.Wait()
-	if err := e.recordOutputs(); err != nil {
+	if err := e.finish(len(errs) == 0); err != nil {
 		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
@@ -130,7 +130,22 @@ func (e *Executor) do(ctx context.Context, s plan.Step) error {
 	if err := run(ctx); err != nil {
 		return err
 	}
+	if s.Kind().Deletes() {
+		return e.forget(s.Resource)
+	}
 	return e.record(s.Resource, "")
+}
+
+// finish writes what later commands need: the outputs of what up made, or, once a teardown has deleted all it
+// planned to, no outputs but the final snapshot's name.
+func (e *Executor) finish(ok bool) error {
+	switch {
+	case !e.Plan.Teardown:
+		return e.recordOutputs()
+	case ok:
+		return e.clearOutputs()
+	}
+	return nil
 }
 
 // progress reports a step's intermediate state.

@@ -35,6 +35,16 @@ func (e *Executor) steps() map[plan.StepKind]binder {
 	register(m, e.recordEndpoint)
 	register(m, e.createAddon)
 	register(m, e.configureAddon)
+	register(m, e.restoreSecret)
+	register(m, e.deleteAddon)
+	register(m, e.deleteRole)
+	register(m, e.deletePolicy)
+	register(m, e.deleteInstance)
+	register(m, e.deleteSubnetGroup)
+	register(m, e.deleteParameterGroup)
+	register(m, e.deleteSecurityGroup)
+	register(m, e.deleteSecret)
+	register(m, e.deleteBucket)
 	return m
 }
 

@@ -100,11 +100,15 @@ type Plan struct {
 	Forget []string `json:"-"`
 	// Renames say how to rename what collides with resources of other installations, for the conflicts that do.
 	Renames []Rename `json:"-"`
+	// Teardown is true for a plan of kfaws down (BuildDown): its steps delete, and it records no outputs.
+	Teardown bool `json:"teardown,omitempty"`
 }
 
 // Summary counts resources per action.
 type Summary struct {
 	Create, Update, Exists, Conflict, Orphan int
+	// Delete and Keep count a teardown's decisions.
+	Delete, Keep int
 }
 
 // Summary counts the plan's resources per action.
@@ -122,6 +126,10 @@ func (p *Plan) Summary() Summary {
 			s.Conflict++
 		case Orphan:
 			s.Orphan++
+		case Delete:
+			s.Delete++
+		case Keep:
+			s.Keep++
 		}
 	}
 	return s

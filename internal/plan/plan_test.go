@@ -119,8 +119,11 @@ func TestDecisions(t *testing.T) {
 		{"foreign secret without instance", func(c *config.Config, s *observe.Snapshot) {
 			s.RDSSecret.Presence = untagged
 		}, state.State{}, KeyRDSSecret, Conflict, "will not overwrite"},
-		{"secret scheduled for deletion", func(c *config.Config, s *observe.Snapshot) {
+		{"secret kfaws down scheduled for deletion is restored", func(c *config.Config, s *observe.Snapshot) {
 			s.RDSSecret = observe.Secret{Presence: owned("prod"), Deleted: true}
+		}, state.State{}, KeyRDSSecret, Update, "password is reused"},
+		{"someone else's secret scheduled for deletion", func(c *config.Config, s *observe.Snapshot) {
+			s.RDSSecret = observe.Secret{Presence: untagged, Deleted: true}
 		}, state.State{}, KeyRDSSecret, Conflict, "restore-secret"},
 		{"instance without secret", func(c *config.Config, s *observe.Snapshot) {
 			s.Instance = observe.Instance{Presence: untagged, Status: "available"}

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/kfaws/kfaws/internal/config"
+	"github.com/kfaws/kfaws/internal/observe"
 )
 
 // Family returns the DB parameter group family for a MySQL engine version ("8.4.3" -> "mysql8.4").
@@ -48,6 +49,8 @@ func (b *builder) instanceAndSecret() {
 	ir := Resource{Key: KeyInstance, Kind: "DB instance", Name: c.RDS.InstanceName, Field: "rds.instanceName", ARN: in.ARN}
 	sr := Resource{Key: KeyRDSSecret, Kind: "secret", Name: c.RDS.SecretName, Field: "rds.secretName", ARN: sec.ARN}
 	secretOwned := b.owned(KeyRDSSecret, c.RDS.SecretName, sec.Presence)
+	restored := b.restoreSecret(KeyRDSSecret, c.RDS.SecretName, sec)
+	sec.Deleted = sec.Deleted && !restored
 	_, instanceOwned := b.existingInstance()
 	deps := []string{KeySubnetGroup, KeyParameterGroup, KeySecurityGroup, KeyRDSSecret}
 	switch {
@@ -114,8 +117,21 @@ func (b *builder) instanceAndSecret() {
 			b.waitAndRecord(in.Status)
 		}
 	}
+	if restored && sr.Action == Exists {
+		sr.Action, sr.Detail = Update, "restored from the deletion kfaws down scheduled; its password is reused"
+	}
 	b.add(sr)
 	b.add(ir)
+}
+
+// restoreSecret plans the restore of a secret this installation created that an earlier kfaws down scheduled for
+// deletion, and reports whether it did; one kfaws did not create stays a conflict.
+func (b *builder) restoreSecret(key, name string, s observe.Secret) bool {
+	if !s.Deleted || !b.owned(key, name, s.Presence) {
+		return false
+	}
+	b.step(key, "restore", RestoreSecret{Name: name}, fmt.Sprintf("restore secret %q, which kfaws down scheduled for deletion", name))
+	return true
 }
 
 // renamedInstance refuses a new instance name while the instance kfaws created under the old one exists: it

@@ -52,7 +52,10 @@ func (b *builder) s3Secret() {
 	c, s := b.cfg, b.snap.S3Secret
 	r := Resource{Key: KeyS3Secret, Kind: "secret", Name: c.S3.SecretName, Field: "s3.secretName", ARN: s.ARN}
 	haveKeys := c.S3.AccessKeyID != ""
+	restored := b.restoreSecret(KeyS3Secret, c.S3.SecretName, s)
 	switch {
+	case restored:
+		r.Action, r.Owned, r.Detail = Update, true, "restored from the deletion kfaws down scheduled; the keys in it are used"
 	case s.Deleted:
 		r.Action, r.Detail = Conflict, "secret is scheduled for deletion; restore it (aws secretsmanager restore-secret) or choose another s3.secretName"
 	case !s.Exists && !haveKeys:

@@ -27,16 +27,41 @@ const (
 	KindRecordEndpoint       StepKind = "record-endpoint"
 	KindCreateAddon          StepKind = "create-addon"
 	KindConfigureAddon       StepKind = "configure-addon"
+	KindRestoreSecret        StepKind = "restore-secret"
+
+	// Teardown (BuildDown).
+	KindDeleteAddon          StepKind = "delete-addon"
+	KindDeleteRole           StepKind = "delete-role"
+	KindDeletePolicy         StepKind = "delete-policy"
+	KindDeleteInstance       StepKind = "delete-instance"
+	KindDeleteSubnetGroup    StepKind = "delete-subnet-group"
+	KindDeleteParameterGroup StepKind = "delete-parameter-group"
+	KindDeleteSecurityGroup  StepKind = "delete-security-group"
+	KindDeleteSecret         StepKind = "delete-secret"
+	KindDeleteBucket         StepKind = "delete-bucket"
 )
 
-// StepKinds lists every kind Build can emit; execute's tests check it has an implementation for each.
+// StepKinds lists every kind Build and BuildDown can emit; execute's tests check it has an implementation for each.
 func StepKinds() []StepKind {
 	return []StepKind{
 		KindRegisterOIDCProvider, KindCreateBucket, KindConfigureBucket, KindCreateStaticKeys, KindCreatePolicy,
 		KindUpdatePolicy, KindEnsureRole, KindCreateSubnetGroup, KindCreateParameterGroup, KindSetParameters,
 		KindCreateSecurityGroup, KindAdmitMySQL, KindCreateRDSSecret, KindCreateInstance, KindModifyInstance,
-		KindWaitInstance, KindRecordEndpoint, KindCreateAddon, KindConfigureAddon,
+		KindWaitInstance, KindRecordEndpoint, KindCreateAddon, KindConfigureAddon, KindRestoreSecret,
+		KindDeleteAddon, KindDeleteRole, KindDeletePolicy, KindDeleteInstance, KindDeleteSubnetGroup,
+		KindDeleteParameterGroup, KindDeleteSecurityGroup, KindDeleteSecret, KindDeleteBucket,
 	}
+}
+
+// Deletes reports whether a step of this kind deletes its resource: once it has run, the state forgets the
+// resource instead of recording it.
+func (k StepKind) Deletes() bool {
+	switch k {
+	case KindDeleteAddon, KindDeleteRole, KindDeletePolicy, KindDeleteInstance, KindDeleteSubnetGroup,
+		KindDeleteParameterGroup, KindDeleteSecurityGroup, KindDeleteSecret, KindDeleteBucket:
+		return true
+	}
+	return false
 }
 
 // Params are the decisions one step carries; each type belongs to one StepKind. None holds a secret value:
@@ -210,6 +235,63 @@ type ConfigureAddon struct {
 	Configuration string
 }
 
+// RestoreSecret cancels the scheduled deletion of a secret kfaws created (an earlier kfaws down deleted it within
+// Secrets Manager's recovery window), so up uses it again, its value (the RDS master password) included.
+type RestoreSecret struct {
+	Name string
+}
+
+// DeleteAddon deletes an EKS add-on and waits until it is gone.
+type DeleteAddon struct {
+	Cluster string
+	Name    string
+}
+
+// DeleteRole detaches the role's managed policies, deletes its inline ones, then deletes it.
+type DeleteRole struct {
+	Name string
+}
+
+// DeletePolicy deletes a customer managed policy with its non-default versions.
+type DeletePolicy struct {
+	ARN string
+}
+
+// DeleteInstance turns deletion protection off, deletes the DB instance after RDS has taken FinalSnapshot (none
+// when ""), and waits until the instance, and the snapshot, are done.
+type DeleteInstance struct {
+	Identifier    string
+	FinalSnapshot string
+}
+
+// DeleteSubnetGroup deletes a DB subnet group.
+type DeleteSubnetGroup struct {
+	Name string
+}
+
+// DeleteParameterGroup deletes a DB parameter group.
+type DeleteParameterGroup struct {
+	Name string
+}
+
+// DeleteSecurityGroup deletes a security group by ID (by Name in VPCID when the ID is unknown).
+type DeleteSecurityGroup struct {
+	ID    string
+	Name  string
+	VPCID string
+}
+
+// DeleteSecret deletes a secret, at once when Force, else after Secrets Manager's recovery window.
+type DeleteSecret struct {
+	Name  string
+	Force bool
+}
+
+// DeleteBucket empties the bucket of every object version and delete marker, then deletes it.
+type DeleteBucket struct {
+	Name string
+}
+
 // Kind implementations: one kind per params type.
 
 func (RegisterOIDCProvider) Kind() StepKind { return KindRegisterOIDCProvider }
@@ -231,3 +313,13 @@ func (WaitInstance) Kind() StepKind         { return KindWaitInstance }
 func (RecordEndpoint) Kind() StepKind       { return KindRecordEndpoint }
 func (CreateAddon) Kind() StepKind          { return KindCreateAddon }
 func (ConfigureAddon) Kind() StepKind       { return KindConfigureAddon }
+func (RestoreSecret) Kind() StepKind        { return KindRestoreSecret }
+func (DeleteAddon) Kind() StepKind          { return KindDeleteAddon }
+func (DeleteRole) Kind() StepKind           { return KindDeleteRole }
+func (DeletePolicy) Kind() StepKind         { return KindDeletePolicy }
+func (DeleteInstance) Kind() StepKind       { return KindDeleteInstance }
+func (DeleteSubnetGroup) Kind() StepKind    { return KindDeleteSubnetGroup }
+func (DeleteParameterGroup) Kind() StepKind { return KindDeleteParameterGroup }
+func (DeleteSecurityGroup) Kind() StepKind  { return KindDeleteSecurityGroup }
+func (DeleteSecret) Kind() StepKind         { return KindDeleteSecret }
+func (DeleteBucket) Kind() StepKind         { return KindDeleteBucket }

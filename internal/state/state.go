@@ -57,6 +57,9 @@ type Outputs struct {
 	ProfileRoleARN string `json:"profileRoleArn,omitempty"`
 	SecretsRoleARN string `json:"secretsRoleArn,omitempty"`
 	OIDCProvider   string `json:"oidcProviderArn,omitempty"`
+	// FinalSnapshot names the DB snapshot kfaws down had RDS take of the instance it deleted; recorded before the
+	// delete call so a resumed teardown asks for the same one.
+	FinalSnapshot string `json:"finalSnapshot,omitempty"`
 }
 
 // Store reads and writes one state file. Its methods are safe for concurrent use by parallel steps. A run that

@@ -109,5 +109,49 @@ func ScenariosIn(partition, region string) []Scenario {
 			Snapshot: existingInstance},
 		{Name: "drifted instance", Config: Config(region, func(c *config.Config) { c.Option = config.OptionRDSOnly }),
 			Snapshot: DriftedInstance(partition, region)},
+		{Name: "up again within a week of down", Config: Config(region, func(c *config.Config) {
+			c.S3.Credentials = config.CredentialsStatic
+		}), Snapshot: afterDown(partition, region)},
 	}
+}
+
+// afterDown is Fresh with the secrets a teardown of the installation scheduled for deletion.
+func afterDown(partition, region string) *observe.Snapshot {
+	s := Fresh(partition, region)
+	s.RDSSecret = observe.Secret{Presence: ours, Deleted: true, Complete: true}
+	s.S3Secret = observe.Secret{Presence: ours, Deleted: true, Complete: true}
+	return s
+}
+
+// Everything is Fresh with every resource of the configuration present and tagged as the installation's, a
+// static-keys secret included, and a security group kfaws created under a name the configuration no longer gives,
+// which the state records.
+func Everything(partition, region string) (*observe.Snapshot, state.State) {
+	s := DriftedInstance(partition, region)
+	s.OIDCProvider = observe.Presence{Exists: true}
+	s.Bucket = observe.Bucket{Presence: ours, Region: region}
+	s.S3Secret = observe.Secret{Presence: ours, Complete: true}
+	s.S3Policy = observe.Policy{Presence: ours}
+	s.BackendRole, s.ProfileRole, s.SecretsRole = observe.Role{Presence: ours}, observe.Role{Presence: ours}, observe.Role{Presence: ours}
+	s.CSIAddon = observe.Addon{Presence: ours, Version: "v2.2.2-eksbuild.1", Status: "ACTIVE", Offered: "v2.2.2-eksbuild.1"}
+	s.Recorded = map[string]observe.Presence{"rds/security-group@old-db-sg": {Exists: true, Installation: Installation}}
+	return s, state.State{Resources: map[string]state.Resource{
+		"rds/security-group@old-db-sg": {Kind: "security group", ID: "old-db-sg", ARN: "sg-old", Owned: true},
+	}}
+}
+
+// Teardown is one input to plan.BuildDown; its options are the ones that emit every delete step.
+type Teardown struct {
+	Scenario
+	DeleteData    bool
+	FinalSnapshot string
+}
+
+// Teardowns are the inputs that, together, reach every step plan.BuildDown emits.
+func Teardowns(partition, region string) []Teardown {
+	everything, recorded := Everything(partition, region)
+	return []Teardown{{
+		Scenario:   Scenario{Name: "down everything, data included", Config: Config(region), Snapshot: everything, Recorded: recorded},
+		DeleteData: true, FinalSnapshot: Installation + "-final",
+	}}
 }
