@@ -149,6 +149,7 @@ func (b *builder) deleteStep(t target, r *Resource, o DownOptions) {
 	afterInstance := []string{KeyInstance}
 	switch t.key {
 	case KeyCSIAddon:
+		r.Detail = "the Secrets Store CSI driver's provider, which kfaws installed"
 		b.step(k, "delete", DeleteAddon{Cluster: b.snap.Cluster.Name, Name: name},
 			fmt.Sprintf("delete EKS add-on %s from cluster %q", name, b.snap.Cluster.Name))
 	case KeyBackendRole, KeyProfileRole, KeySecretsRole:
@@ -162,10 +163,10 @@ func (b *builder) deleteStep(t target, r *Resource, o DownOptions) {
 	case KeyInstance:
 		r.Detail = "final snapshot " + o.FinalSnapshot
 		if o.FinalSnapshot == "" {
-			r.Detail = "no final snapshot (--skip-final-snapshot): its data is gone"
+			r.Detail = "no final snapshot, its data is gone (--skip-final-snapshot)"
 		}
 		b.step(k, "delete", DeleteInstance{Identifier: name, FinalSnapshot: o.FinalSnapshot},
-			fmt.Sprintf("delete DB instance %q (deletion protection off; %s)", name, r.Detail))
+			fmt.Sprintf("delete DB instance %q, deletion protection off first; %s", name, r.Detail))
 	case KeySubnetGroup:
 		b.step(k, "delete", DeleteSubnetGroup{Name: name}, fmt.Sprintf("delete DB subnet group %q", name), afterInstance...)
 	case KeyParameterGroup:
@@ -177,12 +178,12 @@ func (b *builder) deleteStep(t target, r *Resource, o DownOptions) {
 			r.Detail = "already scheduled for deletion: Secrets Manager removes it when its recovery window ends"
 			return
 		}
-		r.Detail = "recoverable for 7 days (Secrets Manager's recovery window)"
+		r.Detail = "recoverable for 7 days, Secrets Manager's recovery window"
 		if o.ForceDeleteSecrets {
 			r.Detail = "at once, without recovery (--force-delete-secrets)"
 		}
 		b.step(k, "delete", DeleteSecret{Name: name, Force: o.ForceDeleteSecrets},
-			fmt.Sprintf("delete secret %q (%s)", name, r.Detail), afterInstance...)
+			fmt.Sprintf("delete secret %q: %s", name, r.Detail), afterInstance...)
 	case KeyBucket:
 		r.Detail = "every object version emptied first (--delete-data)"
 		b.step(k, "delete", DeleteBucket{Name: name}, fmt.Sprintf("empty and delete S3 bucket %q (--delete-data)", name))
