@@ -2,8 +2,9 @@
 // moto lacks for testing kfaws: an RDS data plane on a real MariaDB server
 // (master user, initial database, auth plugin, endpoint), an emulated RDS
 // creation delay, the EKS add-on and pod identity association APIs, and
-// per-operation fault injection in each AWS protocol's own error shape. It
-// is test and demo infrastructure, never product code; see
+// per-operation fault injection in each AWS protocol's own error shape (and
+// S3 DeleteObjects results that fail some keys), and a record of the calls
+// it saw. It is test and demo infrastructure, never product code; see
 // localstack/README.md.
 package proxy
 
@@ -12,12 +13,14 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httputil"
 	"net/url"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -50,6 +53,7 @@ type Proxy struct {
 	upstream    *httputil.ReverseProxy
 	upstreamURL *url.URL
 	faults      faultSet
+	calls       callLog
 	rds         *rdsPlane
 	eks         *eksPlane
 	log         *slog.Logger
@@ -114,6 +118,21 @@ func (p *Proxy) ClearFaults() { p.faults.clear() }
 // Faults lists the rules with their remaining counts.
 func (p *Proxy) Faults() []Fault { return p.faults.list() }
 
+// RecordCalls starts recording the requests of operations ("service:Action" or "service:*"), dropping what was
+// recorded before; with none it stops. Calls returns what was recorded.
+func (p *Proxy) RecordCalls(operations ...string) error {
+	for _, o := range operations {
+		if service, action, ok := strings.Cut(o, ":"); !ok || service == "" || action == "" {
+			return fmt.Errorf("recording operation %q: want \"service:Action\", e.g. \"s3:DeleteObjects\" or \"s3:*\"", o)
+		}
+	}
+	p.calls.record(operations)
+	return nil
+}
+
+// Calls lists the recorded requests in arrival order.
+func (p *Proxy) Calls() []Call { return p.calls.list() }
+
 // ServeHTTP answers control requests under /_localstack/ and forwards the
 // rest to moto, after applying any matching fault.
 func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -127,18 +146,23 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	f, faulty := p.faults.take(op)
+	var body []byte
+	var objects []objectSpan
+	if op.Service == "s3" && op.Action == "DeleteObjects" && (faulty && f.Kind == FaultPartialDelete || p.calls.recording(op)) {
+		if body, objects, err = readDeleteObjects(r); err != nil {
+			writeError(w, op, http.StatusBadRequest, "MalformedXML", "The XML you provided was not well-formed or did not validate against our published schema")
+			return
+		}
+	}
+	ref := p.calls.begin(op, objectIDs(objects))
+	if ref.index >= 0 {
+		sw := &statusWriter{ResponseWriter: w}
+		w = sw
+		defer func() { p.calls.update(ref, func(c *Call) { c.Status = sw.status }) }()
+	}
 	if faulty {
-		p.log.Info("fault injected", "operation", op.String(), "kind", f.Kind)
-		switch f.Kind {
-		case FaultLatency:
-			select {
-			case <-time.After(f.Latency):
-			case <-r.Context().Done():
-				return
-			}
-		case FaultLostResponse:
-		default:
-			writeFault(w, op, f.Kind)
+		var answered bool
+		if r, answered = p.applyFault(w, r, op, f, ref, body, objects); answered {
 			return
 		}
 	}
@@ -167,6 +191,54 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	handler.ServeHTTP(w, r)
 }
 
+// applyFault applies f to r before it is forwarded. It returns the request to forward, or true when it has
+// answered r itself.
+func (p *Proxy) applyFault(w http.ResponseWriter, r *http.Request, op Operation, f Fault, ref callRef, body []byte, objects []objectSpan) (*http.Request, bool) {
+	p.log.Info("fault injected", "operation", op.String(), "kind", f.Kind)
+	switch f.Kind {
+	case FaultLatency:
+		select {
+		case <-time.After(f.Latency):
+		case <-r.Context().Done():
+			return r, true
+		}
+	case FaultLostResponse: // forwarded, then answered in ServeHTTP
+	case FaultPartialDelete:
+		if len(objects) == 0 { // moto answers MalformedXML
+			return r, false
+		}
+		failed, forward, err := partialDelete(r, body, objects, f.Keys)
+		if err != nil {
+			http.Error(w, "local stack: "+err.Error(), http.StatusInternalServerError)
+			return r, true
+		}
+		p.calls.update(ref, func(c *Call) { c.Failed = failed })
+		if !forward {
+			writeDeleteResult(w, failed)
+			return r, true
+		}
+		return r.WithContext(withFailed(r.Context(), failed)), false
+	default:
+		writeFault(w, op, f.Kind)
+		return r, true
+	}
+	return r, false
+}
+
+// readDeleteObjects reads a DeleteObjects request's body, puts an identical reader back, and lists its objects.
+func readDeleteObjects(r *http.Request) ([]byte, []objectSpan, error) {
+	if r.Body == nil {
+		return nil, nil, nil
+	}
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		return nil, nil, err
+	}
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	objects, err := parseDeleteObjects(body)
+	return body, objects, err
+}
+
 // discardWriter receives a response nobody will see.
 type discardWriter struct{ header http.Header }
 
@@ -182,7 +254,8 @@ func (p *Proxy) modifyResponse(resp *http.Response) error {
 	isRDS := op.Service == "rds" && op.Protocol == ProtocolQuery
 	isEKSCluster := op.Service == "eks" && (op.Action == "DescribeCluster" || op.Action == "CreateCluster")
 	isEKSDelete := op.Service == "eks" && op.Action == "DeleteCluster"
-	if !isRDS && !isEKSCluster && !isEKSDelete {
+	failed := failedFrom(ctx)
+	if !isRDS && !isEKSCluster && !isEKSDelete && len(failed) == 0 {
 		return nil
 	}
 	body, err := io.ReadAll(resp.Body)
@@ -191,6 +264,10 @@ func (p *Proxy) modifyResponse(resp *http.Response) error {
 		return err
 	}
 	switch {
+	case len(failed) > 0 && resp.StatusCode == http.StatusOK:
+		if body, err = addDeleteErrors(body, failed); err != nil {
+			return err
+		}
 	case isEKSCluster && resp.StatusCode == http.StatusOK:
 		body = p.addClusterVpcID(ctx, resp.Request, body)
 	case isEKSDelete && resp.StatusCode == http.StatusOK:
