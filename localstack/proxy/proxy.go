@@ -1,11 +1,11 @@
 // Package proxy is a small reverse proxy in front of moto that adds what
 // moto lacks for testing kfaws: an RDS data plane on a real MariaDB server
 // (master user, initial database, auth plugin, endpoint), an emulated RDS
-// creation delay, the EKS add-on and pod identity association APIs, and
-// per-operation fault injection in each AWS protocol's own error shape (and
-// S3 DeleteObjects results that fail some keys), and a record of the calls
-// it saw. It is test and demo infrastructure, never product code; see
-// localstack/README.md.
+// creation delay, the EKS add-on and pod identity association APIs, S3
+// version listings that page like S3's, per-operation fault injection in
+// each AWS protocol's own error shape (and S3 DeleteObjects results that
+// fail some keys), and a record of the calls it saw. It is test and demo
+// infrastructure, never product code; see localstack/README.md.
 package proxy
 
 import (
@@ -54,6 +54,7 @@ type Proxy struct {
 	upstreamURL *url.URL
 	faults      faultSet
 	calls       callLog
+	listings    versionListings
 	rds         *rdsPlane
 	eks         *eksPlane
 	log         *slog.Logger
@@ -76,7 +77,12 @@ func New(opts Options) *Proxy {
 	if opts.Now != nil {
 		p.rds.now, p.eks.now = opts.Now, opts.Now
 	}
+	// Keep a connection to moto per concurrent client request: the default two idle connections per host make
+	// every other request of a parallel client (a benchmark, a bulk delete) open and close one.
+	transport := http.DefaultTransport.(*http.Transport).Clone()
+	transport.MaxIdleConnsPerHost = 256
 	p.upstream = &httputil.ReverseProxy{
+		Transport: transport,
 		Rewrite: func(r *httputil.ProxyRequest) {
 			r.SetURL(opts.Upstream)
 			r.Out.Host = r.In.Host // moto's S3 reads the bucket from Host in virtual-host style
@@ -165,6 +171,9 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if r, answered = p.applyFault(w, r, op, f, ref, body, objects); answered {
 			return
 		}
+	}
+	if op.Service == "s3" && op.Action == "ListObjectVersions" && p.serveListObjectVersions(w, r) {
+		return
 	}
 	if op.Service == "rds" {
 		if code, msg := p.rds.rdsBeforeForward(op); code != "" {

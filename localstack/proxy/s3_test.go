@@ -8,6 +8,7 @@ import (
 	"reflect"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -146,5 +147,118 @@ func TestPartialDeleteOfEveryKey(t *testing.T) {
 	}
 	if got := left(t, c, bucket); len(got) != len(all) {
 		t.Errorf("versions left %+v, want all %d", got, len(all))
+	}
+}
+
+// TestListVersionsWhileDeleting: a client that deletes each page of versions before it asks for the next, as
+// rclone purge does, is still given every version and delete marker exactly once, in pages of at most 1,000
+// (moto alone ends such a listing at the first marker it has deleted).
+func TestListVersionsWhileDeleting(t *testing.T) {
+	_, c := s3Harness(t)
+	ctx := context.Background()
+	bucket := fmt.Sprintf("list-delete-%d", time.Now().UnixNano()%1e9)
+	versions(t, c, bucket) // the versioned bucket, empty
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, 16)
+	for i := range 1100 {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			key := aws.String(fmt.Sprintf("runs/%04d/out", i))
+			for range 1 + i%2 {
+				if _, err := c.PutObject(ctx, &s3.PutObjectInput{Bucket: &bucket, Key: key, Body: strings.NewReader("x")}); err != nil {
+					t.Error(err)
+				}
+			}
+			if i%4 == 0 {
+				if _, err := c.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: &bucket, Key: key}); err != nil {
+					t.Error(err)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	want := 1100 + 550 + 275
+	seen := map[proxy.ObjectID]bool{}
+	pages := s3.NewListObjectVersionsPaginator(c, &s3.ListObjectVersionsInput{Bucket: &bucket})
+	for pages.HasMorePages() {
+		page, err := pages.NextPage(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var batch []s3types.ObjectIdentifier
+		for _, v := range page.Versions {
+			batch = append(batch, s3types.ObjectIdentifier{Key: v.Key, VersionId: v.VersionId})
+		}
+		for _, m := range page.DeleteMarkers {
+			batch = append(batch, s3types.ObjectIdentifier{Key: m.Key, VersionId: m.VersionId})
+		}
+		if len(batch) > 1000 {
+			t.Errorf("a page of %d entries, want at most 1000", len(batch))
+		}
+		for _, id := range ids(batch) {
+			if seen[id] {
+				t.Errorf("%v listed twice", id)
+			}
+			seen[id] = true
+		}
+		if len(batch) == 0 {
+			continue
+		}
+		if _, err := c.DeleteObjects(ctx, &s3.DeleteObjectsInput{Bucket: &bucket, Delete: &s3types.Delete{Objects: batch}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if len(seen) != want || len(left(t, c, bucket)) != 0 {
+		t.Errorf("listed %d of %d entries while deleting; %d versions left", len(seen), want, len(left(t, c, bucket)))
+	}
+}
+
+// TestListVersionsMarkers: continuations from S3's markers, a key marker alone, a small max-keys, a prefix.
+func TestListVersionsMarkers(t *testing.T) {
+	_, c := s3Harness(t)
+	ctx := context.Background()
+	bucket := fmt.Sprintf("list-markers-%d", time.Now().UnixNano()%1e9)
+	all := versions(t, c, bucket, "a", "b/1", "b/2", "c") // two versions each
+	list := func(in s3.ListObjectVersionsInput) []proxy.ObjectID {
+		t.Helper()
+		in.Bucket = &bucket
+		out, err := c.ListObjectVersions(ctx, &in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []proxy.ObjectID
+		for _, v := range out.Versions {
+			got = append(got, proxy.ObjectID{Key: aws.ToString(v.Key), VersionID: aws.ToString(v.VersionId)})
+		}
+		if truncated := aws.ToBool(out.IsTruncated); truncated != (aws.ToString(out.NextKeyMarker) != "") {
+			t.Errorf("IsTruncated %v with NextKeyMarker %q", truncated, aws.ToString(out.NextKeyMarker))
+		}
+		return got
+	}
+	keys := func(ids []proxy.ObjectID) string {
+		var ks []string
+		for _, id := range ids {
+			ks = append(ks, id.Key)
+		}
+		return strings.Join(ks, ",")
+	}
+	first := list(s3.ListObjectVersionsInput{MaxKeys: aws.Int32(3)})
+	if keys(first) != "a,a,b/1" {
+		t.Errorf("first page of 3: %s", keys(first))
+	}
+	next := list(s3.ListObjectVersionsInput{MaxKeys: aws.Int32(3), KeyMarker: aws.String("b/1"), VersionIdMarker: aws.String(first[2].VersionID)})
+	if keys(next) != "b/1,b/2,b/2" || next[0] == first[2] {
+		t.Errorf("after (b/1, %s): %v", first[2].VersionID, next)
+	}
+	if got := list(s3.ListObjectVersionsInput{KeyMarker: aws.String("b/1")}); keys(got) != "b/2,b/2,c,c" {
+		t.Errorf("after key b/1: %s", keys(got))
+	}
+	if got := list(s3.ListObjectVersionsInput{Prefix: aws.String("b/")}); keys(got) != "b/1,b/1,b/2,b/2" {
+		t.Errorf("prefix b/: %s", keys(got))
+	}
+	if got := list(s3.ListObjectVersionsInput{}); len(got) != len(all) {
+		t.Errorf("whole bucket: %d of %d versions", len(got), len(all))
 	}
 }
