@@ -16,7 +16,6 @@ import (
 	"io"
 	"net/http"
 	"strconv"
-	"strings"
 )
 
 // s3Namespace is the XML namespace of S3's request and response documents.
@@ -85,24 +84,20 @@ func withoutObjects(body []byte, spans []objectSpan) []byte {
 // partialDelete applies a partial-delete fault to r, a DeleteObjects request whose body is body: it takes the
 // first keys objects out, puts the shortened body on r with matching checksum headers, and returns the taken
 // objects and whether any object is left to forward.
-func partialDelete(r *http.Request, body []byte, spans []objectSpan, keys int) ([]ObjectID, bool, error) {
-	if enc := r.Header.Get("Content-Encoding"); strings.Contains(enc, "aws-chunked") ||
-		strings.HasPrefix(r.Header.Get("X-Amz-Content-Sha256"), "STREAMING-") {
-		return nil, false, errors.New("partial-delete cannot rewrite an aws-chunked DeleteObjects body")
-	}
+func partialDelete(r *http.Request, body []byte, spans []objectSpan, keys int) ([]ObjectID, bool) {
 	if keys <= 0 {
 		keys = 1
 	}
 	taken := spans[:min(keys, len(spans))]
 	if len(taken) == len(spans) {
-		return objectIDs(taken), false, nil
+		return objectIDs(taken), false
 	}
 	body = withoutObjects(body, taken)
 	r.Body = io.NopCloser(bytes.NewReader(body))
 	r.ContentLength = int64(len(body))
 	r.Header.Set("Content-Length", strconv.Itoa(len(body)))
 	setChecksums(r.Header, body)
-	return objectIDs(taken), true, nil
+	return objectIDs(taken), true
 }
 
 // checksumHeaders are the body checksums an S3 request may carry (Content-MD5 and the flexible checksums).

@@ -4,9 +4,12 @@ import (
 	"encoding/base64"
 	"hash/crc32"
 	"io"
+	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"reflect"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -28,9 +31,9 @@ func TestPartialDeleteRewritesTheRequest(t *testing.T) {
 	}
 	r := httptest.NewRequest("POST", "/bucket?delete", strings.NewReader(deleteBody))
 	r.Header.Set("X-Amz-Checksum-Crc32", "stale")
-	failed, forward, err := partialDelete(r, []byte(deleteBody), objects, 2)
-	if err != nil || !forward || !reflect.DeepEqual(failed, want[:2]) {
-		t.Fatalf("partialDelete = %+v, %v, %v; want the first two objects taken and the rest forwarded", failed, forward, err)
+	failed, forward := partialDelete(r, []byte(deleteBody), objects, 2)
+	if !forward || !reflect.DeepEqual(failed, want[:2]) {
+		t.Fatalf("partialDelete = %+v, %v; want the first two objects taken and the rest forwarded", failed, forward)
 	}
 	body, _ := io.ReadAll(r.Body)
 	wantBody := `<Delete xmlns="http://s3.amazonaws.com/doc/2006-03-01/">` + "\n  " +
@@ -47,8 +50,8 @@ func TestPartialDeleteRewritesTheRequest(t *testing.T) {
 	}
 
 	r = httptest.NewRequest("POST", "/bucket?delete", strings.NewReader(deleteBody))
-	if failed, forward, err := partialDelete(r, []byte(deleteBody), objects, 5); err != nil || forward || len(failed) != 3 {
-		t.Errorf("taking more keys than the request has: %+v, forward %v, %v; want all three taken, nothing forwarded", failed, forward, err)
+	if failed, forward := partialDelete(r, []byte(deleteBody), objects, 5); forward || len(failed) != 3 {
+		t.Errorf("taking more keys than the request has: %+v, forward %v; want all three taken, nothing forwarded", failed, forward)
 	}
 }
 
@@ -68,5 +71,65 @@ func TestAddDeleteErrors(t *testing.T) {
 	}
 	if _, err := addDeleteErrors([]byte(`<Error><Code>NoSuchBucket</Code></Error>`), failed); err == nil {
 		t.Error("an answer without DeleteResult was accepted")
+	}
+}
+
+// TestDeleteObjectsTheProxyCannotRead: recording forwards an aws-chunked or malformed DeleteObjects request
+// unchanged and records it without objects; a partial-delete fault forwards a malformed one (moto answers
+// MalformedXML) but answers an aws-chunked one with a 500 naming the cause, since it cannot take keys out of it.
+func TestDeleteObjectsTheProxyCannotRead(t *testing.T) {
+	var mu sync.Mutex // the upstream's handler runs on the server's goroutines
+	var forwarded []string
+	upstream := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		mu.Lock()
+		forwarded = append(forwarded, string(b))
+		mu.Unlock()
+		_, _ = io.WriteString(w, `<DeleteResult xmlns="`+s3Namespace+`"/>`)
+	}))
+	defer upstream.Close()
+	u, _ := url.Parse(upstream.URL)
+	p := New(Options{Upstream: u})
+	// send returns the proxy's answer and the bodies that reached the upstream.
+	send := func(body string, chunked bool) (*httptest.ResponseRecorder, []string) {
+		mu.Lock()
+		forwarded = nil
+		mu.Unlock()
+		r := httptest.NewRequest(http.MethodPost, "/bucket?delete", strings.NewReader(body))
+		r.Header.Set("Authorization", "AWS4-HMAC-SHA256 Credential=testing/20260101/us-east-1/s3/aws4_request, SignedHeaders=host, Signature=0")
+		if chunked {
+			r.Header.Set("Content-Encoding", "aws-chunked")
+		}
+		w := httptest.NewRecorder()
+		p.ServeHTTP(w, r)
+		mu.Lock()
+		defer mu.Unlock()
+		return w, forwarded
+	}
+	const malformed = "<Delete><Object><Key>a</Key>"
+	if err := p.RecordCalls("s3:DeleteObjects"); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		body    string
+		chunked bool
+	}{{deleteBody, true}, {malformed, false}} {
+		if w, got := send(tc.body, tc.chunked); w.Code != http.StatusOK || !reflect.DeepEqual(got, []string{tc.body}) {
+			t.Errorf("recording %q (aws-chunked %v): answered %d, forwarded %q; want 200 and the body unchanged", tc.body, tc.chunked, w.Code, got)
+		}
+	}
+	if calls := p.Calls(); len(calls) != 2 || len(calls[0].Objects) != 0 || len(calls[1].Objects) != 0 {
+		t.Errorf("recorded calls %+v; want two, without objects", calls)
+	}
+
+	if err := p.InjectFault(Fault{Operation: "s3:DeleteObjects", Kind: FaultPartialDelete, Count: 2}); err != nil {
+		t.Fatal(err)
+	}
+	if w, got := send(malformed, false); w.Code != http.StatusOK || !reflect.DeepEqual(got, []string{malformed}) {
+		t.Errorf("a malformed body under partial-delete: answered %d, forwarded %q; want it forwarded unchanged", w.Code, got)
+	}
+	if w, got := send(deleteBody, true); w.Code != http.StatusInternalServerError || !strings.Contains(w.Body.String(), "aws-chunked") || got != nil {
+		t.Errorf("an aws-chunked body under partial-delete: answered %d %q, forwarded %q; want 500 naming aws-chunked, nothing forwarded",
+			w.Code, w.Body.String(), got)
 	}
 }

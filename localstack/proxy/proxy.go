@@ -13,6 +13,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -154,9 +155,17 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	f, faulty := p.faults.take(op)
 	var body []byte
 	var objects []objectSpan
-	if op.Service == "s3" && op.Action == "DeleteObjects" && (faulty && f.Kind == FaultPartialDelete || p.calls.recording(op)) {
-		if body, objects, err = readDeleteObjects(r); err != nil {
-			writeError(w, op, http.StatusBadRequest, "MalformedXML", "The XML you provided was not well-formed or did not validate against our published schema")
+	partial := faulty && f.Kind == FaultPartialDelete
+	if op.Service == "s3" && op.Action == "DeleteObjects" && (partial || p.calls.recording(op)) {
+		body, objects, err = readDeleteObjects(r)
+		switch {
+		case errors.Is(err, errChunkedBody) && partial:
+			http.Error(w, "local stack: partial-delete: "+err.Error(), http.StatusInternalServerError)
+			return
+		case errors.Is(err, errChunkedBody):
+			// Recording never changes a request: one whose objects the proxy cannot read is recorded without them.
+		case err != nil:
+			http.Error(w, "reading request: "+err.Error(), http.StatusBadRequest)
 			return
 		}
 	}
@@ -172,7 +181,10 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	if op.Service == "s3" && op.Action == "ListObjectVersions" && p.serveListObjectVersions(w, r) {
+	lost := faulty && f.Kind == FaultLostResponse
+	// The proxy's own pages answer at once; a lost-response fault sends the listing on to moto, whose answer is
+	// dropped below, so the client sees the 500 (listing changes nothing, so nothing is missed).
+	if op.Service == "s3" && op.Action == "ListObjectVersions" && !lost && p.serveListObjectVersions(w, r) {
 		return
 	}
 	if op.Service == "rds" {
@@ -192,7 +204,7 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithCancel(context.WithoutCancel(r.Context()))
 	defer cancel()
 	r = r.WithContext(context.WithValue(ctx, opKey{}, op))
-	if faulty && f.Kind == FaultLostResponse {
+	if lost {
 		handler.ServeHTTP(&discardWriter{header: http.Header{}}, r)
 		writeFault(w, op, f.Kind)
 		return
@@ -216,11 +228,7 @@ func (p *Proxy) applyFault(w http.ResponseWriter, r *http.Request, op Operation,
 		if len(objects) == 0 { // moto answers MalformedXML
 			return r, false
 		}
-		failed, forward, err := partialDelete(r, body, objects, f.Keys)
-		if err != nil {
-			http.Error(w, "local stack: "+err.Error(), http.StatusInternalServerError)
-			return r, true
-		}
+		failed, forward := partialDelete(r, body, objects, f.Keys)
 		p.calls.update(ref, func(c *Call) { c.Failed = failed })
 		if !forward {
 			writeDeleteResult(w, failed)
@@ -234,7 +242,13 @@ func (p *Proxy) applyFault(w http.ResponseWriter, r *http.Request, op Operation,
 	return r, false
 }
 
+// errChunkedBody is why the proxy leaves a DeleteObjects request alone: it does not decode aws-chunked bodies,
+// so it can neither list nor take out their objects.
+var errChunkedBody = errors.New("the DeleteObjects body is aws-chunked, which the proxy does not decode")
+
 // readDeleteObjects reads a DeleteObjects request's body, puts an identical reader back, and lists its objects.
+// A body that is not a well-formed Delete document lists none, and is forwarded for moto to answer MalformedXML
+// as S3 does.
 func readDeleteObjects(r *http.Request) ([]byte, []objectSpan, error) {
 	if r.Body == nil {
 		return nil, nil, nil
@@ -244,8 +258,15 @@ func readDeleteObjects(r *http.Request) ([]byte, []objectSpan, error) {
 		return nil, nil, err
 	}
 	r.Body = io.NopCloser(bytes.NewReader(body))
+	if strings.Contains(r.Header.Get("Content-Encoding"), "aws-chunked") ||
+		strings.HasPrefix(r.Header.Get("X-Amz-Content-Sha256"), "STREAMING-") {
+		return body, nil, errChunkedBody
+	}
 	objects, err := parseDeleteObjects(body)
-	return body, objects, err
+	if err != nil {
+		return body, nil, nil
+	}
+	return body, objects, nil
 }
 
 // discardWriter receives a response nobody will see.

@@ -262,3 +262,27 @@ func TestListVersionsMarkers(t *testing.T) {
 		t.Errorf("whole bucket: %d of %d versions", len(got), len(all))
 	}
 }
+
+// TestListVersionsLostResponse: a lost-response fault reaches a listing the proxy pages itself: the client is
+// answered 500, and its retry lists every version.
+func TestListVersionsLostResponse(t *testing.T) {
+	p, c := s3Harness(t)
+	bucket := fmt.Sprintf("list-lost-%d", time.Now().UnixNano()%1e9)
+	all := versions(t, c, bucket, "a", "b")
+	if err := p.InjectFault(proxy.Fault{Operation: "s3:ListObjectVersions", Kind: proxy.FaultLostResponse, Count: 1}); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.RecordCalls("s3:ListObjectVersions"); err != nil {
+		t.Fatal(err)
+	}
+	if got := left(t, c, bucket); !sameObjects(got, ids(all)) {
+		t.Errorf("versions listed after the retry %+v, want %+v", got, ids(all))
+	}
+	var statuses []int
+	for _, call := range p.Calls() {
+		statuses = append(statuses, call.Status)
+	}
+	if !slices.Equal(statuses, []int{500, 200}) {
+		t.Errorf("answers %v, want 500 then 200", statuses)
+	}
+}
