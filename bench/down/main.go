@@ -16,9 +16,9 @@
 // moto handles about 300 requests a second here whatever the parallelism, so rclone's time is moto's cost per
 // request; on AWS, where each request waits on the network, one request per key costs more still.
 //
-//	go run ./bench/down -objects 100000
+//	go run ./bench/down -objects 20000   # about 7 minutes here, 4 of them filling the three buckets
 //
-// rclone comes from Debian through hack/rclone.sh (or -rclone); run from the repository root.
+// rclone is Debian's, unpacked under $HOME/.cache/kfaws by hack/rclone.sh (or -rclone); run from the repository root.
 package main
 
 import (
@@ -54,10 +54,10 @@ type options struct {
 
 func main() {
 	var o options
-	flag.IntVar(&o.objects, "objects", 100000, "keys per bucket to delete (versions plus delete markers)")
+	flag.IntVar(&o.objects, "objects", 20000, "keys per bucket to delete (versions plus delete markers)")
 	flag.IntVar(&o.fillWorkers, "fill-workers", 32, "parallel requests filling the buckets (untimed; moto takes about 300 writes/s whatever the number)")
 	flag.IntVar(&o.workers, "workers", 16, "kfaws's parallel DeleteObjects calls (execute.Emptier.Workers; 16 is down's)")
-	flag.StringVar(&o.rclone, "rclone", "", "rclone binary (default: hack/rclone.sh, Debian's)")
+	flag.StringVar(&o.rclone, "rclone", "", "rclone binary (default: Debian's, unpacked under $HOME/.cache/kfaws by hack/rclone.sh)")
 	flag.BoolVar(&o.same, "same-parallelism", true, "also purge with rclone's --transfers and --checkers at -workers")
 	flag.Parse()
 	if err := run(context.Background(), o, os.Stdout); err != nil {
@@ -234,7 +234,7 @@ func loadAverage() string {
 	return strings.Join(f[:min(3, len(f))], " ")
 }
 
-// rcloneBinary is -rclone, or Debian's rclone installed by hack/rclone.sh if missing.
+// rcloneBinary is -rclone, or Debian's rclone as cached by hack/rclone.sh.
 func rcloneBinary(flagValue string) (string, error) {
 	if flagValue != "" {
 		return flagValue, nil
