@@ -55,6 +55,7 @@ func addConfigFlags(fs *pflag.FlagSet) *configFlags {
 	fs.StringVar(&f.c.RDS.StorageType, "db-storage-type", "", "storage type: gp2, gp3, io1, io2, standard (default gp2)")
 	fs.StringVar(&f.c.RDS.SubnetGroupName, "db-subnet-group", "", "DB subnet group name (default kubeflow-db-subnet-group)")
 	fs.StringVar(&f.c.RDS.ParameterGroupName, "db-parameter-group", "", "DB parameter group kfaws creates (default INSTANCE-params)")
+	fs.StringVar(&f.c.RDS.SecurityGroupName, "db-security-group-name", "", "name of the security group kfaws creates for the instance (default INSTANCE-sg)")
 	fs.StringVar(&f.c.RDS.SecurityGroupID, "db-security-group", "", "existing security group id for the instance instead of one kfaws creates")
 	fs.StringVar(&f.c.RDS.SecretName, "rds-secret-name", "", "Secrets Manager secret for the database credentials (default rds-secret)")
 	fs.StringVar(&f.c.IAM.ProfileNamespace, "profile-namespace", "", "profile namespace whose default-editor gets the S3 profile role (default kubeflow-user-example-com)")
@@ -137,6 +138,7 @@ var configOverrides = []configOverride{
 	{"db-storage-type", "rds.storageType", func(d *config.Config, f *configFlags) { d.RDS.StorageType = f.c.RDS.StorageType }},
 	{"db-subnet-group", "rds.subnetGroupName", func(d *config.Config, f *configFlags) { d.RDS.SubnetGroupName = f.c.RDS.SubnetGroupName }},
 	{"db-parameter-group", "rds.parameterGroupName", func(d *config.Config, f *configFlags) { d.RDS.ParameterGroupName = f.c.RDS.ParameterGroupName }},
+	{"db-security-group-name", "rds.securityGroupName", func(d *config.Config, f *configFlags) { d.RDS.SecurityGroupName = f.c.RDS.SecurityGroupName }},
 	{"db-security-group", "rds.securityGroupID", func(d *config.Config, f *configFlags) { d.RDS.SecurityGroupID = f.c.RDS.SecurityGroupID }},
 	{"rds-secret-name", "rds.secretName", func(d *config.Config, f *configFlags) { d.RDS.SecretName = f.c.RDS.SecretName }},
 	{"profile-namespace", "iam.profileNamespace", func(d *config.Config, f *configFlags) { d.IAM.ProfileNamespace = f.c.IAM.ProfileNamespace }},

@@ -46,6 +46,8 @@ func newPlanCmd(s Streams, g *globalFlags) *cobra.Command {
   update    kfaws owns it and restores what the configuration says
   exists    reused as it is; if kfaws did not create it, it is never changed or deleted
   conflict  kfaws must not touch it; the detail says why and what to do
+  orphan    kfaws created it under a name the configuration no longer gives; kept as it is,
+            and 'kfaws down' removes it
 
 Then the steps, with which of them wait for which; the others run in parallel.
 Nothing is changed. Exit code 0, or 3 with conflicts; with --detailed-exitcode, 4 when changes are pending.`,
@@ -77,6 +79,9 @@ Nothing is changed. Exit code 0, or 3 with conflicts; with --detailed-exitcode, 
 		switch {
 		case len(p.Conflicts()) > 0:
 			fmt.Fprintln(s.Err, "Resolve the conflicts above, then run: kfaws plan"+f.cfg.suggestFlags())
+			if hint := f.cfg.renameHint("plan", p.Renames); hint != "" {
+				fmt.Fprintln(s.Err, hint)
+			}
 			return withCode(ExitConflict, errSilent)
 		case p.HasChanges():
 			fmt.Fprintln(s.Err, "To apply it, run: kfaws up"+f.cfg.suggestFlags())

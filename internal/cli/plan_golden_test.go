@@ -13,7 +13,8 @@ import (
 // goldenCluster is the fixed name of the plan goldens' cluster; everything else is named after it.
 const goldenCluster = "golden"
 
-// The output of `plan`, text and -o json, on a fresh cluster and after `up`, through the real root command.
+// The output of `plan`, text and -o json, on a fresh cluster, after `up`, and with the bucket renamed, through
+// the real root command.
 // What moto makes up (the OIDC issuer's id, VPC, subnet and security group ids) is replaced by placeholders.
 func TestPlanGolden(t *testing.T) {
 	s := localstack.Shared(t)
@@ -29,8 +30,9 @@ func TestPlanGolden(t *testing.T) {
 		"--state", dir + "/golden.state.json"}
 	mask := masker(cl, dir)
 
-	plan := func(name string) {
+	plan := func(name string, extra ...string) {
 		t.Helper()
+		flags := append(slices.Clone(flags), extra...)
 		out, errOut, code := run(t, append([]string{"plan"}, flags...)...)
 		if code != ExitOK {
 			t.Fatalf("plan: exit %d\n%s", code, errOut)
@@ -47,6 +49,8 @@ func TestPlanGolden(t *testing.T) {
 		t.Fatalf("up: exit %d\n%s", code, errOut)
 	}
 	plan("plan-after-up")
+	// A new bucket name: the new bucket is created, the policy follows it, the old bucket is kept as an orphan.
+	plan("plan-renamed", "--bucket", goldenCluster+"-artifacts-2")
 }
 
 // masker replaces the ids moto chose for cl, and the temporary directory, with stable placeholders.

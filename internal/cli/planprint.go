@@ -33,6 +33,7 @@ type summaryJSON struct {
 	Update   int  `json:"update"`
 	Exists   int  `json:"exists"`
 	Conflict int  `json:"conflict"`
+	Orphan   int  `json:"orphan"`
 	Changes  bool `json:"changes"`
 }
 
@@ -40,7 +41,8 @@ func printPlanJSON(w io.Writer, p *operation.AWSPlan) error {
 	s := p.Summary()
 	out := planJSON{
 		Resources: p.Resources, Steps: p.Steps, Warnings: p.Warnings,
-		Summary: summaryJSON{Create: s.Create, Update: s.Update, Exists: s.Exists, Conflict: s.Conflict, Changes: p.HasChanges()},
+		Summary: summaryJSON{Create: s.Create, Update: s.Update, Exists: s.Exists, Conflict: s.Conflict, Orphan: s.Orphan,
+			Changes: p.HasChanges()},
 	}
 	if out.Steps == nil {
 		out.Steps = []operation.PlanStep{}
@@ -87,7 +89,11 @@ func printPlanText(w io.Writer, p *operation.AWSPlan) error {
 
 func summaryLine(p *operation.AWSPlan) string {
 	s := p.Summary()
-	return fmt.Sprintf("%d to create, %d to update, %d to reuse, %d conflict(s)", s.Create, s.Update, s.Exists, s.Conflict)
+	line := fmt.Sprintf("%d to create, %d to update, %d to reuse, %d conflict(s)", s.Create, s.Update, s.Exists, s.Conflict)
+	if s.Orphan > 0 {
+		line += fmt.Sprintf(", %d kept under old names", s.Orphan)
+	}
+	return line
 }
 
 // writeJSON writes v as one indented JSON document, the shape every -o json output has.

@@ -37,13 +37,16 @@ Secrets Store CSI driver and applies KFP and Katib in stages, waiting until they
 	}
 	f := addAWSFlags(cmd, g)
 	cf := addClusterFlags(cmd.Flags())
+	var applyNow bool
+	cmd.Flags().BoolVar(&applyNow, "apply-immediately", false, "have RDS apply changes to the instance kfaws created "+
+		"(class, storage, multi-AZ, engine minor version) now rather than at its next maintenance window")
 	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
 		f.kube = cf.kube
 		conf, err := f.configuration(cmd.Context(), s)
 		if err != nil {
 			return err
 		}
-		up := &operation.Up{Configuration: conf, Reporter: newProgress(s.Err, g.quiet)}
+		up := &operation.Up{Configuration: conf, Reporter: newProgress(s.Err, g.quiet), ApplyImmediately: applyNow}
 		if cf.manifests != "" {
 			if up.Cluster, err = clusterUp(s, g, f, cf, conf); err != nil {
 				return err
@@ -57,6 +60,9 @@ Secrets Store CSI driver and applies KFP and Katib in stages, waiting until they
 		if errors.As(err, &ce) {
 			if res != nil {
 				_ = printPlanText(s.Out, res.Plan)
+			}
+			if hint := f.cfg.renameHint("up", ce.Renames); hint != "" {
+				err = fmt.Errorf("%w\n%s", err, hint)
 			}
 			return withCode(ExitConflict, err)
 		}

@@ -38,10 +38,11 @@ func addonState(ctx context.Context, api AddonAPI, cluster string) (*ekstypes.Ad
 }
 
 // RemoveAddon deletes the add-on if this installation created it (its
-// installation tag says so, or, untagged, the state file records it: recorded)
-// and waits until it is gone. An add-on someone else installed is left alone;
-// the result says which happened: "deleted", "absent" or "not created by kfaws".
-func RemoveAddon(ctx context.Context, api AddonAPI, cluster, installation string, recorded bool, timeout time.Duration) (string, error) {
+// installation tag says so, or, untagged, the state file records this very
+// add-on: rec, see ownership.OwnsAWS) and waits until it is gone. An add-on
+// someone else installed is left alone; the result says which happened:
+// "deleted", "absent" or "not created by kfaws".
+func RemoveAddon(ctx context.Context, api AddonAPI, cluster, installation string, rec ownership.Record, timeout time.Duration) (string, error) {
 	cur, err := addonState(ctx, api, cluster)
 	if err != nil {
 		return "", err
@@ -49,7 +50,8 @@ func RemoveAddon(ctx context.Context, api AddonAPI, cluster, installation string
 	if cur == nil {
 		return "absent", nil
 	}
-	if !ownership.OwnsAWS(installation, cur.Tags[ownership.TagInstallation], recorded) {
+	obs := ownership.Observed{Name: AddonName, ARN: aws.ToString(cur.AddonArn), Tag: cur.Tags[ownership.TagInstallation]}
+	if !ownership.OwnsAWS(installation, obs, rec) {
 		return "not created by kfaws", nil
 	}
 	_, err = api.DeleteAddon(ctx, &eks.DeleteAddonInput{ClusterName: aws.String(cluster), AddonName: aws.String(AddonName)})

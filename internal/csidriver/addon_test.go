@@ -13,6 +13,7 @@ import (
 
 	"github.com/kfaws/kfaws/internal/apply"
 	"github.com/kfaws/kfaws/internal/csidriver/eksaddon"
+	"github.com/kfaws/kfaws/internal/ownership"
 	"github.com/kfaws/kfaws/localstack"
 	"github.com/kfaws/kfaws/localstack/proxy"
 )
@@ -123,13 +124,13 @@ func TestAddonPathUsesTheInstalledAddon(t *testing.T) {
 	}
 
 	// Removal deletes only an add-on this installation created.
-	if got, err := RemoveAddon(ctx, in.EKS, "demo", "someone-else", false, time.Minute); err != nil || got != "not created by kfaws" {
+	if got, err := RemoveAddon(ctx, in.EKS, "demo", "someone-else", ownership.Record{}, time.Minute); err != nil || got != "not created by kfaws" {
 		t.Errorf("RemoveAddon for another installation = %q, %v", got, err)
 	}
-	if got, err := RemoveAddon(ctx, in.EKS, "demo", "addon", false, time.Minute); err != nil || got != "deleted" || installed(t, api, "demo") != nil {
+	if got, err := RemoveAddon(ctx, in.EKS, "demo", "addon", ownership.Record{}, time.Minute); err != nil || got != "deleted" || installed(t, api, "demo") != nil {
 		t.Errorf("RemoveAddon = %q, %v; add-on now %+v", got, err, installed(t, api, "demo"))
 	}
-	if got, err := RemoveAddon(ctx, in.EKS, "demo", "addon", false, time.Minute); err != nil || got != "absent" {
+	if got, err := RemoveAddon(ctx, in.EKS, "demo", "addon", ownership.Record{}, time.Minute); err != nil || got != "absent" {
 		t.Errorf("second RemoveAddon = %q, %v; want absent", got, err)
 	}
 

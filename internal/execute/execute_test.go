@@ -93,7 +93,7 @@ func TestFailedStepSkipsItsDependents(t *testing.T) {
 }
 
 // When a step is reported done, its resource is already in the state file on disk, owned, under its name, with
-// its ARN (the security group: its id); a run killed right after loses nothing.
+// its ARN (the security group: its id; the parameter group too); a run killed right after loses nothing.
 func TestEachStepIsRecordedWhenDone(t *testing.T) {
 	in := newInstall(t, "us-west-2")
 	path := in.cfg.StatePath()
@@ -127,7 +127,6 @@ func TestEachStepIsRecordedWhenDone(t *testing.T) {
 	if len(recorded) != len(p.Steps) {
 		t.Fatalf("%d steps done, %d expected:\n%s", len(recorded), len(p.Steps), rec)
 	}
-	noARN := map[string]bool{plan.KeyParameterGroup: true} // CreateDBParameterGroup's ARN is not recorded
 	for _, r := range recorded {
 		key, _, _ := strings.Cut(r.step, ":")
 		want, _ := p.Resource(key)
@@ -138,7 +137,7 @@ func TestEachStepIsRecordedWhenDone(t *testing.T) {
 			t.Errorf("%s: recorded %+v, want owned %s %q", r.step, r.res, want.Kind, want.Name)
 		case key == plan.KeySecurityGroup && !strings.HasPrefix(r.res.ARN, "sg-"):
 			t.Errorf("%s: recorded id %q, want the group id", r.step, r.res.ARN)
-		case key != plan.KeySecurityGroup && !noARN[key] && !strings.HasPrefix(r.res.ARN, "arn:aws:"):
+		case key != plan.KeySecurityGroup && !strings.HasPrefix(r.res.ARN, "arn:aws:"):
 			t.Errorf("%s: recorded ARN %q", r.step, r.res.ARN)
 		}
 	}

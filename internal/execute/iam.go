@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
@@ -25,7 +27,8 @@ func (e *Executor) iamTags() []iamtypes.Tag {
 }
 
 func (e *Executor) registerOIDCProvider(ctx context.Context, s plan.Step, p plan.RegisterOIDCProvider) error {
-	if err := e.intend(s.Resource, p.Issuer); err != nil {
+	// Recorded under the name the plan gives it: the issuer without its scheme.
+	if err := e.intend(s.Resource, strings.TrimPrefix(p.Issuer, "https://")); err != nil {
 		return err
 	}
 	out, err := e.AWS.IAM.CreateOpenIDConnectProvider(ctx, &iam.CreateOpenIDConnectProviderInput{
@@ -46,12 +49,39 @@ func (e *Executor) createPolicy(ctx context.Context, s plan.Step, p plan.CreateP
 	if err := e.intend(s.Resource, p.Name); err != nil {
 		return err
 	}
-	_, err := e.AWS.IAM.CreatePolicy(ctx, &iam.CreatePolicyInput{
+	out, err := e.AWS.IAM.CreatePolicy(ctx, &iam.CreatePolicyInput{
 		PolicyName: &p.Name, Description: &p.Description, PolicyDocument: &p.Document, Tags: e.iamTags(),
 	})
 	var exists *iamtypes.EntityAlreadyExistsException
-	if err != nil && !errors.As(err, &exists) {
+	switch {
+	case errors.As(err, &exists):
+		return nil // the intent record holds its ARN, which follows from the name
+	case err != nil:
 		return fmt.Errorf("iam:CreatePolicy %q: %w", p.Name, err)
+	}
+	return e.record(s.Resource, aws.ToString(out.Policy.Arn))
+}
+
+// updatePolicy makes the document the policy's default version. IAM keeps at most five versions, so the oldest
+// version that is not the default goes first when there are five.
+func (e *Executor) updatePolicy(ctx context.Context, _ plan.Step, p plan.UpdatePolicy) error {
+	out, err := e.AWS.IAM.ListPolicyVersions(ctx, &iam.ListPolicyVersionsInput{PolicyArn: &p.ARN})
+	if err != nil {
+		return fmt.Errorf("iam:ListPolicyVersions %q: %w", p.Name, err)
+	}
+	if vs := out.Versions; len(vs) >= 5 {
+		oldest := slices.MinFunc(slices.DeleteFunc(vs, func(v iamtypes.PolicyVersion) bool { return v.IsDefaultVersion }),
+			func(a, b iamtypes.PolicyVersion) int {
+				return aws.ToTime(a.CreateDate).Compare(aws.ToTime(b.CreateDate))
+			})
+		if _, err := e.AWS.IAM.DeletePolicyVersion(ctx, &iam.DeletePolicyVersionInput{PolicyArn: &p.ARN, VersionId: oldest.VersionId}); err != nil {
+			return fmt.Errorf("iam:DeletePolicyVersion %q %s: %w", p.Name, aws.ToString(oldest.VersionId), err)
+		}
+	}
+	if _, err := e.AWS.IAM.CreatePolicyVersion(ctx, &iam.CreatePolicyVersionInput{
+		PolicyArn: &p.ARN, PolicyDocument: &p.Document, SetAsDefault: true,
+	}); err != nil {
+		return fmt.Errorf("iam:CreatePolicyVersion %q: %w", p.Name, err)
 	}
 	return nil
 }
@@ -64,12 +94,16 @@ func (e *Executor) ensureRole(ctx context.Context, s plan.Step, p plan.EnsureRol
 	if err := e.intend(s.Resource, name); err != nil {
 		return err
 	}
-	_, err := e.AWS.IAM.CreateRole(ctx, &iam.CreateRoleInput{
+	out, err := e.AWS.IAM.CreateRole(ctx, &iam.CreateRoleInput{
 		RoleName: &name, AssumeRolePolicyDocument: &trust, Tags: e.iamTags(),
 		Description: aws.String("Kubeflow " + sa.String() + " (" + p.Binding.Kind() + ", managed by kfaws)"),
 	})
 	var exists *iamtypes.EntityAlreadyExistsException
 	switch {
+	case err == nil:
+		if err := e.record(s.Resource, aws.ToString(out.Role.Arn)); err != nil {
+			return err
+		}
 	case errors.As(err, &exists):
 		if _, err := e.AWS.IAM.UpdateAssumeRolePolicy(ctx, &iam.UpdateAssumeRolePolicyInput{
 			RoleName: &name, PolicyDocument: &trust,
@@ -82,6 +116,13 @@ func (e *Executor) ensureRole(ctx context.Context, s plan.Step, p plan.EnsureRol
 	for _, arn := range p.AttachPolicies {
 		if _, err := e.AWS.IAM.AttachRolePolicy(ctx, &iam.AttachRolePolicyInput{RoleName: &name, PolicyArn: &arn}); err != nil {
 			return fmt.Errorf("iam:AttachRolePolicy %q to %q: %w", arn, name, err)
+		}
+	}
+	for _, arn := range p.DetachPolicies {
+		_, err := e.AWS.IAM.DetachRolePolicy(ctx, &iam.DetachRolePolicyInput{RoleName: &name, PolicyArn: &arn})
+		var nf *iamtypes.NoSuchEntityException
+		if err != nil && !errors.As(err, &nf) {
+			return fmt.Errorf("iam:DetachRolePolicy %q from %q: %w", arn, name, err)
 		}
 	}
 	for _, in := range p.InlinePolicies {

@@ -60,28 +60,44 @@ func (e *Executor) createSubnetGroup(ctx context.Context, s plan.Step, p plan.Cr
 		Tags:                     e.rdsTags(),
 	})
 	var exists *rdstypes.DBSubnetGroupAlreadyExistsFault
-	if errors.As(err, &exists) {
-		return nil
-	}
-	if err != nil {
+	var arn string
+	switch {
+	case errors.As(err, &exists):
+		if arn, err = e.subnetGroupARN(ctx, p.Name); err != nil {
+			return err
+		}
+	case err != nil:
 		return fmt.Errorf("rds:CreateDBSubnetGroup %q: %w", p.Name, err)
+	default:
+		arn = aws.ToString(out.DBSubnetGroup.DBSubnetGroupArn)
 	}
-	return e.record(s.Resource, aws.ToString(out.DBSubnetGroup.DBSubnetGroupArn))
+	return e.record(s.Resource, arn)
 }
 
 func (e *Executor) createParameterGroup(ctx context.Context, s plan.Step, p plan.CreateParameterGroup) error {
 	if err := e.intend(s.Resource, p.Name); err != nil {
 		return err
 	}
-	_, err := e.AWS.RDS.CreateDBParameterGroup(ctx, &rds.CreateDBParameterGroupInput{
+	out, err := e.AWS.RDS.CreateDBParameterGroup(ctx, &rds.CreateDBParameterGroupInput{
 		DBParameterGroupName:   &p.Name,
 		DBParameterGroupFamily: &p.Family,
 		Description:            aws.String("Kubeflow on RDS: mysql_native_password, utf8mb4 (managed by kfaws)"),
 		Tags:                   e.rdsTags(),
 	})
 	var exists *rdstypes.DBParameterGroupAlreadyExistsFault
-	if err != nil && !errors.As(err, &exists) {
+	var arn string
+	switch {
+	case errors.As(err, &exists):
+		if arn, err = e.parameterGroupARN(ctx, p.Name); err != nil {
+			return err
+		}
+	case err != nil:
 		return fmt.Errorf("rds:CreateDBParameterGroup %q: %w", p.Name, err)
+	default:
+		arn = aws.ToString(out.DBParameterGroup.DBParameterGroupArn)
+	}
+	if err := e.record(s.Resource, arn); err != nil {
+		return err
 	}
 	return e.setParameters(ctx, s, plan.SetParameters{Name: p.Name, Parameters: p.Parameters})
 }
@@ -164,13 +180,18 @@ func (e *Executor) createInstance(ctx context.Context, s plan.Step, p plan.Creat
 	}
 	out, err := e.AWS.RDS.CreateDBInstance(ctx, in)
 	var exists *rdstypes.DBInstanceAlreadyExistsFault
-	if errors.As(err, &exists) {
-		return nil
-	}
-	if err != nil {
+	var arn string
+	switch {
+	case errors.As(err, &exists):
+		if arn, err = e.instanceARN(ctx, p.Identifier); err != nil {
+			return err
+		}
+	case err != nil:
 		return fmt.Errorf("rds:CreateDBInstance %q: %w", p.Identifier, err)
+	default:
+		arn = aws.ToString(out.DBInstance.DBInstanceArn)
 	}
-	return e.record(s.Resource, aws.ToString(out.DBInstance.DBInstanceArn))
+	return e.record(s.Resource, arn)
 }
 
 // waitInstance polls until the instance is available, reporting each status change. RDS takes 10-20 minutes.

@@ -6,7 +6,9 @@ import (
 	"github.com/kfaws/kfaws/internal/state"
 )
 
-// recordStart writes the installation's identity and every resource the plan reuses as it is, before any change.
+// recordStart writes the installation's identity and every existing resource the plan reuses or updates, with
+// its identifier, before any change. A record an interrupted run left without one (it was killed between a
+// create call and its record) is completed here from what observe saw.
 func (e *Executor) recordStart() error {
 	c := e.Config
 	err := e.State.Update(func(st *state.State) {
@@ -16,7 +18,7 @@ func (e *Executor) recordStart() error {
 		return err
 	}
 	for _, r := range e.Plan.Resources {
-		if r.Action == plan.Exists {
+		if r.Action == plan.Exists || r.Action == plan.Update {
 			if err := e.record(r.Key, ""); err != nil {
 				return err
 			}
@@ -25,26 +27,41 @@ func (e *Executor) recordStart() error {
 	return nil
 }
 
-// intend records, before a create call, that this installation is creating key. If the run dies between the
-// call and the tagging that follows it, the next run still knows the resource is its own.
+// intend records, before a create call, that this installation is creating key under the name id. If the run dies
+// between the call and the tagging that follows it, the next run still knows the resource is its own. Where the
+// identifier follows from the name (IAM, S3), the record carries it already; AWS assigns the others, which the
+// create call's answer brings (record) or, after a kill, the next run's observation (recordStart).
 func (e *Executor) intend(key, id string) error {
-	return e.State.SetResource(key, state.Resource{Kind: e.kind(key), ID: id, Owned: true})
+	r, _ := e.Plan.Resource(key)
+	arn := ""
+	if r.Name == id {
+		arn = r.ARN
+	}
+	return e.State.SetResource(key, state.Resource{Kind: e.kind(key), ID: id, ARN: arn, Owned: true})
 }
 
-// record writes the plan's view of one resource into the state, with its ARN when known.
+// record writes the plan's view of one resource into the state with its identifier: arn when the caller has it
+// from AWS, else the one plan formed from the name, else the one observe saw, else the one already recorded for
+// this very resource (same name, as a create call of this run recorded it). A record never pairs the name with
+// the identifier of another resource, nor inherits ownership from a record of another one.
 func (e *Executor) record(key, arn string) error {
 	r, ok := e.Plan.Resource(key)
 	if !ok {
 		return nil
 	}
-	prev := e.State.Snapshot().Resources[key]
-	if arn == "" {
+	for _, known := range []string{r.ARN, e.observedID(key)} {
+		if arn == "" {
+			arn = known
+		}
+	}
+	// A record of another resource (the one before a rename), or of one the plan does not own, says nothing about
+	// this one: its identifier never carries over.
+	prev, had := e.State.Snapshot().Resources[key]
+	same := had && prev.ID == r.Name && r.Owned
+	if arn == "" && same {
 		arn = prev.ARN
 	}
-	if arn == "" {
-		arn = r.ARN
-	}
-	return e.State.SetResource(key, state.Resource{Kind: r.Kind, ID: r.Name, ARN: arn, Owned: r.Owned || prev.Owned})
+	return e.State.SetResource(key, state.Resource{Kind: r.Kind, ID: r.Name, ARN: arn, Owned: r.Owned})
 }
 
 func (e *Executor) kind(key string) string {

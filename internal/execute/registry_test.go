@@ -34,6 +34,14 @@ func TestEveryStepKindHasAnImplementation(t *testing.T) {
 			}
 		}
 	}
+	for _, td := range plantest.Teardowns("aws", "us-west-2") {
+		p := plan.BuildDown(td.Config, td.Snapshot, td.Recorded, plan.DownOptions{DeleteData: td.DeleteData, FinalSnapshot: td.FinalSnapshot})
+		for _, s := range p.Steps {
+			if _, err := e.bind(s); err != nil {
+				t.Errorf("%s: %v", td.Name, err)
+			}
+		}
+	}
 }
 
 func TestStepWithWrongParamsIsRefused(t *testing.T) {

@@ -27,6 +27,13 @@ type Reporter interface {
 	Done(s plan.Step, err error, elapsed time.Duration)
 }
 
+// nopReporter is the Reporter of a run that reports to no one.
+type nopReporter struct{}
+
+func (nopReporter) Start(plan.Step)                      {}
+func (nopReporter) Progress(plan.Step, string)           {}
+func (nopReporter) Done(plan.Step, error, time.Duration) {}
+
 // ErrSkipped is the error of a step that did not run because a step it depends on failed.
 var ErrSkipped = errors.New("skipped: a step it depends on failed")
 
@@ -44,6 +51,8 @@ type Executor struct {
 	// Sequential runs the steps one by one in plan order, the reference script's way; the benchmark compares
 	// against it.
 	Sequential bool
+	// ApplyImmediately has RDS apply instance modifications now rather than at the next maintenance window.
+	ApplyImmediately bool
 
 	mu        sync.Mutex
 	password  string               // the master password, held in memory only
@@ -54,11 +63,17 @@ type Executor struct {
 // Run executes every step. A failed step stops only the steps that depend on it; the rest run to completion, so
 // one run gets as far as it can. The returned error joins every step's failure.
 func (e *Executor) Run(ctx context.Context) error {
+	if e.Reporter == nil {
+		e.Reporter = nopReporter{}
+	}
 	if e.Log == nil {
 		e.Log = slog.New(slog.DiscardHandler)
 	}
 	if e.PollInterval == 0 {
 		e.PollInterval = 15 * time.Second
+	}
+	if err := e.recordRenames(); err != nil {
+		return err
 	}
 	if err := e.recordStart(); err != nil {
 		return err
@@ -109,7 +124,7 @@ func (e *Executor) Run(ctx context.Context) error {
 		}()
 	}
 	wg.Wait()
-	if err := e.recordOutputs(); err != nil {
+	if err := e.finish(len(errs) == 0); err != nil {
 		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
@@ -125,7 +140,22 @@ func (e *Executor) do(ctx context.Context, s plan.Step) error {
 	if err := run(ctx); err != nil {
 		return err
 	}
+	if s.Kind().Deletes() {
+		return e.forget(s.Resource)
+	}
 	return e.record(s.Resource, "")
+}
+
+// finish writes what later commands need: the outputs of what up made, or, once a teardown has deleted all it
+// planned to, no outputs but the final snapshot's name.
+func (e *Executor) finish(ok bool) error {
+	switch {
+	case !e.Plan.Teardown:
+		return e.recordOutputs()
+	case ok:
+		return e.clearOutputs()
+	}
+	return nil
 }
 
 // progress reports a step's intermediate state.

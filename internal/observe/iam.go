@@ -38,16 +38,37 @@ func (o *Observer) oidcProvider(ctx context.Context, issuer string) (Presence, e
 	return Presence{}, nil
 }
 
-func (o *Observer) policy(ctx context.Context, arn string) (Presence, error) {
+// policy reads a managed policy and its default version's document.
+func (o *Observer) policy(ctx context.Context, arn string) (Policy, error) {
 	out, err := o.AWS.IAM.GetPolicy(ctx, &iam.GetPolicyInput{PolicyArn: &arn})
 	var nf *iamtypes.NoSuchEntityException
 	if errors.As(err, &nf) {
-		return Presence{}, nil
+		return Policy{}, nil
 	}
 	if err != nil {
-		return Presence{}, fmt.Errorf("iam:GetPolicy: %w", err)
+		return Policy{}, fmt.Errorf("iam:GetPolicy: %w", err)
 	}
-	return Presence{Exists: true, ARN: arn, Installation: iamTag(out.Policy.Tags)}, nil
+	p := Policy{Presence: Presence{Exists: true, ARN: arn, Installation: iamTag(out.Policy.Tags)}}
+	v, err := o.AWS.IAM.GetPolicyVersion(ctx, &iam.GetPolicyVersionInput{PolicyArn: &arn, VersionId: out.Policy.DefaultVersionId})
+	if err != nil {
+		return Policy{}, fmt.Errorf("iam:GetPolicyVersion: %w", err)
+	}
+	if v.PolicyVersion != nil {
+		p.Document = policyDocument(aws.ToString(v.PolicyVersion.Document))
+	}
+	return p, nil
+}
+
+// policyDocument undoes the URL encoding IAM returns documents in (RFC 3986; a document is JSON, so one that
+// already starts as an object is left as it is).
+func policyDocument(doc string) string {
+	if strings.HasPrefix(strings.TrimSpace(doc), "{") {
+		return doc
+	}
+	if d, err := url.QueryUnescape(doc); err == nil {
+		return d
+	}
+	return doc
 }
 
 func (o *Observer) role(ctx context.Context, name string) (Role, error) {
@@ -59,7 +80,8 @@ func (o *Observer) role(ctx context.Context, name string) (Role, error) {
 	if err != nil {
 		return Role{}, fmt.Errorf("iam:GetRole: %w", err)
 	}
-	r := Role{Presence: Presence{Exists: true, ARN: aws.ToString(out.Role.Arn), Installation: iamTag(out.Role.Tags)}}
+	r := Role{Presence: Presence{Exists: true, ARN: aws.ToString(out.Role.Arn), Installation: iamTag(out.Role.Tags)},
+		InlineDocuments: map[string]string{}}
 	// GetRole returns the trust policy URL-encoded.
 	if doc, err := url.QueryUnescape(aws.ToString(out.Role.AssumeRolePolicyDocument)); err == nil {
 		r.TrustPolicy = doc
@@ -81,6 +103,13 @@ func (o *Observer) role(ctx context.Context, name string) (Role, error) {
 			return Role{}, fmt.Errorf("iam:ListRolePolicies: %w", err)
 		}
 		r.InlinePolicies = append(r.InlinePolicies, page.PolicyNames...)
+	}
+	for _, p := range r.InlinePolicies {
+		out, err := o.AWS.IAM.GetRolePolicy(ctx, &iam.GetRolePolicyInput{RoleName: &name, PolicyName: &p})
+		if err != nil {
+			return Role{}, fmt.Errorf("iam:GetRolePolicy %q: %w", p, err)
+		}
+		r.InlineDocuments[p] = policyDocument(aws.ToString(out.PolicyDocument))
 	}
 	return r, nil
 }

@@ -19,6 +19,9 @@ import (
 type Observer struct {
 	AWS    *kaws.Clients
 	Config *config.Config
+	// Recorded are resources the state file records under names the configuration no longer gives them, read
+	// into Snapshot.Recorded so the plan can say what happens to them.
+	Recorded []Recorded
 }
 
 // ErrClusterNotFound is returned when the configured EKS cluster does not exist in the region.
@@ -66,6 +69,7 @@ func (o *Observer) Observe(ctx context.Context) (*Snapshot, error) {
 	if c.Option.UsesRDS() {
 		o.observeRDS(run, s)
 	}
+	recorded := o.observeRecorded(run, s.Cluster.VPCID, arns)
 	if config.SyncsSecrets(c.Option, c.S3.Credentials) && c.CSIDriver.UsesAddon() {
 		run("EKS add-on "+q(eksaddon.Name), func(ctx context.Context) (err error) {
 			s.CSIAddon, err = o.csiAddon(ctx, s.Cluster)
@@ -75,6 +79,7 @@ func (o *Observer) Observe(ctx context.Context) (*Snapshot, error) {
 	if err := g.Wait(); err != nil {
 		return nil, err
 	}
+	s.Recorded = recorded()
 	return s, nil
 }
 
@@ -107,6 +112,8 @@ func (o *Observer) observeS3(run runFunc, s *Snapshot, arns arn.Builder) {
 	})
 }
 
+// observeRDS reads the secret, the instance, then the groups: those the instance uses when it exists (they
+// are what matters to it, whatever the configuration names), else those the configuration names.
 func (o *Observer) observeRDS(run runFunc, s *Snapshot) {
 	r := o.Config.RDS
 	run("secret "+q(r.SecretName), func(ctx context.Context) (err error) {
@@ -114,20 +121,37 @@ func (o *Observer) observeRDS(run runFunc, s *Snapshot) {
 		return err
 	})
 	run("DB instance "+q(r.InstanceName), func(ctx context.Context) (err error) {
-		s.Instance, err = o.instance(ctx, r.InstanceName)
-		return err
-	})
-	run("DB subnet group "+q(r.SubnetGroupName), func(ctx context.Context) (err error) {
-		s.SubnetGroup, err = o.subnetGroup(ctx, r.SubnetGroupName)
-		return err
-	})
-	run("DB parameter group "+q(r.ParameterGroupName), func(ctx context.Context) (err error) {
-		s.ParameterGroup, err = o.parameterGroup(ctx, r.ParameterGroupName)
-		return err
-	})
-	run("DB security group", func(ctx context.Context) (err error) {
-		s.SecurityGroup, err = o.securityGroup(ctx, s.Cluster.VPCID)
-		return err
+		if s.Instance, err = o.instance(ctx, r.InstanceName); err != nil {
+			return err
+		}
+		subnetGroup, parameterGroup := r.SubnetGroupName, r.ParameterGroupName
+		in := s.Instance
+		if in.SubnetGroup != "" {
+			subnetGroup = in.SubnetGroup
+		}
+		if len(in.ParameterGroups) > 0 {
+			parameterGroup = in.ParameterGroups[0]
+		}
+		g, ctx := errgroup.WithContext(ctx)
+		g.Go(func() (err error) {
+			if s.SubnetGroup, err = o.subnetGroup(ctx, subnetGroup, s.Cluster); err != nil {
+				return fmt.Errorf("DB subnet group %q: %w", subnetGroup, err)
+			}
+			return nil
+		})
+		g.Go(func() (err error) {
+			if s.ParameterGroup, err = o.parameterGroup(ctx, parameterGroup); err != nil {
+				return fmt.Errorf("DB parameter group %q: %w", parameterGroup, err)
+			}
+			return nil
+		})
+		g.Go(func() (err error) {
+			if s.SecurityGroup, err = o.securityGroup(ctx, s.Cluster.VPCID, in.SecurityGroups); err != nil {
+				return fmt.Errorf("DB security group: %w", err)
+			}
+			return nil
+		})
+		return g.Wait()
 	})
 }
 

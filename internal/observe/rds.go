@@ -53,10 +53,58 @@ func InstanceFrom(db rdstypes.DBInstance) Instance {
 		in.Address = aws.ToString(db.Endpoint.Address)
 		in.Port = aws.ToInt32(db.Endpoint.Port)
 	}
+	if db.DBSubnetGroup != nil {
+		in.SubnetGroup = aws.ToString(db.DBSubnetGroup.DBSubnetGroupName)
+	}
+	for _, g := range db.DBParameterGroups {
+		in.ParameterGroups = append(in.ParameterGroups, aws.ToString(g.DBParameterGroupName))
+	}
+	for _, g := range db.VpcSecurityGroups {
+		in.SecurityGroups = append(in.SecurityGroups, aws.ToString(g.VpcSecurityGroupId))
+	}
+	in.Settings, in.Pending = instanceSettings(db)
 	return in
 }
 
-func (o *Observer) subnetGroup(ctx context.Context, name string) (SubnetGroup, error) {
+// instanceSettings are the instance's settings as they will be once RDS applies what it holds for the next
+// maintenance window, and a description of what it holds.
+func instanceSettings(db rdstypes.DBInstance) (InstanceSettings, []string) {
+	s := InstanceSettings{
+		Class: aws.ToString(db.DBInstanceClass), EngineVersion: aws.ToString(db.EngineVersion),
+		AllocatedStorage: aws.ToInt32(db.AllocatedStorage), MaxAllocatedStorage: aws.ToInt32(db.MaxAllocatedStorage),
+		BackupRetention: aws.ToInt32(db.BackupRetentionPeriod), MultiAZ: aws.ToBool(db.MultiAZ),
+		DeletionProtection: aws.ToBool(db.DeletionProtection),
+	}
+	var pending []string
+	pm := db.PendingModifiedValues
+	if pm == nil {
+		return s, nil
+	}
+	if pm.DBInstanceClass != nil {
+		s.Class = aws.ToString(pm.DBInstanceClass)
+		pending = append(pending, "instance class "+s.Class)
+	}
+	if pm.EngineVersion != nil {
+		s.EngineVersion = aws.ToString(pm.EngineVersion)
+		pending = append(pending, "engine version "+s.EngineVersion)
+	}
+	if pm.AllocatedStorage != nil {
+		s.AllocatedStorage = aws.ToInt32(pm.AllocatedStorage)
+		pending = append(pending, fmt.Sprintf("storage %d GiB", s.AllocatedStorage))
+	}
+	if pm.BackupRetentionPeriod != nil {
+		s.BackupRetention = aws.ToInt32(pm.BackupRetentionPeriod)
+		pending = append(pending, fmt.Sprintf("backups %d days", s.BackupRetention))
+	}
+	if pm.MultiAZ != nil {
+		s.MultiAZ = aws.ToBool(pm.MultiAZ)
+		pending = append(pending, fmt.Sprintf("multi-AZ %t", s.MultiAZ))
+	}
+	return s, pending
+}
+
+// subnetGroup reads the group and finds which of its subnets are public, the way the cluster's are classified.
+func (o *Observer) subnetGroup(ctx context.Context, name string, cl Cluster) (SubnetGroup, error) {
 	out, err := o.AWS.RDS.DescribeDBSubnetGroups(ctx, &rds.DescribeDBSubnetGroupsInput{DBSubnetGroupName: &name})
 	var nf *rdstypes.DBSubnetGroupNotFoundFault
 	if errors.As(err, &nf) {
@@ -69,13 +117,48 @@ func (o *Observer) subnetGroup(ctx context.Context, name string) (SubnetGroup, e
 		return SubnetGroup{}, nil
 	}
 	g := out.DBSubnetGroups[0]
-	sg := SubnetGroup{Presence: Presence{Exists: true, ARN: aws.ToString(g.DBSubnetGroupArn)}, VPCID: aws.ToString(g.VpcId)}
+	sg := SubnetGroup{Presence: Presence{Exists: true, ARN: aws.ToString(g.DBSubnetGroupArn)}, Name: name, VPCID: aws.ToString(g.VpcId)}
 	for _, s := range g.Subnets {
 		sg.Subnets = append(sg.Subnets, aws.ToString(s.SubnetIdentifier))
 	}
 	sort.Strings(sg.Subnets)
+	if sg.Public, err = o.publicSubnets(ctx, sg, cl); err != nil {
+		return SubnetGroup{}, err
+	}
 	sg.Installation, err = o.rdsTags(ctx, sg.ARN)
 	return sg, err
+}
+
+// publicSubnets returns the group's subnets that route to an internet gateway. The cluster's subnets are
+// already classified; others are read with their VPC's route tables.
+func (o *Observer) publicSubnets(ctx context.Context, g SubnetGroup, cl Cluster) ([]string, error) {
+	known := map[string]Subnet{}
+	for _, s := range cl.Subnets {
+		known[s.ID] = s
+	}
+	var public, unknown []string
+	for _, id := range g.Subnets {
+		s, ok := known[id]
+		switch {
+		case !ok:
+			unknown = append(unknown, id)
+		case !s.Private:
+			public = append(public, id)
+		}
+	}
+	if len(unknown) > 0 && g.VPCID != "" {
+		others, err := o.subnets(ctx, g.VPCID, unknown)
+		if err != nil {
+			return nil, err
+		}
+		for _, s := range others {
+			if !s.Private {
+				public = append(public, s.ID)
+			}
+		}
+	}
+	sort.Strings(public)
+	return public, nil
 }
 
 func (o *Observer) parameterGroup(ctx context.Context, name string) (ParameterGroup, error) {
@@ -93,6 +176,7 @@ func (o *Observer) parameterGroup(ctx context.Context, name string) (ParameterGr
 	g := out.DBParameterGroups[0]
 	pg := ParameterGroup{
 		Presence:   Presence{Exists: true, ARN: aws.ToString(g.DBParameterGroupArn)},
+		Name:       name,
 		Family:     aws.ToString(g.DBParameterGroupFamily),
 		Parameters: map[string]string{},
 	}
@@ -134,17 +218,18 @@ func rdsTag(tags []rdstypes.Tag) string {
 	return ""
 }
 
-// securityGroup finds the DB security group: the one the config brings by id, or kfaws's by name in the VPC.
-func (o *Observer) securityGroup(ctx context.Context, vpcID string) (SecurityGroup, error) {
+// securityGroup finds the DB security group: those of an existing instance (ids), the one the config brings by
+// id, or kfaws's by name in the VPC.
+func (o *Observer) securityGroup(ctx context.Context, vpcID string, ids []string) (SecurityGroup, error) {
 	r := o.Config.RDS
 	in := &ec2.DescribeSecurityGroupsInput{}
-	if r.SecurityGroupID != "" {
+	switch {
+	case len(ids) > 0:
+		in.GroupIds = ids
+	case r.SecurityGroupID != "":
 		in.GroupIds = []string{r.SecurityGroupID}
-	} else {
-		in.Filters = []ec2types.Filter{
-			{Name: aws.String("group-name"), Values: []string{r.SecurityGroupName}},
-			{Name: aws.String("vpc-id"), Values: []string{vpcID}},
-		}
+	default:
+		in.Filters = nameInVPC(r.SecurityGroupName, vpcID)
 	}
 	out, err := o.AWS.EC2.DescribeSecurityGroups(ctx, in)
 	if code := kaws.ErrorCode(err); code == "InvalidGroup.NotFound" || code == "InvalidGroupId.NotFound" {
@@ -156,8 +241,14 @@ func (o *Observer) securityGroup(ctx context.Context, vpcID string) (SecurityGro
 	if len(out.SecurityGroups) == 0 {
 		return SecurityGroup{}, nil
 	}
-	g := out.SecurityGroups[0]
-	sg := SecurityGroup{Presence: Presence{Exists: true, ARN: aws.ToString(g.GroupId)}, ID: aws.ToString(g.GroupId)}
+	return securityGroupFrom(out.SecurityGroups, vpcID), nil
+}
+
+// securityGroupFrom describes groups as one: the first's identity, and what any of them admits on 3306.
+func securityGroupFrom(groups []ec2types.SecurityGroup, vpcID string) SecurityGroup {
+	g := groups[0]
+	sg := SecurityGroup{Presence: Presence{Exists: true, ARN: aws.ToString(g.GroupId)}, ID: aws.ToString(g.GroupId),
+		Name: aws.ToString(g.GroupName)}
 	if aws.ToString(g.VpcId) != vpcID {
 		sg.VPCID = aws.ToString(g.VpcId)
 	}
@@ -166,19 +257,22 @@ func (o *Observer) securityGroup(ctx context.Context, vpcID string) (SecurityGro
 			sg.Installation = aws.ToString(t.Value)
 		}
 	}
-	for _, perm := range g.IpPermissions {
-		if !coversMySQL(perm) {
-			continue
-		}
-		for _, p := range perm.UserIdGroupPairs {
-			sg.MySQLFrom = append(sg.MySQLFrom, aws.ToString(p.GroupId))
-		}
-		for _, rng := range perm.IpRanges {
-			sg.MySQLFrom = append(sg.MySQLFrom, aws.ToString(rng.CidrIp))
+	for _, g := range groups {
+		sg.IDs = append(sg.IDs, aws.ToString(g.GroupId))
+		for _, perm := range g.IpPermissions {
+			if !coversMySQL(perm) {
+				continue
+			}
+			for _, p := range perm.UserIdGroupPairs {
+				sg.MySQLFrom = append(sg.MySQLFrom, aws.ToString(p.GroupId))
+			}
+			for _, rng := range perm.IpRanges {
+				sg.MySQLFrom = append(sg.MySQLFrom, aws.ToString(rng.CidrIp))
+			}
 		}
 	}
 	sort.Strings(sg.MySQLFrom)
-	return sg, nil
+	return sg
 }
 
 func coversMySQL(p ec2types.IpPermission) bool {
@@ -186,4 +280,12 @@ func coversMySQL(p ec2types.IpPermission) bool {
 		return true
 	}
 	return aws.ToString(p.IpProtocol) == "tcp" && aws.ToInt32(p.FromPort) <= 3306 && aws.ToInt32(p.ToPort) >= 3306
+}
+
+// nameInVPC filters security groups by name in one VPC, where names are unique.
+func nameInVPC(name, vpcID string) []ec2types.Filter {
+	return []ec2types.Filter{
+		{Name: aws.String("group-name"), Values: []string{name}},
+		{Name: aws.String("vpc-id"), Values: []string{vpcID}},
+	}
 }

@@ -16,12 +16,14 @@ type Snapshot struct {
 	ParameterGroup ParameterGroup
 	SecurityGroup  SecurityGroup
 	OIDCProvider   Presence
-	S3Policy       Presence
+	S3Policy       Policy
 	BackendRole    Role
 	ProfileRole    Role
 	SecretsRole    Role
 	// CSIAddon is the Secrets Store CSI driver's EKS add-on, observed when the driver may come from it.
 	CSIAddon Addon
+	// Recorded are the resources of Observer.Recorded, by their Key; one that does not exist is absent.
+	Recorded map[string]Presence
 }
 
 // Presence is what every observed resource has: whether it exists, whom it belongs to, and its ARN or id.
@@ -88,26 +90,54 @@ type Instance struct {
 	Port           int32
 	DBName         string
 	MasterUsername string
+	// Settings are what the instance will run with: its settings with RDS's pending modifications applied.
+	Settings InstanceSettings
+	// Pending describes the modifications RDS holds for the next maintenance window, e.g. "instance class db.m5.xlarge".
+	Pending []string
+	// SubnetGroup and ParameterGroups name the instance's groups; SecurityGroups are the ids of its VPC
+	// security groups.
+	SubnetGroup     string
+	ParameterGroups []string
+	SecurityGroups  []string
+}
+
+// InstanceSettings are the settings of an instance kfaws keeps as the configuration says.
+type InstanceSettings struct {
+	Class         string
+	EngineVersion string
+	// AllocatedStorage and MaxAllocatedStorage are in GiB; MaxAllocatedStorage is 0 without storage autoscaling.
+	AllocatedStorage    int32
+	MaxAllocatedStorage int32
+	BackupRetention     int32
+	MultiAZ             bool
+	DeletionProtection  bool
 }
 
 // SubnetGroup is the DB subnet group.
 type SubnetGroup struct {
 	Presence
+	Name    string
 	VPCID   string
 	Subnets []string
+	// Public are those of its subnets whose route table routes to an internet gateway.
+	Public []string
 }
 
 // ParameterGroup is the DB parameter group and the user-set parameters kfaws cares about.
 type ParameterGroup struct {
 	Presence
+	Name       string
 	Family     string
 	Parameters map[string]string
 }
 
-// SecurityGroup is the DB security group.
+// SecurityGroup is the DB security group: kfaws's by name, the one the configuration brings, or those of an
+// existing instance (then ID is the first and IDs all of them, and MySQLFrom what any of them admits).
 type SecurityGroup struct {
 	Presence
-	ID string
+	Name string
+	ID   string
+	IDs  []string
 	// VPCID is set only when the group is in a VPC other than the cluster's.
 	VPCID string
 	// MySQLFrom lists the sources (security group ids or CIDRs) admitted on port 3306.
@@ -120,5 +150,37 @@ type Role struct {
 	// AttachedPolicies are the ARNs of its managed policies; InlinePolicies the names of its inline ones.
 	AttachedPolicies []string
 	InlinePolicies   []string
-	TrustPolicy      string
+	// InlineDocuments are the inline policies' documents, by name.
+	InlineDocuments map[string]string
+	TrustPolicy     string
+}
+
+// Policy is a customer managed IAM policy.
+type Policy struct {
+	Presence
+	// Document is its default version's document.
+	Document string
+}
+
+// ResourceType says which AWS API reads a Recorded resource.
+type ResourceType string
+
+// The types of resource a state file records under a name.
+const (
+	TypeBucket         ResourceType = "bucket"
+	TypeSecret         ResourceType = "secret"
+	TypePolicy         ResourceType = "policy"
+	TypeRole           ResourceType = "role"
+	TypeSubnetGroup    ResourceType = "subnet-group"
+	TypeParameterGroup ResourceType = "parameter-group"
+	TypeSecurityGroup  ResourceType = "security-group"
+	TypeInstance       ResourceType = "instance"
+)
+
+// Recorded is a resource the state file records, to be looked at by its recorded name (or ARN, for a policy;
+// id, for a security group) rather than by the configuration.
+type Recorded struct {
+	Key     string
+	Type    ResourceType
+	ID, ARN string
 }

@@ -4,11 +4,13 @@ import (
 	"context"
 	"errors"
 	"os"
+	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/rds"
 	rdstypes "github.com/aws/aws-sdk-go-v2/service/rds/types"
@@ -69,6 +71,22 @@ func TestConflicts(t *testing.T) {
 			must(t)(in.clients.RDS.CreateDBSubnetGroup(ctx, &rds.CreateDBSubnetGroupInput{
 				DBSubnetGroupName: &in.cfg.RDS.SubnetGroupName, DBSubnetGroupDescription: aws.String("other"), SubnetIds: other.PrivateSubnetIDs}))
 		}},
+		{"subnet group of another installation", plan.KeySubnetGroup, func(ctx context.Context, t *testing.T, in *install) {
+			must(t)(in.clients.RDS.CreateDBSubnetGroup(ctx, &rds.CreateDBSubnetGroupInput{
+				DBSubnetGroupName: &in.cfg.RDS.SubnetGroupName, DBSubnetGroupDescription: aws.String("other"), SubnetIds: in.cluster.PrivateSubnetIDs,
+				Tags: []rdstypes.Tag{{Key: aws.String(ownership.TagInstallation), Value: aws.String("someone-else")}}}))
+		}},
+		{"parameter group of another installation", plan.KeyParameterGroup, func(ctx context.Context, t *testing.T, in *install) {
+			must(t)(in.clients.RDS.CreateDBParameterGroup(ctx, &rds.CreateDBParameterGroupInput{
+				DBParameterGroupName: &in.cfg.RDS.ParameterGroupName, DBParameterGroupFamily: aws.String("mysql8.4"), Description: aws.String("other"),
+				Tags: []rdstypes.Tag{{Key: aws.String(ownership.TagInstallation), Value: aws.String("someone-else")}}}))
+		}},
+		{"security group of another installation", plan.KeySecurityGroup, func(ctx context.Context, t *testing.T, in *install) {
+			must(t)(in.clients.EC2.CreateSecurityGroup(ctx, &ec2.CreateSecurityGroupInput{
+				GroupName: &in.cfg.RDS.SecurityGroupName, Description: aws.String("other"), VpcId: &in.cluster.VPCID,
+				TagSpecifications: []ec2types.TagSpecification{{ResourceType: ec2types.ResourceTypeSecurityGroup,
+					Tags: []ec2types.Tag{{Key: aws.String(ownership.TagInstallation), Value: aws.String("someone-else")}}}}}))
+		}},
 		{"parameter group without mysql_native_password", plan.KeyParameterGroup, func(ctx context.Context, t *testing.T, in *install) {
 			must(t)(in.clients.RDS.CreateDBParameterGroup(ctx, &rds.CreateDBParameterGroupInput{
 				DBParameterGroupName: &in.cfg.RDS.ParameterGroupName, DBParameterGroupFamily: aws.String("mysql8.4"), Description: aws.String("theirs")}))
@@ -92,6 +110,10 @@ func TestConflicts(t *testing.T) {
 			r, ok := p.Resource(tc.key)
 			if !ok || r.Action != plan.Conflict || r.Detail == "" {
 				t.Fatalf("%s: got %+v, want a conflict with a reason", tc.key, r)
+			}
+			if strings.Contains(tc.name, "another installation") &&
+				(r.Owner != "someone-else" || !strings.Contains(r.Detail, `kfaws installation "someone-else"`)) {
+				t.Errorf("%s: the conflict does not name the owning installation: %+v", tc.key, r)
 			}
 			_, _, err := in.up(ctx, nil)
 			var ce *operation.ConflictError
@@ -161,5 +183,58 @@ func must(t *testing.T) func(any, error) {
 		if err != nil {
 			t.Fatalf("setup: %v", err)
 		}
+	}
+}
+
+// A subnet group someone made with a public subnet among private ones is used, with a warning that names the
+// public subnet, as kfaws's own rule for its groups would.
+func TestGivenSubnetGroupWithAPublicSubnet(t *testing.T) {
+	in := newInstall(t)
+	ctx := context.Background()
+	subnets := append([]string{in.cluster.PublicSubnetIDs[0]}, in.cluster.PrivateSubnetIDs...)
+	must(t)(in.clients.RDS.CreateDBSubnetGroup(ctx, &rds.CreateDBSubnetGroupInput{
+		DBSubnetGroupName: &in.cfg.RDS.SubnetGroupName, DBSubnetGroupDescription: aws.String("theirs"), SubnetIds: subnets}))
+	p := in.plan(ctx)
+	if r, _ := p.Resource(plan.KeySubnetGroup); r.Action != plan.Exists || r.Owned {
+		t.Errorf("subnet group: %+v", r)
+	}
+	if w := strings.Join(p.Warnings, "\n"); !strings.Contains(w, "public subnets ("+in.cluster.PublicSubnetIDs[0]) {
+		t.Errorf("warnings do not name the public subnet %s:\n%s", in.cluster.PublicSubnetIDs[0], w)
+	}
+}
+
+// An instance kfaws did not create is used with its own groups: kfaws creates none of the groups it will never
+// use, and a parameter group without mysql_native_password is a warning that says how to fix it.
+func TestUsersInstanceGetsNoGroups(t *testing.T) {
+	in := newInstall(t)
+	ctx := context.Background()
+	theirs := "their-params-" + in.cfg.Name
+	must(t)(in.clients.RDS.CreateDBParameterGroup(ctx, &rds.CreateDBParameterGroupInput{
+		DBParameterGroupName: &theirs, DBParameterGroupFamily: aws.String("mysql8.4"), Description: aws.String("theirs")}))
+	must(t)(in.clients.RDS.CreateDBInstance(ctx, &rds.CreateDBInstanceInput{
+		DBInstanceIdentifier: &in.cfg.RDS.InstanceName, DBInstanceClass: aws.String("db.t3.micro"), Engine: aws.String("mysql"),
+		EngineVersion: aws.String("8.4.6"), MasterUsername: aws.String(in.cfg.RDS.MasterUsername), MasterUserPassword: aws.String("a-password-1"),
+		AllocatedStorage: aws.Int32(20), DBParameterGroupName: &theirs}))
+	must(t)(in.clients.SecretsManager.CreateSecret(ctx, &secretsmanager.CreateSecretInput{
+		Name: &in.cfg.RDS.SecretName, SecretString: aws.String(`{"username":"x","password":"a-password-1"}`)}))
+
+	p := in.plan(ctx)
+	if r, _ := p.Resource(plan.KeyParameterGroup); r.Name != theirs || r.Action != plan.Exists || r.Owned {
+		t.Errorf("parameter group: %+v", r)
+	}
+	if w := strings.Join(p.Warnings, "\n"); !strings.Contains(w, "without authentication_policy=*:mysql_native_password") ||
+		!strings.Contains(w, "aws rds modify-db-parameter-group --db-parameter-group-name "+theirs) {
+		t.Errorf("warnings lack the fix:\n%s", w)
+	}
+	in.mustUp(ctx)
+	if out, err := in.clients.RDS.DescribeDBParameterGroups(ctx, &rds.DescribeDBParameterGroupsInput{DBParameterGroupName: &in.cfg.RDS.ParameterGroupName}); err == nil && len(out.DBParameterGroups) > 0 {
+		t.Errorf("up created parameter group %q, which the user's instance never uses", in.cfg.RDS.ParameterGroupName)
+	}
+	if out, err := in.clients.RDS.DescribeDBSubnetGroups(ctx, &rds.DescribeDBSubnetGroupsInput{DBSubnetGroupName: &in.cfg.RDS.SubnetGroupName}); err == nil && len(out.DBSubnetGroups) > 0 {
+		t.Errorf("up created subnet group %q, which the user's instance never uses", in.cfg.RDS.SubnetGroupName)
+	}
+	if out, err := in.clients.EC2.DescribeSecurityGroups(ctx, &ec2.DescribeSecurityGroupsInput{Filters: []ec2types.Filter{
+		{Name: aws.String("group-name"), Values: []string{in.cfg.RDS.SecurityGroupName}}}}); err != nil || len(out.SecurityGroups) > 0 {
+		t.Errorf("up created security group %q, which the user's instance never uses (%v)", in.cfg.RDS.SecurityGroupName, err)
 	}
 }

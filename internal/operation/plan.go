@@ -22,13 +22,16 @@ type PlanResult struct {
 
 // Run observes and plans.
 func (p *Plan) Run(ctx context.Context) (*PlanResult, error) {
-	o := &observe.Observer{AWS: p.AWS, Config: p.Config}
+	recorded := p.State.Snapshot()
+	// What the state records under names the configuration no longer gives is read too, so the plan can say
+	// what happens to it.
+	o := &observe.Observer{AWS: p.AWS, Config: p.Config, Recorded: plan.Formers(p.Config, recorded)}
 	p.logger().Info("observing AWS", "region", p.Config.Region, "cluster", p.Config.Cluster)
 	snap, err := o.Observe(ctx)
 	if err != nil {
 		return nil, err
 	}
-	pl, err := plan.Build(p.Config, snap, p.State.Snapshot())
+	pl, err := plan.Build(p.Config, snap, recorded)
 	if err != nil {
 		return nil, err
 	}
@@ -38,6 +41,9 @@ func (p *Plan) Run(ctx context.Context) (*PlanResult, error) {
 // ConflictError lists the resources that stop `up`; nothing was changed.
 type ConflictError struct {
 	Conflicts []plan.Resource
+	// Renames are the fields to change, and the values to change them to, to leave the resources of other
+	// installations alone (plan.Plan.Renames); the CLI turns them into a command.
+	Renames []plan.Rename
 }
 
 func (e *ConflictError) Error() string {

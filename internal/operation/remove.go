@@ -9,6 +9,7 @@ import (
 	"github.com/kfaws/kfaws/internal/apply"
 	"github.com/kfaws/kfaws/internal/config"
 	"github.com/kfaws/kfaws/internal/csidriver"
+	"github.com/kfaws/kfaws/internal/ownership"
 	"github.com/kfaws/kfaws/internal/plan"
 )
 
@@ -67,8 +68,9 @@ func (r *Remove) Run(ctx context.Context) (*RemoveResult, error) {
 	if (mode != "" && !mode.UsesAddon()) || r.Config.Cluster == "" || r.Config.Region == "" {
 		return res, nil
 	}
-	recorded := r.State.Snapshot().Resources[plan.KeyCSIAddon].Owned
-	got, err := csidriver.RemoveAddon(ctx, r.AWS.EKS, r.Config.Cluster, r.Config.Name, recorded, r.Timeout)
+	rec := r.State.Snapshot().Resources[plan.KeyCSIAddon]
+	got, err := csidriver.RemoveAddon(ctx, r.AWS.EKS, r.Config.Cluster, r.Config.Name,
+		ownership.Record{ID: rec.ID, ARN: rec.ARN, Owned: rec.Owned}, r.Timeout)
 	if err == nil {
 		res.Addon = got
 		fmt.Fprintf(progress, "✓ EKS add-on %s: %s\n", csidriver.AddonName, got)

@@ -16,6 +16,8 @@ type (
 	// PlanResource and PlanStep are one resource's decision and one step of an AWSPlan.
 	PlanResource = plan.Resource
 	PlanStep     = plan.Step
+	// Rename is a configuration field and the value that leaves another installation's resource alone.
+	Rename = plan.Rename
 	// Reporter is told about each step of up as it runs.
 	Reporter = execute.Reporter
 

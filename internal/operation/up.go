@@ -15,6 +15,8 @@ type Up struct {
 	PollInterval time.Duration
 	// Sequential runs one step at a time, as the reference script does (for comparison).
 	Sequential bool
+	// ApplyImmediately has RDS apply modifications of the instance now instead of at its next maintenance window.
+	ApplyImmediately bool
 	// Cluster, when set, renders the manifests with the provisioned values and applies them after AWS.
 	Cluster *ClusterUp
 }
@@ -29,15 +31,32 @@ type UpResult struct {
 	Apply  *ApplyResult
 }
 
-// Run plans and executes. With conflicts it returns a *ConflictError before any change.
+// upCommand is how up names itself in the state lock, for the message a refused run prints.
+const upCommand = "kfaws up"
+
+// Run plans and executes. With conflicts it returns a *ConflictError before any change. It holds the state
+// file's lock from before planning to its return, whatever ends it; a state locked by another run is refused as
+// bad input (a *state.LockedError inside), before any AWS call.
 func (u *Up) Run(ctx context.Context) (*UpResult, error) {
+	lock, err := u.State.Lock(upCommand)
+	if err != nil {
+		return nil, badInput(err)
+	}
+	defer func() {
+		if err := lock.Release(); err != nil {
+			u.logger().Warn("releasing the state lock", "error", err)
+		}
+	}()
+	if h := lock.TookOver; h != nil {
+		u.logger().Warn("took over the state lock of a run that is gone", "holder", h.String(), "lock", lock.Path())
+	}
 	pr, err := (&Plan{Configuration: u.Configuration}).Run(ctx)
 	if err != nil {
 		return nil, err
 	}
 	res := &UpResult{PlanResult: pr}
 	if c := pr.Plan.Conflicts(); len(c) > 0 {
-		return res, &ConflictError{Conflicts: c}
+		return res, &ConflictError{Conflicts: c, Renames: pr.Plan.Renames}
 	}
 	if u.Cluster != nil {
 		if err := u.Cluster.preflight(ctx, u.Configuration, pr.Plan, u.State.Snapshot().Outputs); err != nil {
@@ -47,7 +66,7 @@ func (u *Up) Run(ctx context.Context) (*UpResult, error) {
 	ex := &execute.Executor{
 		AWS: u.AWS, Config: u.Config, Plan: pr.Plan, Snapshot: pr.Snapshot, State: u.State,
 		Reporter: u.Reporter, Log: u.logger(), PollInterval: u.PollInterval,
-		Sequential: u.Sequential,
+		Sequential: u.Sequential, ApplyImmediately: u.ApplyImmediately,
 	}
 	res.Changed = pr.Plan.HasChanges()
 	if err := ex.Run(ctx); err != nil {

@@ -21,13 +21,6 @@ func Tags(installation string) []Tag {
 // CompleteTag marks a secret whose value is written in full.
 func CompleteTag() Tag { return Tag{TagComplete, "true"} }
 
-// OwnsAWS reports whether installation owns an existing AWS resource whose installation tag is tag ("" when it
-// has none): by the tag, or, for a resource an interrupted run created but did not get to tag, by the state
-// file's record that this installation created it (recorded).
-func OwnsAWS(installation, tag string, recorded bool) bool {
-	return tag == installation || (tag == "" && recorded)
-}
-
 // TaggedByAnother reports whether an AWS resource's installation tag names another kfaws installation.
 func TaggedByAnother(installation, tag string) bool {
 	return tag != "" && tag != installation

@@ -37,13 +37,13 @@ func (b *builder) csiAddon() {
 			Configuration: eksaddon.WithSync("")},
 			fmt.Sprintf("install EKS add-on %s %s on cluster %q (secret syncing on)", eksaddon.Name, a.Offered, cluster.Name))
 	case b.foreign(a.Presence):
-		r.Action, r.Detail = Conflict, fmt.Sprintf("add-on belongs to kfaws installation %q", a.Installation)
-	case b.owned(a.Presence, KeyCSIAddon) && !a.SyncEnabled:
+		r.Action, r.Owner, r.Detail = Conflict, a.Installation, fmt.Sprintf("add-on belongs to kfaws installation %q", a.Installation)
+	case b.owned(KeyCSIAddon, eksaddon.Name, a.Presence) && !a.SyncEnabled:
 		r.Action, r.Owned, r.Detail = Update, true, "turn secret syncing back on"
 		b.step(KeyCSIAddon, "configure", ConfigureAddon{Cluster: cluster.Name, Name: eksaddon.Name,
 			Configuration: eksaddon.WithSync(a.Configuration)},
 			fmt.Sprintf("turn on secret syncing in EKS add-on %s", eksaddon.Name))
-	case b.owned(a.Presence, KeyCSIAddon):
+	case b.owned(KeyCSIAddon, eksaddon.Name, a.Presence):
 		r.Action, r.Owned = Exists, true
 	case !a.SyncEnabled:
 		r.Action, r.Detail = Conflict, "installed by someone else without secret syncing, which KFP's synced Secrets "+

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/kfaws/kfaws/internal/config"
+	"github.com/kfaws/kfaws/internal/csidriver/eksaddon"
 	"github.com/kfaws/kfaws/internal/observe"
 	"github.com/kfaws/kfaws/internal/state"
 )
@@ -48,7 +49,7 @@ func TestCSIAddonDecisions(t *testing.T) {
 			s.CSIAddon = c.addon
 			rec := state.State{}
 			if c.recorded {
-				rec.Resources = map[string]state.Resource{KeyCSIAddon: {Owned: true}}
+				rec.Resources = map[string]state.Resource{KeyCSIAddon: {ID: eksaddon.Name, Owned: true}}
 			}
 			p, err := Build(cfg, s, rec)
 			if err != nil {

@@ -24,7 +24,7 @@ func (b *builder) oidc() {
 			fmt.Sprintf("register the cluster's OIDC issuer %q with IAM", issuer))
 	default:
 		// Shared by everything on the cluster that uses IRSA, so reused whoever created it.
-		r.Action, r.Owned = Exists, b.owned(p, KeyOIDCProvider)
+		r.Action, r.Owned = Exists, b.owned(KeyOIDCProvider, issuer, p)
 	}
 	b.add(r)
 }
@@ -35,12 +35,21 @@ func (b *builder) needsSecretsRole() bool {
 	return config.SyncsSecrets(c.Option, c.S3.Credentials)
 }
 
-// role decides one IAM role for a service account with the S3 policy attached.
+// role decides one IAM role for a service account with the S3 policy attached, and without the policies kfaws
+// created under an old iam.s3PolicyName (they grant on what the configuration no longer names).
 func (b *builder) role(key, name string, sa identity.ServiceAccount, obs observe.Role) {
 	policyARN := b.arns.Policy(b.cfg.IAM.S3PolicyName)
-	ok := slices.Contains(obs.AttachedPolicies, policyARN)
-	b.decideRole(roleDecision{key: key, params: EnsureRole{Name: name, ServiceAccount: sa, AttachPolicies: []string{policyARN}},
-		obs: obs, permsOK: ok, perms: "policy " + b.cfg.IAM.S3PolicyName}, KeyOIDCProvider, KeyS3Policy)
+	perms := "policy " + b.cfg.IAM.S3PolicyName
+	var detach []string
+	for _, f := range b.kept(KeyS3Policy) {
+		if old := firstOf(f.found.ARN, f.ARN, b.arns.Policy(f.ID)); slices.Contains(obs.AttachedPolicies, old) {
+			detach = append(detach, old)
+			perms += fmt.Sprintf(" instead of %q", f.ID)
+		}
+	}
+	ok := slices.Contains(obs.AttachedPolicies, policyARN) && len(detach) == 0
+	params := EnsureRole{Name: name, ServiceAccount: sa, AttachPolicies: []string{policyARN}, DetachPolicies: detach}
+	b.decideRole(roleDecision{key: key, params: params, obs: obs, permsOK: ok, perms: perms}, KeyOIDCProvider, KeyS3Policy)
 }
 
 func (b *builder) secretsRole() {
@@ -56,7 +65,7 @@ func (b *builder) secretsRole() {
 		secrets = append(secrets, c.S3.SecretName)
 	}
 	doc := SecretsPolicy(b.p.Partition, c.Region, b.p.Account, secrets...)
-	ok := slices.Contains(obs.InlinePolicies, SecretsInlinePolicy)
+	ok := SameGrants(obs.InlineDocuments[SecretsInlinePolicy], doc)
 	params := EnsureRole{Name: c.IAM.SecretsRoleName,
 		ServiceAccount: identity.ServiceAccount{Namespace: KubeflowNamespace, Name: SecretsServiceAccount},
 		InlinePolicies: []InlinePolicy{{Name: SecretsInlinePolicy, Document: doc}}}
@@ -78,14 +87,16 @@ func (b *builder) decideRole(d roleDecision, deps ...string) {
 	name, sa := d.params.Name, d.params.ServiceAccount
 	d.params.Binding = b.p.Binding
 	subject := sa.Subject()
-	r := Resource{Key: d.key, Kind: "IAM role", Name: name, ARN: b.arns.Role(name)}
+	r := Resource{Key: d.key, Kind: "IAM role", Name: name, Field: b.fieldOf(d.key), ARN: b.arns.Role(name)}
 	switch {
 	case !d.obs.Exists:
 		r.Action, r.Owned, r.Detail = Create, true, "for "+sa.String()+" with "+d.perms
 		b.step(d.key, "create", d.params, fmt.Sprintf("create IAM role %q for %s with %s", name, sa, d.perms), deps...)
-	case !b.owned(d.obs.Presence, d.key):
+	case b.foreign(d.obs.Presence):
+		belongsToAnother(&r, d.obs.Installation, "role")
+	case !b.owned(d.key, name, d.obs.Presence):
 		r.Action = Conflict
-		r.Detail = "a role of this name exists and was not created by this installation; choose another name in iam"
+		r.Detail = "a role of this name exists and was not created by this installation; choose another " + r.Field
 	case !d.permsOK || !b.p.Binding.Trusts(d.obs.TrustPolicy, sa):
 		r.Action, r.Owned, r.Detail = Update, true, "restore trust for "+subject+" and "+d.perms
 		b.step(d.key, "update", d.params, fmt.Sprintf("restore IAM role %q (trust for %s, %s)", name, subject, d.perms), deps...)

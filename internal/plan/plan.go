@@ -27,6 +27,9 @@ const (
 	Exists Action = "exists"
 	// Conflict means the resource is in a state kfaws must not change; nothing runs while any conflict remains.
 	Conflict Action = "conflict"
+	// Orphan is a resource kfaws created under a name the configuration no longer gives (or for a part it no
+	// longer uses): kept as it is and in the state file, so kfaws down still removes it.
+	Orphan Action = "orphan"
 )
 
 // Resource is the decision for one resource.
@@ -39,8 +42,22 @@ type Resource struct {
 	// Owned is true when this installation created (or will create) the resource.
 	Owned  bool   `json:"owned"`
 	Detail string `json:"detail,omitempty"`
-	// ARN is the resource's ARN where it follows from its name, "" otherwise (AWS assigns it).
+	// Owner is the kfaws installation that owns the resource by its tag, when that is another one.
+	Owner string `json:"owner,omitempty"`
+	// Field is the configuration field that names the resource, e.g. "rds.instanceName".
+	Field string `json:"-"`
+	// ARN is the resource's ARN where it follows from its name or was observed (a security group's id), ""
+	// otherwise.
 	ARN string `json:"-"`
+}
+
+// Rename is a configuration field to change, and the value kfaws suggests, so that an installation leaves the
+// resources of another one alone.
+type Rename struct {
+	Field string
+	Value string
+	// Owner is the installation whose resource the current value names.
+	Owner string
 }
 
 // Step is one unit of work. Steps whose After lists are satisfied run concurrently.
@@ -79,11 +96,19 @@ type Plan struct {
 	DBIngress []string `json:"-"`
 	// ReuseSecretPassword is true when the RDS secret, created by an interrupted run, holds the password to use.
 	ReuseSecretPassword bool `json:"-"`
+	// Forget are state keys whose records name resources that are gone or no longer this installation's.
+	Forget []string `json:"-"`
+	// Renames say how to rename what collides with resources of other installations, for the conflicts that do.
+	Renames []Rename `json:"-"`
+	// Teardown is true for a plan of kfaws down (BuildDown): its steps delete, and it records no outputs.
+	Teardown bool `json:"teardown,omitempty"`
 }
 
 // Summary counts resources per action.
 type Summary struct {
-	Create, Update, Exists, Conflict int
+	Create, Update, Exists, Conflict, Orphan int
+	// Delete and Keep count a teardown's decisions.
+	Delete, Keep int
 }
 
 // Summary counts the plan's resources per action.
@@ -99,6 +124,12 @@ func (p *Plan) Summary() Summary {
 			s.Exists++
 		case Conflict:
 			s.Conflict++
+		case Orphan:
+			s.Orphan++
+		case Delete:
+			s.Delete++
+		case Keep:
+			s.Keep++
 		}
 	}
 	return s
@@ -147,6 +178,8 @@ type builder struct {
 	arns     arn.Builder
 	// last is the most recent step of each resource, which dependents wait for.
 	last map[string]string
+	// old are the resources the state records under names the configuration no longer gives, by key.
+	old map[string][]*former
 }
 
 // Build decides every resource and the steps to get there. recorded is the state file's content, used only to
@@ -160,6 +193,7 @@ func Build(cfg *config.Config, snap *observe.Snapshot, recorded state.State) (*P
 	if err := b.preflight(); err != nil {
 		return nil, err
 	}
+	b.old = b.formers()
 	p.Binding = identity.IRSA{Issuer: snap.Cluster.OIDCIssuer, ProviderARN: b.arns.OIDCProvider(snap.Cluster.OIDCIssuer)}
 	b.oidc()
 	if cfg.Option.UsesS3() {
@@ -172,6 +206,8 @@ func Build(cfg *config.Config, snap *observe.Snapshot, recorded state.State) (*P
 	}
 	b.secretsRole()
 	b.csiAddon()
+	b.orphans()
+	b.p.Renames = renames(cfg.Name, b.p.Resources)
 	return b.p, nil
 }
 
@@ -186,14 +222,22 @@ func (b *builder) preflight() error {
 	return nil
 }
 
-// owned reports whether this installation owns an existing resource (ownership.OwnsAWS).
-func (b *builder) owned(p observe.Presence, key string) bool {
-	return p.Exists && ownership.OwnsAWS(b.cfg.Name, p.Installation, b.recorded.Resources[key].Owned)
+// owned reports whether this installation owns the existing resource key observed under name (ownership.OwnsAWS
+// with the state's record of that very resource).
+func (b *builder) owned(key, name string, p observe.Presence) bool {
+	obs := ownership.Observed{Name: name, ARN: p.ARN, Tag: p.Installation}
+	return p.Exists && ownership.OwnsAWS(b.cfg.Name, obs, b.recordOf(key, name))
 }
 
 // foreign reports whether a resource is tagged by another kfaws installation.
 func (b *builder) foreign(p observe.Presence) bool {
 	return p.Exists && ownership.TaggedByAnother(b.cfg.Name, p.Installation)
+}
+
+// belongsToAnother makes r a conflict with the installation that owns it, so the CLI can suggest a rename.
+func belongsToAnother(r *Resource, owner, what string) {
+	r.Action, r.Owner = Conflict, owner
+	r.Detail = fmt.Sprintf("%s belongs to kfaws installation %q; choose another %s", what, owner, r.Field)
 }
 
 func (b *builder) add(r Resource) { b.p.Resources = append(b.p.Resources, r) }

@@ -119,8 +119,11 @@ func TestDecisions(t *testing.T) {
 		{"foreign secret without instance", func(c *config.Config, s *observe.Snapshot) {
 			s.RDSSecret.Presence = untagged
 		}, state.State{}, KeyRDSSecret, Conflict, "will not overwrite"},
-		{"secret scheduled for deletion", func(c *config.Config, s *observe.Snapshot) {
+		{"secret kfaws down scheduled for deletion is restored", func(c *config.Config, s *observe.Snapshot) {
 			s.RDSSecret = observe.Secret{Presence: owned("prod"), Deleted: true}
+		}, state.State{}, KeyRDSSecret, Update, "password is reused"},
+		{"someone else's secret scheduled for deletion", func(c *config.Config, s *observe.Snapshot) {
+			s.RDSSecret = observe.Secret{Presence: untagged, Deleted: true}
 		}, state.State{}, KeyRDSSecret, Conflict, "restore-secret"},
 		{"instance without secret", func(c *config.Config, s *observe.Snapshot) {
 			s.Instance = observe.Instance{Presence: untagged, Status: "available"}
@@ -146,7 +149,7 @@ func TestDecisions(t *testing.T) {
 		}, state.State{}, KeyBucket, Conflict, "taken"},
 		{"untagged bucket recorded as ours", func(c *config.Config, s *observe.Snapshot) {
 			s.Bucket = observe.Bucket{Presence: untagged, Region: "us-west-2"}
-		}, state.State{Resources: map[string]state.Resource{KeyBucket: {Owned: true}}}, KeyBucket, Update, "tags"},
+		}, state.State{Resources: map[string]state.Resource{KeyBucket: {ID: "prod-artifacts", Owned: true}}}, KeyBucket, Update, "tags"},
 		{"user's unprotected bucket is reused with a warning", func(c *config.Config, s *observe.Snapshot) {
 			s.Bucket = observe.Bucket{Presence: untagged, Region: "us-west-2"}
 		}, state.State{}, KeyBucket, Exists, "never changed"},
@@ -171,7 +174,7 @@ func TestDecisions(t *testing.T) {
 		}, state.State{}, KeyBackendRole, Update, "restore"},
 		{"role of another installation", func(c *config.Config, s *observe.Snapshot) {
 			s.BackendRole = observe.Role{Presence: owned("staging")}
-		}, state.State{}, KeyBackendRole, Conflict, "not created by this installation"},
+		}, state.State{}, KeyBackendRole, Conflict, `belongs to kfaws installation "staging"`},
 		{"static secret missing without keys", func(c *config.Config, s *observe.Snapshot) {
 			c.S3.Credentials = config.CredentialsStatic
 		}, state.State{}, KeyS3Secret, Conflict, config.EnvS3AccessKeyID},

@@ -2,7 +2,6 @@ package plan
 
 import (
 	"fmt"
-	"sort"
 	"strings"
 
 	"github.com/kfaws/kfaws/internal/config"
@@ -44,159 +43,29 @@ func (b *builder) rds() error {
 	return nil
 }
 
-func (b *builder) subnetGroup() error {
-	c, g := b.cfg, b.snap.SubnetGroup
-	r := Resource{Key: KeySubnetGroup, Kind: "DB subnet group", Name: c.RDS.SubnetGroupName}
-	switch {
-	case g.Exists && g.VPCID != b.snap.Cluster.VPCID:
-		r.Action, r.Detail = Conflict, fmt.Sprintf("subnet group is in VPC %s, the cluster in %s; choose another rds.subnetGroupName", g.VPCID, b.snap.Cluster.VPCID)
-	case g.Exists:
-		r.Action, r.Owned, r.Detail = Exists, b.owned(g.Presence, KeySubnetGroup), "subnets "+strings.Join(g.Subnets, ", ")
-	default:
-		subnets, zones := privateSubnets(b.snap.Cluster.Subnets)
-		if len(zones) < 2 {
-			return &PreflightError{fmt.Sprintf("RDS needs private subnets in at least two availability zones, and EKS cluster %q has "+
-				"%d (%s) among its subnets; a subnet is private when its route table has no route to an internet gateway. "+
-				"Add private subnets to the cluster, or create DB subnet group %q yourself and run again",
-				b.snap.Cluster.Name, len(zones), strings.Join(zones, ", "), c.RDS.SubnetGroupName)}
-		}
-		b.p.DBSubnets = subnets
-		r.Action, r.Owned = Create, true
-		r.Detail = fmt.Sprintf("private subnets %s in %s", strings.Join(subnets, ", "), strings.Join(zones, ", "))
-		params := CreateSubnetGroup{Name: c.RDS.SubnetGroupName, Subnets: subnets, Cluster: b.snap.Cluster.Name}
-		b.step(KeySubnetGroup, "create", params, fmt.Sprintf("create DB subnet group %q from %d private subnets", c.RDS.SubnetGroupName, len(subnets)))
-	}
-	b.add(r)
-	return nil
-}
-
-// privateSubnets returns the ids of the private subnets and the sorted zones they cover.
-func privateSubnets(all []observe.Subnet) (ids, zones []string) {
-	seen := map[string]bool{}
-	for _, s := range all {
-		if !s.Private {
-			continue
-		}
-		ids = append(ids, s.ID)
-		if !seen[s.AZ] {
-			seen[s.AZ] = true
-			zones = append(zones, s.AZ)
-		}
-	}
-	sort.Strings(zones)
-	return ids, zones
-}
-
-func (b *builder) parameterGroup() {
-	c, g := b.cfg, b.snap.ParameterGroup
-	family := Family(c.RDS.EngineVersion)
-	r := Resource{Key: KeyParameterGroup, Kind: "DB parameter group", Name: c.RDS.ParameterGroupName}
-	missing := missingParameters(g.Parameters, Parameters(c.RDS.EngineVersion))
-	switch {
-	case !g.Exists:
-		r.Action, r.Owned, r.Detail = Create, true, family+": "+formatParameters(Parameters(c.RDS.EngineVersion))
-		params := CreateParameterGroup{Name: c.RDS.ParameterGroupName, Family: family, Parameters: Parameters(c.RDS.EngineVersion)}
-		b.step(KeyParameterGroup, "create", params, fmt.Sprintf("create DB parameter group %q (%s, mysql_native_password, utf8mb4)", c.RDS.ParameterGroupName, family))
-	case g.Family != family:
-		r.Action, r.Detail = Conflict, fmt.Sprintf("group is for %s, engine %s needs %s; choose another rds.parameterGroupName", g.Family, c.RDS.EngineVersion, family)
-	case len(missing) == 0:
-		r.Action, r.Owned = Exists, b.owned(g.Presence, KeyParameterGroup)
-	case b.owned(g.Presence, KeyParameterGroup):
-		r.Action, r.Owned, r.Detail = Update, true, "set "+strings.Join(missing, ", ")
-		params := SetParameters{Name: c.RDS.ParameterGroupName, Parameters: Parameters(c.RDS.EngineVersion)}
-		b.step(KeyParameterGroup, "update", params, fmt.Sprintf("set %s in DB parameter group %q", strings.Join(missing, ", "), c.RDS.ParameterGroupName))
-	default:
-		r.Action = Conflict
-		r.Detail = "group was not created by kfaws and lacks " + strings.Join(missing, ", ") +
-			" (KFP's metadata server needs mysql_native_password); set them yourself or choose another rds.parameterGroupName"
-	}
-	b.add(r)
-}
-
-func missingParameters(have, want map[string]string) []string {
-	var out []string
-	for k, v := range want {
-		if have[k] != v {
-			out = append(out, k+"="+v)
-		}
-	}
-	sort.Strings(out)
-	return out
-}
-
-func formatParameters(p map[string]string) string {
-	return strings.Join(missingParameters(nil, p), ", ")
-}
-
-func (b *builder) securityGroup() {
-	c, g, cl := b.cfg, b.snap.SecurityGroup, b.snap.Cluster
-	r := Resource{Key: KeySecurityGroup, Kind: "security group", Name: c.RDS.SecurityGroupName}
-	if c.RDS.SecurityGroupID != "" {
-		r.Name = c.RDS.SecurityGroupID
-		switch {
-		case !g.Exists:
-			r.Action, r.Detail = Conflict, "security group not found; check rds.securityGroupID"
-		case g.VPCID != "":
-			r.Action, r.Detail = Conflict, fmt.Sprintf("security group is in VPC %s, the cluster in %s", g.VPCID, cl.VPCID)
-		default:
-			r.Action, r.Detail = Exists, "brought by you: kfaws does not change its rules"
-		}
-		b.add(r)
-		return
-	}
-	b.p.DBIngress = []string{cl.SecurityGroupID}
-	from := "cluster security group " + cl.SecurityGroupID
-	if cl.SecurityGroupID == "" {
-		b.p.DBIngress = cl.VPCCIDRs
-		from = "VPC " + strings.Join(cl.VPCCIDRs, ", ")
-		b.warn("EKS cluster %q reports no cluster security group; the DB security group admits MySQL from the whole VPC (%s). "+
-			"Set rds.securityGroupID to use a narrower group", cl.Name, strings.Join(cl.VPCCIDRs, ", "))
-	}
-	missing := missingIngress(g.MySQLFrom, b.p.DBIngress)
-	switch {
-	case !g.Exists:
-		r.Action, r.Owned, r.Detail = Create, true, "MySQL (3306) from "+from
-		params := CreateSecurityGroup{Name: c.RDS.SecurityGroupName, VPCID: cl.VPCID, Cluster: cl.Name, Ingress: b.p.DBIngress}
-		b.step(KeySecurityGroup, "create", params, fmt.Sprintf("create security group %q admitting MySQL from %s", c.RDS.SecurityGroupName, from))
-	case !b.owned(g.Presence, KeySecurityGroup):
-		r.Action, r.Detail = Conflict, "a security group of this name exists in the VPC and was not created by kfaws; set rds.securityGroupID to use it"
-	case len(missing) > 0:
-		r.Action, r.Owned, r.Detail = Update, true, "admit MySQL from "+strings.Join(missing, ", ")
-		b.step(KeySecurityGroup, "update", AdmitMySQL{GroupID: g.ID, Ingress: b.p.DBIngress}, fmt.Sprintf("admit MySQL from %s in security group %q", strings.Join(missing, ", "), c.RDS.SecurityGroupName))
-	default:
-		r.Action, r.Owned = Exists, true
-	}
-	b.add(r)
-}
-
-func missingIngress(have, want []string) []string {
-	var out []string
-	for _, w := range want {
-		found := false
-		for _, h := range have {
-			found = found || h == w
-		}
-		if !found {
-			out = append(out, w)
-		}
-	}
-	return out
-}
-
 // instanceAndSecret applies the reference's two rules and kfaws's resume rule to the DB instance and its secret.
 func (b *builder) instanceAndSecret() {
 	c, in, sec := b.cfg, b.snap.Instance, b.snap.RDSSecret
-	ir := Resource{Key: KeyInstance, Kind: "DB instance", Name: c.RDS.InstanceName}
-	sr := Resource{Key: KeyRDSSecret, Kind: "secret", Name: c.RDS.SecretName}
-	secretOwned := b.owned(sec.Presence, KeyRDSSecret)
-	instanceOwned := b.owned(in.Presence, KeyInstance)
+	ir := Resource{Key: KeyInstance, Kind: "DB instance", Name: c.RDS.InstanceName, Field: "rds.instanceName", ARN: in.ARN}
+	sr := Resource{Key: KeyRDSSecret, Kind: "secret", Name: c.RDS.SecretName, Field: "rds.secretName", ARN: sec.ARN}
+	secretOwned := b.owned(KeyRDSSecret, c.RDS.SecretName, sec.Presence)
+	restored := b.restoreSecret(KeyRDSSecret, c.RDS.SecretName, sec)
+	sec.Deleted = sec.Deleted && !restored
+	_, instanceOwned := b.existingInstance()
 	deps := []string{KeySubnetGroup, KeyParameterGroup, KeySecurityGroup, KeyRDSSecret}
 	switch {
 	case sec.Deleted:
 		sr.Action, sr.Detail = Conflict, "secret is scheduled for deletion; restore it (aws secretsmanager restore-secret) or choose another rds.secretName"
 		ir.Action = existsOrCreate(in.Exists)
-	case b.foreign(in.Presence):
-		ir.Action, ir.Detail = Conflict, fmt.Sprintf("instance belongs to kfaws installation %q", in.Installation)
+	case b.foreign(in.Presence) || b.foreign(sec.Presence):
+		ir.Action, sr.Action = existsOrCreate(in.Exists), existsOrCreate(sec.Exists)
+		if b.foreign(in.Presence) {
+			belongsToAnother(&ir, in.Installation, "instance")
+		}
+		if b.foreign(sec.Presence) {
+			belongsToAnother(&sr, sec.Installation, "secret")
+		}
+	case !in.Exists && b.renamedInstance(&ir):
 		sr.Action = existsOrCreate(sec.Exists)
 	case !in.Exists && sec.Exists && !secretOwned:
 		sr.Action = Conflict
@@ -220,12 +89,18 @@ func (b *builder) instanceAndSecret() {
 		ir.Action = Conflict
 		ir.Detail = "instance exists but secret " + c.RDS.SecretName + " does not, and its master password cannot be recovered; " +
 			"set " + config.EnvDBMasterPassword + " to record it, or choose another rds.instanceName"
+		if old := b.kept(KeyRDSSecret); len(old) > 0 && instanceOwned {
+			ir.Detail = fmt.Sprintf("the master password of the instance is in secret %q, which kfaws created under the old "+
+				"rds.secretName: set rds.secretName back to %q, or set %s to record the password under the new name",
+				old[0].ID, old[0].ID, config.EnvDBMasterPassword)
+		}
 		sr.Action = Create
 	case !sec.Exists:
 		ir.Action, ir.Owned = Exists, instanceOwned
 		sr.Action, sr.Owned, sr.Detail = Create, true, "from "+config.EnvDBMasterPassword+" and the existing instance"
 		b.step(KeyRDSSecret, "create", b.rdsSecretParams(),
 			fmt.Sprintf("record the given master password in secret %q", c.RDS.SecretName))
+		b.instanceSettings(&ir)
 		b.waitAndRecord(in.Status)
 	default:
 		ir.Action, ir.Owned, sr.Action, sr.Owned = Exists, instanceOwned, Exists, secretOwned
@@ -234,13 +109,45 @@ func (b *builder) instanceAndSecret() {
 		}
 		if bad := unusableStatus(in.Status); bad {
 			ir.Action, ir.Detail = Conflict, "instance is "+in.Status+"; fix it in the RDS console, then run again"
-		} else if secretOwned && (in.Status != "available" || !b.snap.RDSSecret.Complete) {
+			break
+		}
+		b.instanceSettings(&ir)
+		if secretOwned && (in.Status != "available" || !b.snap.RDSSecret.Complete) {
 			sr.Action, sr.Detail = Update, "add the instance endpoint"
 			b.waitAndRecord(in.Status)
 		}
 	}
+	if restored && sr.Action == Exists {
+		sr.Action, sr.Detail = Update, "restored from the deletion kfaws down scheduled; its password is reused"
+	}
 	b.add(sr)
 	b.add(ir)
+}
+
+// restoreSecret plans the restore of a secret this installation created that an earlier kfaws down scheduled for
+// deletion, and reports whether it did; one kfaws did not create stays a conflict.
+func (b *builder) restoreSecret(key, name string, s observe.Secret) bool {
+	if !s.Deleted || !b.owned(key, name, s.Presence) {
+		return false
+	}
+	b.step(key, "restore", RestoreSecret{Name: name}, fmt.Sprintf("restore secret %q, which kfaws down scheduled for deletion", name))
+	return true
+}
+
+// renamedInstance refuses a new instance name while the instance kfaws created under the old one exists: it
+// holds Kubeflow's databases, and kfaws neither moves them nor starts over empty beside them.
+func (b *builder) renamedInstance(ir *Resource) bool {
+	old := b.kept(KeyInstance)
+	if len(old) == 0 {
+		return false
+	}
+	for _, f := range old {
+		f.refused = true
+	}
+	ir.Action = Conflict
+	ir.Detail = fmt.Sprintf("DB instance %q, which kfaws created under the old rds.instanceName, holds Kubeflow's databases; kfaws "+
+		"does not create a second, empty instance beside it, nor move the data: set rds.instanceName back to %q", old[0].ID, old[0].ID)
+	return true
 }
 
 // waitAndRecord adds the steps that wait for the instance and write its endpoint into the secret.

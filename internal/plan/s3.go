@@ -9,7 +9,7 @@ import (
 
 func (b *builder) s3() {
 	c, bk := b.cfg, b.snap.Bucket
-	r := Resource{Key: KeyBucket, Kind: "S3 bucket", Name: c.S3.Bucket, ARN: b.arns.Bucket(c.S3.Bucket)}
+	r := Resource{Key: KeyBucket, Kind: "S3 bucket", Name: c.S3.Bucket, Field: "s3.bucket", ARN: b.arns.Bucket(c.S3.Bucket)}
 	switch {
 	case bk.Foreign:
 		r.Action, r.Detail = Conflict, "the name is taken by a bucket this account cannot use (bucket names are global); choose another s3.bucket"
@@ -19,8 +19,8 @@ func (b *builder) s3() {
 	case bk.Region != "" && bk.Region != c.Region:
 		r.Action, r.Detail = Conflict, fmt.Sprintf("bucket is in region %s, the cluster in %s; choose a bucket in %s", bk.Region, c.Region, c.Region)
 	case b.foreign(bk.Presence):
-		r.Action, r.Detail = Conflict, fmt.Sprintf("bucket belongs to kfaws installation %q", bk.Installation)
-	case b.owned(bk.Presence, KeyBucket):
+		belongsToAnother(&r, bk.Installation, "bucket")
+	case b.owned(KeyBucket, c.S3.Bucket, bk.Presence):
 		r.Owned = true
 		if bk.Installation == "" || !bk.PublicAccessBlocked || !bk.Encrypted {
 			r.Action, r.Detail = Update, "restore tags, public access block and encryption"
@@ -50,9 +50,12 @@ func (b *builder) s3() {
 
 func (b *builder) s3Secret() {
 	c, s := b.cfg, b.snap.S3Secret
-	r := Resource{Key: KeyS3Secret, Kind: "secret", Name: c.S3.SecretName}
+	r := Resource{Key: KeyS3Secret, Kind: "secret", Name: c.S3.SecretName, Field: "s3.secretName", ARN: s.ARN}
 	haveKeys := c.S3.AccessKeyID != ""
+	restored := b.restoreSecret(KeyS3Secret, c.S3.SecretName, s)
 	switch {
+	case restored:
+		r.Action, r.Owned, r.Detail = Update, true, "restored from the deletion kfaws down scheduled; the keys in it are used"
 	case s.Deleted:
 		r.Action, r.Detail = Conflict, "secret is scheduled for deletion; restore it (aws secretsmanager restore-secret) or choose another s3.secretName"
 	case !s.Exists && !haveKeys:
@@ -61,9 +64,9 @@ func (b *builder) s3Secret() {
 		r.Action, r.Owned, r.Detail = Create, true, "static S3 keys {accesskey, secretkey}"
 		b.step(KeyS3Secret, "create", CreateStaticKeys{SecretName: c.S3.SecretName}, fmt.Sprintf("create secret %q with the static S3 keys", c.S3.SecretName))
 	case b.foreign(s.Presence):
-		r.Action, r.Detail = Conflict, fmt.Sprintf("secret belongs to kfaws installation %q", s.Installation)
+		belongsToAnother(&r, s.Installation, "secret")
 	default:
-		r.Action, r.Owned = Exists, b.owned(s.Presence, KeyS3Secret)
+		r.Action, r.Owned = Exists, b.owned(KeyS3Secret, c.S3.SecretName, s.Presence)
 		if haveKeys {
 			r.Detail = "kept as is; the keys given were not written (update the secret yourself to rotate them)"
 		}
@@ -73,17 +76,25 @@ func (b *builder) s3Secret() {
 
 func (b *builder) s3Policy() {
 	c, p := b.cfg, b.snap.S3Policy
-	r := Resource{Key: KeyS3Policy, Kind: "IAM policy", Name: c.IAM.S3PolicyName, ARN: b.arns.Policy(c.IAM.S3PolicyName)}
+	r := Resource{Key: KeyS3Policy, Kind: "IAM policy", Name: c.IAM.S3PolicyName, Field: "iam.s3PolicyName", ARN: b.arns.Policy(c.IAM.S3PolicyName)}
+	doc := S3Policy(b.p.Partition, c.S3.Bucket)
 	switch {
 	case !p.Exists:
 		r.Action, r.Owned, r.Detail = Create, true, "least privilege on bucket "+c.S3.Bucket
 		params := CreatePolicy{Name: c.IAM.S3PolicyName, Description: "Kubeflow Pipelines access to S3 bucket " + c.S3.Bucket,
-			Document: S3Policy(b.p.Partition, c.S3.Bucket)}
+			Document: doc}
 		b.step(KeyS3Policy, "create", params, fmt.Sprintf("create IAM policy %q for bucket %q", c.IAM.S3PolicyName, c.S3.Bucket))
-	case b.owned(p, KeyS3Policy):
-		r.Action, r.Owned = Exists, true
-	default:
+	case b.foreign(p.Presence):
+		belongsToAnother(&r, p.Installation, "policy")
+	case !b.owned(KeyS3Policy, c.IAM.S3PolicyName, p.Presence):
 		r.Action, r.Detail = Conflict, "a policy of this name exists and was not created by this installation; choose another iam.s3PolicyName"
+	case !SameGrants(p.Document, doc):
+		// The bucket changed, or someone edited the policy: what it grants must be what plan writes.
+		r.Action, r.Owned, r.Detail = Update, true, "rewrite to least privilege on bucket "+c.S3.Bucket+" (it grants something else)"
+		b.step(KeyS3Policy, "update", UpdatePolicy{ARN: r.ARN, Name: c.IAM.S3PolicyName, Document: doc},
+			fmt.Sprintf("update IAM policy %q to grant access to bucket %q", c.IAM.S3PolicyName, c.S3.Bucket))
+	default:
+		r.Action, r.Owned = Exists, true
 	}
 	b.add(r)
 }

@@ -13,6 +13,7 @@ const (
 	KindConfigureBucket      StepKind = "configure-bucket"
 	KindCreateStaticKeys     StepKind = "create-static-keys-secret"
 	KindCreatePolicy         StepKind = "create-policy"
+	KindUpdatePolicy         StepKind = "update-policy"
 	KindEnsureRole           StepKind = "ensure-role"
 	KindCreateSubnetGroup    StepKind = "create-subnet-group"
 	KindCreateParameterGroup StepKind = "create-parameter-group"
@@ -21,20 +22,46 @@ const (
 	KindAdmitMySQL           StepKind = "admit-mysql"
 	KindCreateRDSSecret      StepKind = "create-rds-secret"
 	KindCreateInstance       StepKind = "create-instance"
+	KindModifyInstance       StepKind = "modify-instance"
 	KindWaitInstance         StepKind = "wait-instance"
 	KindRecordEndpoint       StepKind = "record-endpoint"
 	KindCreateAddon          StepKind = "create-addon"
 	KindConfigureAddon       StepKind = "configure-addon"
+	KindRestoreSecret        StepKind = "restore-secret"
+
+	// Teardown (BuildDown).
+	KindDeleteAddon          StepKind = "delete-addon"
+	KindDeleteRole           StepKind = "delete-role"
+	KindDeletePolicy         StepKind = "delete-policy"
+	KindDeleteInstance       StepKind = "delete-instance"
+	KindDeleteSubnetGroup    StepKind = "delete-subnet-group"
+	KindDeleteParameterGroup StepKind = "delete-parameter-group"
+	KindDeleteSecurityGroup  StepKind = "delete-security-group"
+	KindDeleteSecret         StepKind = "delete-secret"
+	KindDeleteBucket         StepKind = "delete-bucket"
 )
 
-// StepKinds lists every kind Build can emit; execute's tests check it has an implementation for each.
+// StepKinds lists every kind Build and BuildDown can emit; execute's tests check it has an implementation for each.
 func StepKinds() []StepKind {
 	return []StepKind{
 		KindRegisterOIDCProvider, KindCreateBucket, KindConfigureBucket, KindCreateStaticKeys, KindCreatePolicy,
-		KindEnsureRole, KindCreateSubnetGroup, KindCreateParameterGroup, KindSetParameters, KindCreateSecurityGroup,
-		KindAdmitMySQL, KindCreateRDSSecret, KindCreateInstance, KindWaitInstance, KindRecordEndpoint,
-		KindCreateAddon, KindConfigureAddon,
+		KindUpdatePolicy, KindEnsureRole, KindCreateSubnetGroup, KindCreateParameterGroup, KindSetParameters,
+		KindCreateSecurityGroup, KindAdmitMySQL, KindCreateRDSSecret, KindCreateInstance, KindModifyInstance,
+		KindWaitInstance, KindRecordEndpoint, KindCreateAddon, KindConfigureAddon, KindRestoreSecret,
+		KindDeleteAddon, KindDeleteRole, KindDeletePolicy, KindDeleteInstance, KindDeleteSubnetGroup,
+		KindDeleteParameterGroup, KindDeleteSecurityGroup, KindDeleteSecret, KindDeleteBucket,
 	}
+}
+
+// Deletes reports whether a step of this kind deletes its resource: once it has run, the state forgets the
+// resource instead of recording it.
+func (k StepKind) Deletes() bool {
+	switch k {
+	case KindDeleteAddon, KindDeleteRole, KindDeletePolicy, KindDeleteInstance, KindDeleteSubnetGroup,
+		KindDeleteParameterGroup, KindDeleteSecurityGroup, KindDeleteSecret, KindDeleteBucket:
+		return true
+	}
+	return false
 }
 
 // Params are the decisions one step carries; each type belongs to one StepKind. None holds a secret value:
@@ -73,6 +100,13 @@ type CreatePolicy struct {
 	Document    string
 }
 
+// UpdatePolicy makes Document the default version of a policy kfaws created.
+type UpdatePolicy struct {
+	ARN      string
+	Name     string
+	Document string
+}
+
 // EnsureRole creates an IAM role that Binding lets ServiceAccount assume, or restores the trust of the role
 // when it exists, then gives it its permissions.
 type EnsureRole struct {
@@ -81,6 +115,8 @@ type EnsureRole struct {
 	Binding        identity.Binding
 	// AttachPolicies are ARNs of managed policies to attach.
 	AttachPolicies []string
+	// DetachPolicies are ARNs of policies kfaws created under an old name, to detach.
+	DetachPolicies []string
 	// InlinePolicies are written (overwritten) on the role.
 	InlinePolicies []InlinePolicy
 }
@@ -158,6 +194,19 @@ type CreateInstance struct {
 	SecretName string
 }
 
+// ModifyInstance brings the settings of an instance kfaws created back to the configuration; only the fields
+// set change. RDS applies them at the next maintenance window unless the run applies them immediately.
+type ModifyInstance struct {
+	Identifier            string
+	Class                 string
+	EngineVersion         string
+	AllocatedStorage      *int32
+	MaxAllocatedStorage   *int32
+	BackupRetentionPeriod *int32
+	MultiAZ               *bool
+	DeletionProtection    *bool
+}
+
 // WaitInstance waits until the DB instance is available.
 type WaitInstance struct {
 	Identifier string
@@ -186,6 +235,63 @@ type ConfigureAddon struct {
 	Configuration string
 }
 
+// RestoreSecret cancels the scheduled deletion of a secret kfaws created (an earlier kfaws down deleted it within
+// Secrets Manager's recovery window), so up uses it again, its value (the RDS master password) included.
+type RestoreSecret struct {
+	Name string
+}
+
+// DeleteAddon deletes an EKS add-on and waits until it is gone.
+type DeleteAddon struct {
+	Cluster string
+	Name    string
+}
+
+// DeleteRole detaches the role's managed policies, deletes its inline ones, then deletes it.
+type DeleteRole struct {
+	Name string
+}
+
+// DeletePolicy deletes a customer managed policy with its non-default versions.
+type DeletePolicy struct {
+	ARN string
+}
+
+// DeleteInstance turns deletion protection off, deletes the DB instance after RDS has taken FinalSnapshot (none
+// when ""), and waits until the instance, and the snapshot, are done.
+type DeleteInstance struct {
+	Identifier    string
+	FinalSnapshot string
+}
+
+// DeleteSubnetGroup deletes a DB subnet group.
+type DeleteSubnetGroup struct {
+	Name string
+}
+
+// DeleteParameterGroup deletes a DB parameter group.
+type DeleteParameterGroup struct {
+	Name string
+}
+
+// DeleteSecurityGroup deletes a security group by ID (by Name in VPCID when the ID is unknown).
+type DeleteSecurityGroup struct {
+	ID    string
+	Name  string
+	VPCID string
+}
+
+// DeleteSecret deletes a secret, at once when Force, else after Secrets Manager's recovery window.
+type DeleteSecret struct {
+	Name  string
+	Force bool
+}
+
+// DeleteBucket empties the bucket of every object version and delete marker, then deletes it.
+type DeleteBucket struct {
+	Name string
+}
+
 // Kind implementations: one kind per params type.
 
 func (RegisterOIDCProvider) Kind() StepKind { return KindRegisterOIDCProvider }
@@ -193,6 +299,7 @@ func (CreateBucket) Kind() StepKind         { return KindCreateBucket }
 func (ConfigureBucket) Kind() StepKind      { return KindConfigureBucket }
 func (CreateStaticKeys) Kind() StepKind     { return KindCreateStaticKeys }
 func (CreatePolicy) Kind() StepKind         { return KindCreatePolicy }
+func (UpdatePolicy) Kind() StepKind         { return KindUpdatePolicy }
 func (EnsureRole) Kind() StepKind           { return KindEnsureRole }
 func (CreateSubnetGroup) Kind() StepKind    { return KindCreateSubnetGroup }
 func (CreateParameterGroup) Kind() StepKind { return KindCreateParameterGroup }
@@ -201,7 +308,18 @@ func (CreateSecurityGroup) Kind() StepKind  { return KindCreateSecurityGroup }
 func (AdmitMySQL) Kind() StepKind           { return KindAdmitMySQL }
 func (CreateRDSSecret) Kind() StepKind      { return KindCreateRDSSecret }
 func (CreateInstance) Kind() StepKind       { return KindCreateInstance }
+func (ModifyInstance) Kind() StepKind       { return KindModifyInstance }
 func (WaitInstance) Kind() StepKind         { return KindWaitInstance }
 func (RecordEndpoint) Kind() StepKind       { return KindRecordEndpoint }
 func (CreateAddon) Kind() StepKind          { return KindCreateAddon }
 func (ConfigureAddon) Kind() StepKind       { return KindConfigureAddon }
+func (RestoreSecret) Kind() StepKind        { return KindRestoreSecret }
+func (DeleteAddon) Kind() StepKind          { return KindDeleteAddon }
+func (DeleteRole) Kind() StepKind           { return KindDeleteRole }
+func (DeletePolicy) Kind() StepKind         { return KindDeletePolicy }
+func (DeleteInstance) Kind() StepKind       { return KindDeleteInstance }
+func (DeleteSubnetGroup) Kind() StepKind    { return KindDeleteSubnetGroup }
+func (DeleteParameterGroup) Kind() StepKind { return KindDeleteParameterGroup }
+func (DeleteSecurityGroup) Kind() StepKind  { return KindDeleteSecurityGroup }
+func (DeleteSecret) Kind() StepKind         { return KindDeleteSecret }
+func (DeleteBucket) Kind() StepKind         { return KindDeleteBucket }

@@ -34,6 +34,15 @@ func TestStepsCarryParamsOfListedKinds(t *testing.T) {
 			seen[s.Kind()] = true
 		}
 	}
+	for _, td := range plantest.Teardowns("aws", "us-west-2") {
+		p := plan.BuildDown(td.Config, td.Snapshot, td.Recorded, plan.DownOptions{DeleteData: td.DeleteData, FinalSnapshot: td.FinalSnapshot})
+		for _, s := range p.Steps {
+			if !slices.Contains(listed, s.Kind()) || !s.Kind().Deletes() {
+				t.Errorf("%s: step %s is of kind %q, which StepKinds does not list as a deletion", td.Name, s.ID, s.Kind())
+			}
+			seen[s.Kind()] = true
+		}
+	}
 	for _, k := range listed {
 		if !seen[k] {
 			t.Errorf("no scenario emits a %s step: add one to plantest", k)

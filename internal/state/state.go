@@ -1,6 +1,7 @@
 // Package state records what kfaws created for one installation, so a later run can resume, render and tear down.
 //
-// The file is rewritten atomically after every step. It holds names, ARNs and endpoints, never a secret value.
+// The file is rewritten atomically after every step, by one run at a time: a run that changes it holds its lock
+// (lock.go). It holds names, ARNs and endpoints, never a secret value.
 package state
 
 import (
@@ -56,13 +57,21 @@ type Outputs struct {
 	ProfileRoleARN string `json:"profileRoleArn,omitempty"`
 	SecretsRoleARN string `json:"secretsRoleArn,omitempty"`
 	OIDCProvider   string `json:"oidcProviderArn,omitempty"`
+	// FinalSnapshot names the DB snapshot kfaws down had RDS take of the instance it deleted; recorded before the
+	// delete call so a resumed teardown asks for the same one.
+	FinalSnapshot string `json:"finalSnapshot,omitempty"`
 }
 
-// Store reads and writes one state file. Its methods are safe for concurrent use by parallel steps.
+// Store reads and writes one state file. Its methods are safe for concurrent use by parallel steps. A run that
+// changes the state takes its lock first (Lock).
 type Store struct {
 	path string
 	mu   sync.Mutex
 	st   State
+	// base is the state as this store last read or wrote it, seen the identity of that file; writes merge
+	// against them (merge.go).
+	base *State
+	seen os.FileInfo
 }
 
 // Open reads the state file at path, or starts an empty state when it does not exist.
@@ -147,6 +156,7 @@ func (s *Store) Snapshot() State {
 func (s *Store) Update(fn func(*State)) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.baseLocked()
 	fn(&s.st)
 	return s.writeLocked()
 }
@@ -173,8 +183,12 @@ func (st State) Keys() []string {
 }
 
 // writeLocked writes to a temporary file in the same directory, syncs it and renames it over the old one, so a
-// run killed at any moment leaves either the old or the new file, never a torn one.
+// run killed at any moment leaves either the old or the new file, never a torn one. It first merges what another
+// writer may have put in the file since this store last read or wrote it.
 func (s *Store) writeLocked() error {
+	// A file that can no longer be read (replaced by a damaged one) is overwritten, as before there was merging:
+	// what this run knows is worth more than what nobody can read.
+	_ = s.syncLocked()
 	data, err := json.MarshalIndent(s.st, "", "  ")
 	if err != nil {
 		return fmt.Errorf("encoding state: %w", err)
@@ -183,7 +197,7 @@ func (s *Store) writeLocked() error {
 	if err := os.MkdirAll(dir, 0o750); err != nil {
 		return fmt.Errorf("creating state directory: %w", err)
 	}
-	f, err := os.CreateTemp(dir, ".state-*.tmp")
+	f, err := os.CreateTemp(dir, tempPattern(s.path))
 	if err != nil {
 		return fmt.Errorf("writing state: %w", err)
 	}
@@ -197,11 +211,18 @@ func (s *Store) writeLocked() error {
 		f.Close()
 		return fmt.Errorf("writing state: %w", err)
 	}
+	info, err := f.Stat() // the renamed file keeps its identity: the next write knows it as its own
+	if err != nil {
+		f.Close()
+		return fmt.Errorf("writing state: %w", err)
+	}
 	if err := f.Close(); err != nil {
 		return fmt.Errorf("writing state: %w", err)
 	}
 	if err := os.Rename(tmp, s.path); err != nil {
 		return fmt.Errorf("writing state: %w", err)
 	}
+	b := s.st.clone()
+	s.base, s.seen = &b, info
 	return nil
 }

@@ -50,14 +50,14 @@ func Fresh(partition, region string) *observe.Snapshot {
 var ours = observe.Presence{Exists: true, Installation: Installation}
 
 // Drifted is Fresh with everything of kfaws's present but out of shape: an untagged bucket the state file
-// records as kfaws's, a parameter group and a security group missing their settings, roles without their
-// permissions or trust, an instance still being created whose secret lacks the endpoint, and the CSI driver's
-// add-on with secret syncing off.
+// records as kfaws's, a policy that grants something else, a parameter group and a security group missing their
+// settings, roles without their permissions or trust, an instance still being created whose secret lacks the
+// endpoint, and the CSI driver's add-on with secret syncing off.
 func Drifted(partition, region string) (*observe.Snapshot, state.State) {
 	s := Fresh(partition, region)
 	s.OIDCProvider = observe.Presence{Exists: true}
 	s.Bucket = observe.Bucket{Presence: observe.Presence{Exists: true}, Region: region}
-	s.S3Policy = ours
+	s.S3Policy = observe.Policy{Presence: ours} // its document grants nothing: updated
 	s.BackendRole = observe.Role{Presence: ours}
 	s.ProfileRole = observe.Role{Presence: ours}
 	s.SecretsRole = observe.Role{Presence: ours}
@@ -67,7 +67,23 @@ func Drifted(partition, region string) (*observe.Snapshot, state.State) {
 	s.RDSSecret = observe.Secret{Presence: ours}
 	s.Instance = observe.Instance{Presence: ours, Status: "creating"}
 	s.CSIAddon = observe.Addon{Presence: ours, Version: "v2.2.2-eksbuild.1", Status: "ACTIVE", Offered: "v2.2.2-eksbuild.1"}
-	return s, state.State{Resources: map[string]state.Resource{"s3/bucket": {Owned: true}}}
+	return s, state.State{Resources: map[string]state.Resource{"s3/bucket": {ID: "prod-artifacts", Owned: true}}}
+}
+
+// DriftedInstance is Fresh with every RDS resource of kfaws's in place and an available instance whose settings
+// differ from the configuration's.
+func DriftedInstance(partition, region string) *observe.Snapshot {
+	s := Fresh(partition, region)
+	s.SubnetGroup = observe.SubnetGroup{Presence: ours, Name: "kubeflow-db-subnet-group", VPCID: "vpc-1", Subnets: []string{"subnet-a1", "subnet-b1"}}
+	s.ParameterGroup = observe.ParameterGroup{Presence: ours, Name: "kubeflow-db-params", Family: "mysql8.4",
+		Parameters: map[string]string{"authentication_policy": "*:mysql_native_password", "character_set_server": "utf8mb4", "require_secure_transport": "0"}}
+	s.SecurityGroup = observe.SecurityGroup{Presence: ours, Name: "kubeflow-db-sg", ID: "sg-db", MySQLFrom: []string{"sg-cluster"}}
+	s.RDSSecret = observe.Secret{Presence: ours, Complete: true}
+	s.Instance = observe.Instance{Presence: ours, Status: "available", EngineVersion: "8.4.3",
+		SubnetGroup: "kubeflow-db-subnet-group", ParameterGroups: []string{"kubeflow-db-params"}, SecurityGroups: []string{"sg-db"},
+		Settings: observe.InstanceSettings{Class: "db.t3.micro", EngineVersion: "8.4.3", AllocatedStorage: 20,
+			MaxAllocatedStorage: 1000, BackupRetention: 1, MultiAZ: false, DeletionProtection: false}}
+	return s
 }
 
 // Scenarios are the inputs that, together, reach every step plan emits, in the standard partition.
@@ -91,5 +107,51 @@ func ScenariosIn(partition, region string) []Scenario {
 		{Name: "drifted", Config: Config(region), Snapshot: drifted, Recorded: recorded},
 		{Name: "existing instance, password given", Config: Config(region, func(c *config.Config) { c.RDS.MasterPassword = "given" }),
 			Snapshot: existingInstance},
+		{Name: "drifted instance", Config: Config(region, func(c *config.Config) { c.Option = config.OptionRDSOnly }),
+			Snapshot: DriftedInstance(partition, region)},
+		{Name: "up again within a week of down", Config: Config(region, func(c *config.Config) {
+			c.S3.Credentials = config.CredentialsStatic
+		}), Snapshot: afterDown(partition, region)},
 	}
+}
+
+// afterDown is Fresh with the secrets a teardown of the installation scheduled for deletion.
+func afterDown(partition, region string) *observe.Snapshot {
+	s := Fresh(partition, region)
+	s.RDSSecret = observe.Secret{Presence: ours, Deleted: true, Complete: true}
+	s.S3Secret = observe.Secret{Presence: ours, Deleted: true, Complete: true}
+	return s
+}
+
+// Everything is Fresh with every resource of the configuration present and tagged as the installation's, a
+// static-keys secret included, and a security group kfaws created under a name the configuration no longer gives,
+// which the state records.
+func Everything(partition, region string) (*observe.Snapshot, state.State) {
+	s := DriftedInstance(partition, region)
+	s.OIDCProvider = observe.Presence{Exists: true}
+	s.Bucket = observe.Bucket{Presence: ours, Region: region}
+	s.S3Secret = observe.Secret{Presence: ours, Complete: true}
+	s.S3Policy = observe.Policy{Presence: ours}
+	s.BackendRole, s.ProfileRole, s.SecretsRole = observe.Role{Presence: ours}, observe.Role{Presence: ours}, observe.Role{Presence: ours}
+	s.CSIAddon = observe.Addon{Presence: ours, Version: "v2.2.2-eksbuild.1", Status: "ACTIVE", Offered: "v2.2.2-eksbuild.1"}
+	s.Recorded = map[string]observe.Presence{"rds/security-group@old-db-sg": {Exists: true, Installation: Installation}}
+	return s, state.State{Resources: map[string]state.Resource{
+		"rds/security-group@old-db-sg": {Kind: "security group", ID: "old-db-sg", ARN: "sg-old", Owned: true},
+	}}
+}
+
+// Teardown is one input to plan.BuildDown; its options are the ones that emit every delete step.
+type Teardown struct {
+	Scenario
+	DeleteData    bool
+	FinalSnapshot string
+}
+
+// Teardowns are the inputs that, together, reach every step plan.BuildDown emits.
+func Teardowns(partition, region string) []Teardown {
+	everything, recorded := Everything(partition, region)
+	return []Teardown{{
+		Scenario:   Scenario{Name: "down everything, data included", Config: Config(region), Snapshot: everything, Recorded: recorded},
+		DeleteData: true, FinalSnapshot: Installation + "-final",
+	}}
 }

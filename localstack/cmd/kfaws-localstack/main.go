@@ -28,6 +28,10 @@ type options struct {
 	eksDelay time.Duration
 	envFile  string
 	verbose  bool
+	// kube also starts a kube-apiserver set up as a cluster before Kubeflow (KUBEBUILDER_ASSETS).
+	kube        bool
+	podSecurity string
+	profile     string
 }
 
 func main() {
@@ -50,6 +54,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.DurationVar(&o.eksDelay, "eks-delay", proxy.DefaultEKSDelay, "how long EKS add-ons stay CREATING, UPDATING or DELETING")
 	fs.StringVar(&o.envFile, "env-file", "", "write the export lines to this file instead of stdout")
 	fs.BoolVar(&o.verbose, "v", false, "log the proxy's data-plane changes and faults")
+	fs.BoolVar(&o.kube, "kube", false, "also start a kube-apiserver with etcd (KUBEBUILDER_ASSETS) as a cluster before Kubeflow, and export KUBECONFIG")
+	fs.StringVar(&o.podSecurity, "pod-security", "", "with --kube: the Pod Security level the kubeflow namespace enforces")
+	fs.StringVar(&o.profile, "profile", "kubeflow-user-example-com", "with --kube: the profile namespace to create (empty for none)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -69,7 +76,21 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if err := writeEnv(o.envFile, stdout, envLines(stack, cl)); err != nil {
+	lines := envLines(stack, cl)
+	if o.kube {
+		dir, err := os.MkdirTemp("", "kfaws-localstack-kube-")
+		if err != nil {
+			return err
+		}
+		defer os.RemoveAll(dir)
+		k, err := localstack.StartKube(ctx, localstack.KubeOptions{Dir: dir, PodSecurity: o.podSecurity, Profile: o.profile})
+		if err != nil {
+			return err
+		}
+		defer k.Close()
+		lines = append(lines, exportLine("KUBECONFIG", k.Kubeconfig))
+	}
+	if err := writeEnv(o.envFile, stdout, lines); err != nil {
 		return err
 	}
 	fmt.Fprintf(stderr, "kfaws-localstack: ready: aws %s, mysql %s, cluster %q (vpc %s); Ctrl-C stops it\n",
