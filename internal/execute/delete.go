@@ -298,9 +298,10 @@ func (e *Executor) deleteSecurityGroup(ctx context.Context, s plan.Step, p plan.
 	defer cancel()
 	return e.wait(ctx, s, "security group "+p.Name, func() (bool, string, error) {
 		_, err := e.AWS.EC2.DeleteSecurityGroup(ctx, &ec2.DeleteSecurityGroupInput{GroupId: &id})
-		switch kaws.ErrorCode(err) {
-		case "":
+		if err == nil {
 			return true, "", nil
+		}
+		switch kaws.ErrorCode(err) { // an error without an AWS code (a lost connection) is no proof of deletion
 		case "InvalidGroup.NotFound":
 			return true, "", nil
 		case "DependencyViolation":

@@ -59,7 +59,7 @@ type DownResult struct {
 	Cluster *apply.RemoveResult
 	// FinalSnapshot names the DB snapshot RDS took of the deleted instance, "" when none.
 	FinalSnapshot string
-	// Changed is false when there was nothing to delete.
+	// Changed is false when there was nothing to delete (records of resources already gone are still dropped).
 	Changed bool
 }
 
@@ -109,13 +109,14 @@ func (d *Down) Run(ctx context.Context) (*DownResult, error) {
 		}
 		res.Changed = res.Changed || len(found) > 0
 	}
-	if d.DryRun || !res.Changed {
+	if d.DryRun || !res.Changed && len(p.Forget) == 0 {
 		return res, nil
 	}
-	if d.Confirm != nil && !d.Confirm(res) {
+	// Records of resources already gone are dropped without asking: that deletes nothing.
+	if res.Changed && d.Confirm != nil && !d.Confirm(res) {
 		return res, badInput(ErrNotConfirmed)
 	}
-	if remover != nil {
+	if remover != nil && len(res.ClusterObjects) > 0 {
 		if res.Cluster, err = remover.Remove(ctx); err != nil {
 			return res, fmt.Errorf("removing the installation from the cluster (nothing in AWS was deleted yet): %w", err)
 		}

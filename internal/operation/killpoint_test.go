@@ -46,13 +46,17 @@ var createCalls = map[string]createCall{
 	plan.KeyCSIAddon:       {"EKS", "CreateAddon", nil},
 }
 
-// inputName is the resource name of the create inputs createCalls tells apart by name.
+// inputName is the resource name of the create and delete inputs createCalls and deleteCalls tell apart by name.
 func inputName(params any) string {
 	switch in := params.(type) {
 	case *iam.CreateRoleInput:
 		return *in.RoleName
 	case *secretsmanager.CreateSecretInput:
 		return *in.Name
+	case *iam.DeleteRoleInput:
+		return *in.RoleName
+	case *secretsmanager.DeleteSecretInput:
+		return *in.SecretId
 	}
 	return ""
 }

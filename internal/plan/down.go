@@ -117,6 +117,9 @@ func (b *builder) downOIDCProvider() {
 // down decides one resource.
 func (b *builder) down(t target, o DownOptions) {
 	if !t.presence.Exists {
+		if _, ok := b.recorded.Resources[t.stateKey]; ok {
+			b.p.Forget = append(b.p.Forget, t.stateKey) // deleted by an interrupted teardown, or by hand
+		}
 		return
 	}
 	r := Resource{Key: t.stateKey, Kind: downKind(t.key), Name: t.name, ARN: t.presence.ARN}

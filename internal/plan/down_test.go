@@ -91,3 +91,27 @@ func TestDownOfNothing(t *testing.T) {
 		t.Errorf("scheduled secret: %+v, steps %v", r, p.Steps)
 	}
 }
+
+// Records of resources that are gone (an interrupted teardown deleted them before recording it) are dropped, and
+// nothing is planned for them.
+func TestDownForgetsRecordsOfWhatIsGone(t *testing.T) {
+	snap, recorded := plantest.Everything("aws", "us-west-2")
+	snap.Bucket.Presence = observe.Presence{}
+	snap.BackendRole.Presence = observe.Presence{}
+	recorded.Resources[plan.KeyBucket] = state.Resource{Kind: "S3 bucket", ID: "prod-artifacts", ARN: "arn:aws:s3:::prod-artifacts", Owned: true}
+	recorded.Resources[plan.KeyBackendRole] = state.Resource{Kind: "IAM role", ID: "kfaws-prod-kfp-backend", ARN: "arn:aws:iam::1:role/x", Owned: true}
+	cfg := plantest.Config("us-west-2")
+	recorded.Resources[plan.KeyInstance] = state.Resource{Kind: "DB instance", ID: cfg.RDS.InstanceName, ARN: "arn:aws:rds:us-west-2:1:db:x", Owned: true}
+	p := plan.BuildDown(cfg, snap, recorded, plan.DownOptions{DeleteData: true})
+	for _, key := range []string{plan.KeyBucket, plan.KeyBackendRole} {
+		if !slices.Contains(p.Forget, key) {
+			t.Errorf("the record of %s, which is gone, is kept: forget %v", key, p.Forget)
+		}
+		if _, ok := p.Resource(key); ok {
+			t.Errorf("%s is gone, yet the plan lists it", key)
+		}
+	}
+	if slices.Contains(p.Forget, plan.KeyInstance) {
+		t.Error("the record of the instance, which exists, is dropped")
+	}
+}
