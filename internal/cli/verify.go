@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"io"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -112,15 +111,55 @@ func printVerifyJSON(w io.Writer, r *operation.Report) error {
 	return writeJSON(w, r)
 }
 
+// verifyWidth is the width the verify table keeps to; longer details wrap under their column.
+const verifyWidth = 120
+
+// printVerifyText prints one row per check, the detail wrapped to fit verifyWidth and, for a check that is not
+// ok, what to do on the lines under it.
 func printVerifyText(w io.Writer, r *operation.Report) error {
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "CHECK\tSTATUS\tDETAIL\tWHAT TO DO")
+	checkW, statusW := len("CHECK"), len("STATUS")
 	for _, c := range r.Checks {
-		action := c.Action
-		if action == "" {
-			action = "-"
-		}
-		fmt.Fprintf(tw, "%s: %s\t%s\t%s\t%s\n", c.Area, c.Name, c.Status, c.Detail, action)
+		checkW = max(checkW, len(c.Area)+2+len(c.Name))
+		statusW = max(statusW, len(c.Status))
 	}
-	return tw.Flush()
+	indent := checkW + 2 + statusW + 2
+	detailW := max(verifyWidth-indent, 40)
+	row := func(check, status string, lines []string) {
+		for i, l := range lines {
+			if i > 0 {
+				check, status = "", ""
+			}
+			fmt.Fprintln(w, strings.TrimRight(fmt.Sprintf("%-*s  %-*s  %s", checkW, check, statusW, status, l), " "))
+		}
+	}
+	row("CHECK", "STATUS", []string{"DETAIL"})
+	for _, c := range r.Checks {
+		lines := wrap(c.Detail, detailW)
+		if c.Action != "" {
+			lines = append(lines, wrap("to fix: "+c.Action, detailW)...)
+		}
+		row(string(c.Area)+": "+c.Name, string(c.Status), lines)
+	}
+	return nil
+}
+
+// wrap breaks s into lines of at most width characters at spaces; a longer word gets a line of its own.
+func wrap(s string, width int) []string {
+	var lines []string
+	line := ""
+	for _, word := range strings.Fields(s) {
+		switch {
+		case line == "":
+			line = word
+		case len(line)+1+len(word) <= width:
+			line += " " + word
+		default:
+			lines = append(lines, line)
+			line = word
+		}
+	}
+	if line != "" || len(lines) == 0 {
+		lines = append(lines, line)
+	}
+	return lines
 }
