@@ -194,6 +194,16 @@ func (s *Stack) InjectFault(operation string, kind proxy.FaultKind, count int, l
 	return s.proxy.InjectFault(proxy.Fault{Operation: operation, Kind: kind, Count: count, Latency: latency})
 }
 
+// AddFault adds any fault rule, including what InjectFault has no parameter for (proxy.FaultPartialDelete's Keys).
+func (s *Stack) AddFault(f proxy.Fault) error { return s.proxy.InjectFault(f) }
+
+// RecordCalls starts recording the requests of operations ("service:Action" or "service:*") afresh; with none it
+// stops. Calls lists what was recorded, in arrival order.
+func (s *Stack) RecordCalls(operations ...string) error { return s.proxy.RecordCalls(operations...) }
+
+// Calls lists the requests recorded since RecordCalls.
+func (s *Stack) Calls() []proxy.Call { return s.proxy.Calls() }
+
 // ClearFaults removes every injected fault.
 func (s *Stack) ClearFaults() { s.proxy.ClearFaults() }
 

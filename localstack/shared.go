@@ -22,7 +22,7 @@ var shared struct {
 // Shared returns the test binary's stack, starting it on first use. With
 // `go test -short` it skips the test; otherwise a stack that cannot start
 // (moto or MariaDB missing) fails the test with an install hint. When the
-// test ends, its injected faults are cleared, the RDS delay is reset to 0,
+// test ends, its injected faults are cleared, call recording stops, the RDS delay is reset to 0,
 // the EKS delay to proxy.DefaultEKSDelay and the EKS add-on catalogue to the
 // built-in one. Tests that inject faults or change a delay or the catalogue
 // must not run in parallel with other tests of their binary that depend on those.
@@ -43,6 +43,7 @@ func Shared(t testing.TB) *Stack {
 	s := shared.stack
 	t.Cleanup(func() {
 		s.ClearFaults()
+		_ = s.RecordCalls()
 		s.SetRDSDelay(0)
 		s.SetEKSDelay(proxy.DefaultEKSDelay)
 		if err := s.SetEKSAddonCatalog(proxy.BuiltinAddonCatalog()); err != nil {

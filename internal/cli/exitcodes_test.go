@@ -69,6 +69,19 @@ func TestExitCodes(t *testing.T) {
 			append(flags[:len(flags):len(flags)], "--rds-secret-name", id+"-other")...), ExitConflict, "conflict"},
 		{"verify fails a check", nil, append([]string{"verify", "--only", "cluster", "--kubeconfig",
 			filepath.Join(t.TempDir(), "none")}, flags...), ExitVerifyFailed, ""},
+		{"down bad config", nil, []string{"down", "--config", "bad.yaml"}, ExitUsage, `"bukcet"`},
+		{"down unreachable cluster", nil, append([]string{"down", "--yes", "--kubeconfig", filepath.Join(t.TempDir(), "none")},
+			flags...), ExitUsage, "--skip-cluster"},
+		{"down unconfirmed", nil, append([]string{"down", "--skip-cluster"}, flags...), ExitUsage, "pass --yes"},
+		{"down dry run", nil, append([]string{"down", "--skip-cluster", "--dry-run"}, flags...), ExitOK, "Nothing was changed"},
+		{"down fails after changes", func(t *testing.T) {
+			if err := s.InjectFault("iam:DeleteRole", proxy.Fault500, 100, 0); err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(s.ClearFaults)
+		}, append([]string{"down", "--skip-cluster", "--yes"}, flags...), ExitFailure, "run kfaws down again to resume"},
+		{"down resumes", nil, append([]string{"down", "--skip-cluster", "--yes"}, flags...), ExitOK, "Done:"},
+		{"down of nothing", nil, append([]string{"down", "--skip-cluster", "--yes"}, flags...), ExitOK, "Nothing to delete"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"fmt"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -51,6 +52,25 @@ func TestPlanGolden(t *testing.T) {
 	plan("plan-after-up")
 	// A new bucket name: the new bucket is created, the policy follows it, the old bucket is kept as an orphan.
 	plan("plan-renamed", "--bucket", goldenCluster+"-artifacts-2")
+
+	// The teardown after up, as down --dry-run shows it: what goes, in which order, and what is kept.
+	stamp := regexp.MustCompile(`-final-\d{8}-\d{6}`)
+	down := func(name string, extra ...string) {
+		t.Helper()
+		args := append(append([]string{"down", "--dry-run", "--skip-cluster"}, flags...), extra...)
+		out, errOut, code := run(t, args...)
+		if code != ExitOK {
+			t.Fatalf("down --dry-run: exit %d\n%s", code, errOut)
+		}
+		golden(t, name, stamp.ReplaceAllString(mask(out+"--- stderr\n"+errOut), "-final-YYYYMMDD-HHMMSS"))
+		js, errOut, code := run(t, append(args, "-o", "json")...)
+		if code != ExitOK {
+			t.Fatalf("down --dry-run -o json: exit %d\n%s", code, errOut)
+		}
+		golden(t, name+".json", stamp.ReplaceAllString(mask(js), "-final-YYYYMMDD-HHMMSS"))
+	}
+	down("down-after-up")
+	down("down-delete-data", "--delete-data", "--skip-final-snapshot", "--force-delete-secrets")
 }
 
 // masker replaces the ids moto chose for cl, and the temporary directory, with stable placeholders.

@@ -34,15 +34,22 @@ type summaryJSON struct {
 	Exists   int  `json:"exists"`
 	Conflict int  `json:"conflict"`
 	Orphan   int  `json:"orphan"`
+	Delete   int  `json:"delete"`
+	Keep     int  `json:"keep"`
 	Changes  bool `json:"changes"`
 }
 
 func printPlanJSON(w io.Writer, p *operation.AWSPlan) error {
+	return writeJSON(w, planDocument(p))
+}
+
+// planDocument is p in its JSON shape; lists are never null.
+func planDocument(p *operation.AWSPlan) planJSON {
 	s := p.Summary()
 	out := planJSON{
 		Resources: p.Resources, Steps: p.Steps, Warnings: p.Warnings,
 		Summary: summaryJSON{Create: s.Create, Update: s.Update, Exists: s.Exists, Conflict: s.Conflict, Orphan: s.Orphan,
-			Changes: p.HasChanges()},
+			Delete: s.Delete, Keep: s.Keep, Changes: p.HasChanges()},
 	}
 	if out.Steps == nil {
 		out.Steps = []operation.PlanStep{}
@@ -50,7 +57,7 @@ func printPlanJSON(w io.Writer, p *operation.AWSPlan) error {
 	if out.Warnings == nil {
 		out.Warnings = []string{}
 	}
-	return writeJSON(w, out)
+	return out
 }
 
 // printPlanText prints the resources as a table, then the steps with what each waits for.

@@ -95,6 +95,7 @@ func newRoot(s Streams) *cobra.Command {
 		newInitCmd(s),
 		newPlanCmd(s, g),
 		newUpCmd(s, g),
+		newDownCmd(s, g),
 		newVersionCmd(s),
 		newRenderCmd(s, g),
 		newApplyCmd(s, g),

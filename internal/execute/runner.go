@@ -27,6 +27,13 @@ type Reporter interface {
 	Done(s plan.Step, err error, elapsed time.Duration)
 }
 
+// nopReporter is the Reporter of a run that reports to no one.
+type nopReporter struct{}
+
+func (nopReporter) Start(plan.Step)                      {}
+func (nopReporter) Progress(plan.Step, string)           {}
+func (nopReporter) Done(plan.Step, error, time.Duration) {}
+
 // ErrSkipped is the error of a step that did not run because a step it depends on failed.
 var ErrSkipped = errors.New("skipped: a step it depends on failed")
 
@@ -56,6 +63,9 @@ type Executor struct {
 // Run executes every step. A failed step stops only the steps that depend on it; the rest run to completion, so
 // one run gets as far as it can. The returned error joins every step's failure.
 func (e *Executor) Run(ctx context.Context) error {
+	if e.Reporter == nil {
+		e.Reporter = nopReporter{}
+	}
 	if e.Log == nil {
 		e.Log = slog.New(slog.DiscardHandler)
 	}

@@ -54,39 +54,50 @@ func BuildDown(cfg *config.Config, snap *observe.Snapshot, recorded state.State,
 	return p
 }
 
-// downTargets are the resources of the configuration and of the state's records (orphans included), each once.
+// downTargets are the resources the configuration names and those the state records as this installation's under
+// other names (renamed, or of a part no longer used), each once.
 func (b *builder) downTargets() []target {
 	c, s := b.cfg, b.snap
-	sgID := s.SecurityGroup.ID
-	targets := []target{
+	names := configuredNames(c)
+	all := []target{
 		{key: KeyCSIAddon, name: eksaddon.Name, presence: s.CSIAddon.Presence},
-		{key: KeyBackendRole, name: c.IAM.BackendRoleName, presence: s.BackendRole.Presence},
-		{key: KeyProfileRole, name: c.IAM.ProfileRoleName, presence: s.ProfileRole.Presence},
-		{key: KeySecretsRole, name: c.IAM.SecretsRoleName, presence: s.SecretsRole.Presence},
-		{key: KeyS3Policy, name: c.IAM.S3PolicyName, presence: s.S3Policy.Presence},
-		{key: KeyInstance, name: c.RDS.InstanceName, presence: s.Instance.Presence},
-		{key: KeySubnetGroup, name: c.RDS.SubnetGroupName, presence: s.SubnetGroup.Presence},
-		{key: KeyParameterGroup, name: c.RDS.ParameterGroupName, presence: s.ParameterGroup.Presence},
-		{key: KeySecurityGroup, name: c.RDS.SecurityGroupName, presence: s.SecurityGroup.Presence, id: sgID},
-		{key: KeyRDSSecret, name: c.RDS.SecretName, presence: s.RDSSecret.Presence, scheduled: s.RDSSecret.Deleted},
-		{key: KeyS3Secret, name: c.S3.SecretName, presence: s.S3Secret.Presence, scheduled: s.S3Secret.Deleted},
-		{key: KeyBucket, name: c.S3.Bucket, presence: s.Bucket.Presence},
+		{key: KeyBackendRole, presence: s.BackendRole.Presence},
+		{key: KeyProfileRole, presence: s.ProfileRole.Presence},
+		{key: KeySecretsRole, presence: s.SecretsRole.Presence},
+		{key: KeyS3Policy, presence: s.S3Policy.Presence},
+		{key: KeyInstance, presence: s.Instance.Presence},
+		{key: KeySubnetGroup, presence: s.SubnetGroup.Presence},
+		{key: KeyParameterGroup, presence: s.ParameterGroup.Presence},
+		{key: KeySecurityGroup, presence: s.SecurityGroup.Presence, id: s.SecurityGroup.ID},
+		{key: KeyRDSSecret, presence: s.RDSSecret.Presence, scheduled: s.RDSSecret.Deleted},
+		{key: KeyS3Secret, presence: s.S3Secret.Presence, scheduled: s.S3Secret.Deleted},
+		{key: KeyBucket, presence: s.Bucket.Presence},
 	}
-	for i := range targets {
-		targets[i].stateKey = targets[i].key
-	}
+	var targets []target
 	seen := map[string]bool{}
-	for _, t := range targets {
-		seen[t.key+"@"+t.name] = true
+	for _, t := range all {
+		if t.key != KeyCSIAddon {
+			t.name = names[t.key]
+		}
+		if t.key == KeySecurityGroup {
+			t.name = c.RDS.SecurityGroupName
+		}
+		if t.name == "" {
+			continue // a part of the installation the configuration does not use: only its records say what exists
+		}
+		t.stateKey = t.key
+		seen[OrphanKey(t.key, t.name)] = true
+		targets = append(targets, t)
 	}
 	for _, k := range slices.Sorted(maps.Keys(b.recorded.Resources)) {
 		key, _ := SplitKey(k)
 		r := b.recorded.Resources[k]
-		if r.ID == "" || seen[key+"@"+r.ID] || key == KeyOIDCProvider {
+		orphan := OrphanKey(key, r.ID)
+		if _, ok := renamable[key]; !ok || !r.Owned || r.ID == "" || seen[orphan] {
 			continue
 		}
-		seen[key+"@"+r.ID] = true
-		t := target{stateKey: k, key: key, name: r.ID, presence: b.snap.Recorded[k]}
+		seen[orphan] = true
+		t := target{stateKey: k, key: key, name: r.ID, presence: b.snap.Recorded[orphan]}
 		if key == KeySecurityGroup {
 			t.id = r.ARN
 		}
@@ -108,7 +119,7 @@ func (b *builder) down(t target, o DownOptions) {
 	if !t.presence.Exists {
 		return
 	}
-	r := Resource{Key: t.stateKey, Kind: downKinds[t.key], Name: t.name, ARN: t.presence.ARN}
+	r := Resource{Key: t.stateKey, Kind: downKind(t.key), Name: t.name, ARN: t.presence.ARN}
 	switch {
 	case !b.owned(t.key, t.name, t.presence):
 		r.Action, r.Detail = Keep, "not created by this installation: never deleted"
@@ -124,12 +135,11 @@ func (b *builder) down(t target, o DownOptions) {
 	b.add(r)
 }
 
-// downKinds are the kinds as teardown lines show them.
-var downKinds = map[string]string{
-	KeyBucket: "S3 bucket", KeyS3Secret: "secret", KeyS3Policy: "IAM policy", KeyBackendRole: "IAM role",
-	KeyProfileRole: "IAM role", KeySecretsRole: "IAM role", KeySubnetGroup: "DB subnet group",
-	KeyParameterGroup: "DB parameter group", KeySecurityGroup: "security group", KeyRDSSecret: "secret",
-	KeyInstance: "DB instance", KeyCSIAddon: "EKS add-on",
+func downKind(key string) string {
+	if key == KeyCSIAddon {
+		return "EKS add-on"
+	}
+	return kinds[key]
 }
 
 // deleteStep adds the step that deletes t, after what must go first.
@@ -139,6 +149,7 @@ func (b *builder) deleteStep(t target, r *Resource, o DownOptions) {
 	afterInstance := []string{KeyInstance}
 	switch t.key {
 	case KeyCSIAddon:
+		r.Detail = "the Secrets Store CSI driver's provider, which kfaws installed"
 		b.step(k, "delete", DeleteAddon{Cluster: b.snap.Cluster.Name, Name: name},
 			fmt.Sprintf("delete EKS add-on %s from cluster %q", name, b.snap.Cluster.Name))
 	case KeyBackendRole, KeyProfileRole, KeySecretsRole:
@@ -152,10 +163,10 @@ func (b *builder) deleteStep(t target, r *Resource, o DownOptions) {
 	case KeyInstance:
 		r.Detail = "final snapshot " + o.FinalSnapshot
 		if o.FinalSnapshot == "" {
-			r.Detail = "no final snapshot (--skip-final-snapshot): its data is gone"
+			r.Detail = "no final snapshot, its data is gone (--skip-final-snapshot)"
 		}
 		b.step(k, "delete", DeleteInstance{Identifier: name, FinalSnapshot: o.FinalSnapshot},
-			fmt.Sprintf("delete DB instance %q (deletion protection off; %s)", name, r.Detail))
+			fmt.Sprintf("delete DB instance %q, deletion protection off first; %s", name, r.Detail))
 	case KeySubnetGroup:
 		b.step(k, "delete", DeleteSubnetGroup{Name: name}, fmt.Sprintf("delete DB subnet group %q", name), afterInstance...)
 	case KeyParameterGroup:
@@ -167,12 +178,12 @@ func (b *builder) deleteStep(t target, r *Resource, o DownOptions) {
 			r.Detail = "already scheduled for deletion: Secrets Manager removes it when its recovery window ends"
 			return
 		}
-		r.Detail = "recoverable for 7 days (Secrets Manager's recovery window)"
+		r.Detail = "recoverable for 7 days, Secrets Manager's recovery window"
 		if o.ForceDeleteSecrets {
 			r.Detail = "at once, without recovery (--force-delete-secrets)"
 		}
 		b.step(k, "delete", DeleteSecret{Name: name, Force: o.ForceDeleteSecrets},
-			fmt.Sprintf("delete secret %q (%s)", name, r.Detail), afterInstance...)
+			fmt.Sprintf("delete secret %q: %s", name, r.Detail), afterInstance...)
 	case KeyBucket:
 		r.Detail = "every object version emptied first (--delete-data)"
 		b.step(k, "delete", DeleteBucket{Name: name}, fmt.Sprintf("empty and delete S3 bucket %q (--delete-data)", name))

@@ -64,7 +64,7 @@ func TestDownOrder(t *testing.T) {
 		}
 	}
 	after(plan.KeyS3Policy, plan.KeyBackendRole, plan.KeyProfileRole, plan.KeySecretsRole)
-	for _, k := range []string{plan.KeySubnetGroup, plan.KeyParameterGroup, plan.KeySecurityGroup, plan.KeyRDSSecret, plan.KeyS3Secret} {
+	for _, k := range []string{plan.KeySubnetGroup, plan.KeyParameterGroup, plan.KeySecurityGroup, plan.KeyRDSSecret} {
 		after(k, plan.KeyInstance)
 	}
 	if d := steps[plan.KeyInstance].Params.(plan.DeleteInstance); d.FinalSnapshot != "f" {

@@ -24,6 +24,9 @@ func isControl(r *http.Request) bool { return strings.HasPrefix(r.URL.Path, Cont
 //	GET    /_localstack/eks-addon-catalog  what DescribeAddonVersions offers
 //	POST   /_localstack/eks-addon-catalog  replace it (the "addons" array of DescribeAddonVersions)
 //	DELETE /_localstack/eks-addon-catalog  restore the built-in catalogue
+//	POST   /_localstack/calls      {"operations":["s3:DeleteObjects"]} start recording those requests afresh
+//	GET    /_localstack/calls      the recorded requests, in arrival order
+//	DELETE /_localstack/calls      stop recording and drop the record
 func (p *Proxy) serveControl(w http.ResponseWriter, r *http.Request) {
 	switch strings.TrimPrefix(r.URL.Path, ControlPrefix) + " " + r.Method {
 	case "faults GET":
@@ -69,6 +72,24 @@ func (p *Proxy) serveControl(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		writeJSON(w, http.StatusOK, p.EKSAddonCatalog())
+	case "calls GET":
+		writeJSON(w, http.StatusOK, p.Calls())
+	case "calls POST":
+		var body struct {
+			Operations []string `json:"operations"`
+		}
+		err := json.NewDecoder(r.Body).Decode(&body)
+		if err == nil {
+			err = p.RecordCalls(body.Operations...)
+		}
+		if err != nil {
+			http.Error(w, "calls: want {\"operations\":[\"s3:DeleteObjects\"]}: "+err.Error(), http.StatusBadRequest)
+			return
+		}
+		w.WriteHeader(http.StatusNoContent)
+	case "calls DELETE":
+		_ = p.RecordCalls()
+		w.WriteHeader(http.StatusNoContent)
 	default:
 		http.Error(w, fmt.Sprintf("no control endpoint %s %s; see localstack/README.md", r.Method, r.URL.Path), http.StatusNotFound)
 	}

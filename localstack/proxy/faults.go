@@ -28,6 +28,12 @@ const (
 	// that already took effect (e.g. CreateDBInstance then sees
 	// DBInstanceAlreadyExists).
 	FaultLostResponse FaultKind = "lost-response"
+	// FaultPartialDelete applies to s3:DeleteObjects only: it takes the first
+	// Keys objects out of the request, forwards the rest, and reports the
+	// taken ones as <Error> (InternalError) in the DeleteResult, as S3 does
+	// when it deletes part of a batch. With every object taken, nothing is
+	// forwarded.
+	FaultPartialDelete FaultKind = "partial-delete"
 )
 
 // Fault is one injection rule: the next Count requests of Operation
@@ -37,6 +43,8 @@ type Fault struct {
 	Kind      FaultKind     `json:"kind"`
 	Count     int           `json:"count"`
 	Latency   time.Duration `json:"-"`
+	// Keys is how many objects a partial-delete fault fails per request; 0 means 1.
+	Keys int `json:"keys,omitempty"`
 }
 
 // faultJSON is Fault on the control API, with latency as a Go duration string.
@@ -45,11 +53,12 @@ type faultJSON struct {
 	Kind      FaultKind `json:"kind"`
 	Count     int       `json:"count"`
 	Latency   string    `json:"latency,omitempty"`
+	Keys      int       `json:"keys,omitempty"`
 }
 
 // MarshalJSON writes Latency as a duration string such as "1.5s".
 func (f Fault) MarshalJSON() ([]byte, error) {
-	j := faultJSON{Operation: f.Operation, Kind: f.Kind, Count: f.Count}
+	j := faultJSON{Operation: f.Operation, Kind: f.Kind, Count: f.Count, Keys: f.Keys}
 	if f.Latency > 0 {
 		j.Latency = f.Latency.String()
 	}
@@ -62,7 +71,7 @@ func (f *Fault) UnmarshalJSON(b []byte) error {
 	if err := json.Unmarshal(b, &j); err != nil {
 		return err
 	}
-	*f = Fault{Operation: j.Operation, Kind: j.Kind, Count: j.Count}
+	*f = Fault{Operation: j.Operation, Kind: j.Kind, Count: j.Count, Keys: j.Keys}
 	if j.Latency != "" {
 		d, err := time.ParseDuration(j.Latency)
 		if err != nil {
@@ -85,8 +94,18 @@ func (f Fault) Validate() error {
 		if f.Latency <= 0 {
 			return fmt.Errorf("fault %q: kind \"latency\" needs a positive latency", f.Operation)
 		}
+	case FaultPartialDelete:
+		if f.Operation != "s3:DeleteObjects" {
+			return fmt.Errorf("fault %q: kind \"partial-delete\" applies to \"s3:DeleteObjects\" only", f.Operation)
+		}
+		if f.Keys < 0 {
+			return fmt.Errorf("fault %q: keys %d: want at least 1 (0 means 1)", f.Operation, f.Keys)
+		}
 	default:
-		return fmt.Errorf("fault %q: kind %q: want one of throttle, 500, 503, latency, lost-response", f.Operation, f.Kind)
+		return fmt.Errorf("fault %q: kind %q: want one of throttle, 500, 503, latency, lost-response, partial-delete", f.Operation, f.Kind)
+	}
+	if f.Keys != 0 && f.Kind != FaultPartialDelete {
+		return fmt.Errorf("fault %q: keys is for kind \"partial-delete\" only", f.Operation)
 	}
 	if f.Count <= 0 {
 		return fmt.Errorf("fault %q: count %d: want at least 1", f.Operation, f.Count)
@@ -94,10 +113,7 @@ func (f Fault) Validate() error {
 	return nil
 }
 
-func (f Fault) matches(op Operation) bool {
-	service, action, _ := strings.Cut(f.Operation, ":")
-	return service == op.Service && (action == "*" || action == op.Action)
-}
+func (f Fault) matches(op Operation) bool { return opMatches(f.Operation, op) }
 
 // faultSet holds the active rules; each match uses up one of a rule's Count.
 type faultSet struct {
@@ -173,7 +189,7 @@ func writeFault(w http.ResponseWriter, op Operation, kind FaultKind) {
 
 // writeError writes an AWS error response in op's protocol.
 func writeError(w http.ResponseWriter, op Operation, status int, code, msg string) {
-	reqID := "localstack-" + strconv.FormatInt(time.Now().UnixNano(), 36)
+	reqID := requestID()
 	h := w.Header()
 	h.Set("X-Amzn-RequestId", reqID)
 	var body string
@@ -204,6 +220,8 @@ func writeError(w http.ResponseWriter, op Operation, status int, code, msg strin
 	w.WriteHeader(status)
 	_, _ = w.Write([]byte(body))
 }
+
+func requestID() string { return "localstack-" + strconv.FormatInt(time.Now().UnixNano(), 36) }
 
 func jsonError(code, msg string) string {
 	m := map[string]string{"message": msg}

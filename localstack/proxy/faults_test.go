@@ -22,6 +22,11 @@ func TestFaultValidate(t *testing.T) {
 		{Fault{Operation: "rds:X", Kind: "boom", Count: 1}, `kind "boom"`},
 		{Fault{Operation: "rds:X", Kind: FaultLatency, Count: 1}, "positive latency"},
 		{Fault{Operation: "rds:X", Kind: Fault500}, "count 0"},
+		{Fault{Operation: "s3:DeleteObjects", Kind: FaultPartialDelete, Count: 2, Keys: 3}, ""},
+		{Fault{Operation: "s3:DeleteObjects", Kind: FaultPartialDelete, Count: 1}, ""},
+		{Fault{Operation: "s3:*", Kind: FaultPartialDelete, Count: 1}, `applies to "s3:DeleteObjects" only`},
+		{Fault{Operation: "s3:DeleteObjects", Kind: FaultPartialDelete, Count: 1, Keys: -1}, "keys -1"},
+		{Fault{Operation: "s3:DeleteObjects", Kind: FaultThrottle, Count: 1, Keys: 2}, `for kind "partial-delete" only`},
 	} {
 		err := tc.f.Validate()
 		if (err == nil) != (tc.want == "") || (err != nil && !strings.Contains(err.Error(), tc.want)) {
@@ -92,20 +97,22 @@ func TestControlAPI(t *testing.T) {
 	if w := do(http.MethodPost, "/_localstack/faults", `{"operation":"s3:*","kind":"latency","count":2,"latency":"150ms"}`); w.Code != 200 {
 		t.Fatalf("POST one fault: %d %s", w.Code, w.Body)
 	}
-	if w := do(http.MethodPost, "/_localstack/faults", `[{"operation":"iam:CreateRole","kind":"500","count":1}]`); w.Code != 200 {
+	if w := do(http.MethodPost, "/_localstack/faults", `[{"operation":"iam:CreateRole","kind":"500","count":1},
+		{"operation":"s3:DeleteObjects","kind":"partial-delete","count":3,"keys":2}]`); w.Code != 200 {
 		t.Fatalf("POST fault list: %d %s", w.Code, w.Body)
 	}
 	var listed []Fault
 	if err := json.Unmarshal(do(http.MethodGet, "/_localstack/faults", "").Body.Bytes(), &listed); err != nil {
 		t.Fatal(err)
 	}
-	if len(listed) != 2 || listed[0].Latency != 150*time.Millisecond || listed[1].Kind != Fault500 {
+	if len(listed) != 3 || listed[0].Latency != 150*time.Millisecond || listed[1].Kind != Fault500 ||
+		listed[2] != (Fault{Operation: "s3:DeleteObjects", Kind: FaultPartialDelete, Count: 3, Keys: 2}) {
 		t.Errorf("listed faults %+v", listed)
 	}
 	if w := do(http.MethodPost, "/_localstack/faults", `[{"operation":"ok:X","kind":"500","count":1},{"operation":"bad","kind":"500","count":1}]`); w.Code != 400 {
 		t.Errorf("invalid rule accepted: %d", w.Code)
 	}
-	if len(p.Faults()) != 2 {
+	if len(p.Faults()) != 3 {
 		t.Errorf("a list with an invalid rule was partly added: %+v", p.Faults())
 	}
 	if w := do(http.MethodDelete, "/_localstack/faults", ""); w.Code != 204 || len(p.Faults()) != 0 {
@@ -130,6 +137,27 @@ func TestControlAPI(t *testing.T) {
 	}
 	if w := do(http.MethodDelete, "/_localstack/eks-addon-catalog", ""); w.Code != 200 || len(p.EKSAddonCatalog()) != len(BuiltinAddonCatalog()) {
 		t.Errorf("DELETE eks-addon-catalog: %d, %d add-ons", w.Code, len(p.EKSAddonCatalog()))
+	}
+	if w := do(http.MethodPost, "/_localstack/calls", `{"operations":["s3:DeleteObjects","sts:*"]}`); w.Code != 204 {
+		t.Errorf("POST calls: %d %s", w.Code, w.Body)
+	}
+	do(http.MethodPost, "/?Action=GetCallerIdentity", "") // unsigned, so not an sts call: not recorded
+	req := httptest.NewRequest(http.MethodPost, "/", strings.NewReader("Action=GetCallerIdentity&Version=2011-06-15"))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Authorization", "AWS4-HMAC-SHA256 Credential=testing/20260101/us-east-1/sts/aws4_request, SignedHeaders=host, Signature=0")
+	p.ServeHTTP(httptest.NewRecorder(), req) // moto is unreachable: 502, recorded
+	var calls []Call
+	if err := json.Unmarshal(do(http.MethodGet, "/_localstack/calls", "").Body.Bytes(), &calls); err != nil {
+		t.Fatal(err)
+	}
+	if len(calls) != 1 || calls[0].Operation != "sts:GetCallerIdentity" || calls[0].Status != http.StatusBadGateway {
+		t.Errorf("recorded calls %+v, want one sts:GetCallerIdentity answered 502", calls)
+	}
+	if w := do(http.MethodPost, "/_localstack/calls", `{"operations":["s3"]}`); w.Code != 400 {
+		t.Errorf("invalid operation to record accepted: %d", w.Code)
+	}
+	if w := do(http.MethodDelete, "/_localstack/calls", ""); w.Code != 204 || len(p.Calls()) != 0 {
+		t.Errorf("DELETE calls: %d, left %+v", w.Code, p.Calls())
 	}
 	if w := do(http.MethodGet, "/_localstack/nothing", ""); w.Code != 404 {
 		t.Errorf("unknown control path: %d", w.Code)
