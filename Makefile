@@ -9,7 +9,7 @@ test:
 golden:
 	hack/golden.sh
 
-# kfaws init, plan, up, plan, up again, verify on the local stack (hack/demo.sh).
+# kfaws init, plan, up --manifests, plan, up again, verify, down on the local stack and apiserver (hack/demo.sh).
 demo:
 	hack/demo.sh
 

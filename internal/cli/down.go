@@ -117,7 +117,7 @@ func newDownCmd(s Streams, g *globalFlags) *cobra.Command {
 		case d.dryRun:
 			fmt.Fprintf(s.Err, "\nWould delete %s. Nothing was changed (--dry-run).\n", downSummary(res))
 		default:
-			fmt.Fprintf(s.Err, "Done: deleted %s.%s\n", downSummary(res), keptNote(res))
+			fmt.Fprintf(s.Err, "Done: deleted %s.%s\n", doneSummary(res), keptNote(res))
 		}
 		return nil
 	}
@@ -141,6 +141,15 @@ func downSummary(res *operation.DownResult) string {
 	return strings.Join(parts, " and ")
 }
 
+// doneSummary counts what the teardown deleted.
+func doneSummary(res *operation.DownResult) string {
+	line := fmt.Sprintf("%d AWS resource(s)", res.Plan.Summary().Delete)
+	if res.Cluster != nil {
+		line += fmt.Sprintf(" and %d cluster object(s) on %s", len(res.Cluster.Deleted), res.ClusterHost)
+	}
+	return line
+}
+
 // keptNote says what survived the teardown and where the data went.
 func keptNote(res *operation.DownResult) string {
 	var notes []string
@@ -148,7 +157,10 @@ func keptNote(res *operation.DownResult) string {
 		notes = append(notes, "final DB snapshot "+res.FinalSnapshot)
 	}
 	if k := res.Plan.Summary().Keep; k > 0 {
-		notes = append(notes, fmt.Sprintf("%d resource(s) kept as listed", k))
+		notes = append(notes, fmt.Sprintf("%d AWS resource(s) as listed", k))
+	}
+	if res.Cluster != nil && len(res.Cluster.Kept) > 0 {
+		notes = append(notes, "on the cluster "+strings.Join(res.Cluster.Kept, ", "))
 	}
 	if len(notes) == 0 {
 		return ""
