@@ -62,6 +62,9 @@ func TestExitCodes(t *testing.T) {
 		}, append([]string{"up"}, flags...), ExitFailure, "run kfaws up again to resume"},
 		{"up resumes", nil, append([]string{"up"}, flags...), ExitOK, "Done:"},
 		{"plan nothing pending", nil, append([]string{"plan", "--detailed-exitcode"}, flags...), ExitOK, "Everything is in place"},
+		// Under a new secret name the existing instance's password must be given, and it is not the instance's.
+		{"up wrong password for the existing instance", func(t *testing.T) { t.Setenv("KFAWS_DB_MASTER_PASSWORD", "Not-its-pass-1") },
+			append(append([]string{"up"}, flags...), "--rds-secret-name", id+"-given"), ExitUsage, "KFAWS_DB_MASTER_PASSWORD does not log in"},
 		{"plan conflict", nil, append([]string{"plan", "--s3-secret-name", id + "-rds", "--s3-credentials", "static"},
 			append(flags[:len(flags):len(flags)], "--rds-secret-name", id+"-other")...), ExitConflict, "conflict"},
 		{"verify fails a check", nil, append([]string{"verify", "--only", "cluster", "--kubeconfig",
@@ -85,9 +88,12 @@ func TestExitCodes(t *testing.T) {
 			if c.setup != nil {
 				c.setup(t)
 			}
-			_, errOut, code := run(t, c.args...)
+			out, errOut, code := run(t, c.args...)
 			if code != c.code || !strings.Contains(errOut, c.says) {
 				t.Errorf("kfaws %s: exit %d, want %d with %q in stderr:\n%s", strings.Join(c.args, " "), code, c.code, c.says, errOut)
+			}
+			if pw := os.Getenv("KFAWS_DB_MASTER_PASSWORD"); pw != "" && strings.Contains(out+errOut, pw) {
+				t.Errorf("kfaws %s printed the master password", strings.Join(c.args, " "))
 			}
 		})
 	}

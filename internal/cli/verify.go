@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"io"
 	"strings"
-	"time"
 
 	"github.com/spf13/cobra"
 
@@ -34,9 +33,8 @@ Only the S3 probe writes: one object under kfaws-verify/, deleted again.
 Exit code 0 when no check failed, 5 when one did, 1 when verify itself could not run.`
 
 type verifyFlags struct {
-	only  []string
-	relay bool
-	db    operation.DBOptions
+	only []string
+	db   *dbFlags
 }
 
 func newVerifyCmd(s Streams, g *globalFlags) *cobra.Command {
@@ -54,12 +52,7 @@ func newVerifyCmd(s Streams, g *globalFlags) *cobra.Command {
 	fl := cmd.Flags()
 	fl.StringSliceVar(&f.only, "only", nil, "check only these areas: db, s3, cluster (repeat or comma-separate)")
 	addKubeFlags(fl, &af.kube)
-	fl.StringVar(&f.db.Address, "db-address", "", "HOST:PORT of a tunnel to the database (TLS still checks the RDS host name)")
-	fl.StringVar(&f.db.CAFile, "db-ca-file", "", "PEM bundle that signs the database certificate (the RDS CA bundle); default: system roots")
-	fl.DurationVar(&f.db.DialTimeout, "db-dial-timeout", 3*time.Second, "how long to try the RDS endpoint directly before relaying")
-	fl.BoolVar(&f.relay, "db-relay", true, "relay through a pod in the cluster when the endpoint is not reachable")
-	fl.StringVar(&f.db.Relay.Image, "db-relay-image", operation.DefaultRelayImage, "image of the relay pod (needs socat)")
-	fl.StringVar(&f.db.Relay.Namespace, "db-relay-namespace", operation.DefaultRelayNamespace, "namespace of the relay pod")
+	f.db = addDBFlags(fl)
 	cmd.RunE = func(c *cobra.Command, _ []string) error {
 		areas, err := parseAreas(f.only)
 		if err != nil {
@@ -69,8 +62,7 @@ func newVerifyCmd(s Streams, g *globalFlags) *cobra.Command {
 		if err != nil {
 			return err
 		}
-		f.db.NoRelay = !f.relay
-		v := &operation.Verify{Configuration: conf, Only: areas, DB: f.db}
+		v := &operation.Verify{Configuration: conf, Only: areas, DB: f.db.options()}
 		rep, err := v.Run(c.Context())
 		if err != nil {
 			return err

@@ -305,3 +305,36 @@ func (e *Executor) availableInstance(ctx context.Context, id string) (*rdstypes.
 	}
 	return &out.DBInstances[0], nil
 }
+
+// storeGivenPassword writes the configured master password (which up tested by logging in when the instance
+// exists) and the master user name into the RDS secret, keeping the rest of its value; later steps of this run
+// use that password.
+func (e *Executor) storeGivenPassword(ctx context.Context, _ plan.Step, p plan.StoreGivenPassword) error {
+	pw := e.Config.RDS.MasterPassword
+	if pw == "" {
+		return fmt.Errorf("no master password given in the configuration to store in secret %q", p.SecretName)
+	}
+	out, err := e.AWS.SecretsManager.GetSecretValue(ctx, &secretsmanager.GetSecretValueInput{SecretId: &p.SecretName})
+	if err != nil {
+		return fmt.Errorf("secretsmanager:GetSecretValue %q: %w", p.SecretName, err)
+	}
+	value := map[string]any{}
+	if err := json.Unmarshal([]byte(aws.ToString(out.SecretString)), &value); err != nil {
+		return fmt.Errorf("secret %q does not hold a JSON object; fix or delete it", p.SecretName)
+	}
+	value["password"] = pw
+	if p.Username != "" {
+		value["username"] = p.Username
+	}
+	b, err := json.Marshal(value)
+	if err != nil {
+		return err
+	}
+	if _, err := e.AWS.SecretsManager.PutSecretValue(ctx, &secretsmanager.PutSecretValueInput{
+		SecretId: &p.SecretName, SecretString: aws.String(string(b)),
+	}); err != nil {
+		return fmt.Errorf("secretsmanager:PutSecretValue %q: %w", p.SecretName, err)
+	}
+	e.setPassword(pw)
+	return nil
+}

@@ -36,6 +36,7 @@ func (e *Executor) steps() map[plan.StepKind]binder {
 	register(m, e.createAddon)
 	register(m, e.configureAddon)
 	register(m, e.restoreSecret)
+	register(m, e.storeGivenPassword)
 	register(m, e.deleteAddon)
 	register(m, e.deleteRole)
 	register(m, e.deletePolicy)

@@ -117,7 +117,13 @@ func (o *Observer) observeS3(run runFunc, s *Snapshot, arns arn.Builder) {
 func (o *Observer) observeRDS(run runFunc, s *Snapshot) {
 	r := o.Config.RDS
 	run("secret "+q(r.SecretName), func(ctx context.Context) (err error) {
-		s.RDSSecret, err = o.secret(ctx, r.SecretName)
+		if s.RDSSecret, err = o.secret(ctx, r.SecretName); err != nil {
+			return err
+		}
+		// A given password is compared with the one the secret holds, so the plan can record a corrected one.
+		if sec := &s.RDSSecret; r.MasterPassword != "" && sec.Exists && !sec.Deleted {
+			sec.PasswordDiffers, err = o.passwordDiffers(ctx, r.SecretName, r.MasterPassword)
+		}
 		return err
 	})
 	run("DB instance "+q(r.InstanceName), func(ctx context.Context) (err error) {

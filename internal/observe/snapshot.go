@@ -72,13 +72,17 @@ type Bucket struct {
 	Encrypted           bool
 }
 
-// Secret is a Secrets Manager secret; its value is never read here.
+// Secret is a Secrets Manager secret. Its value is read only to compare the RDS secret's password with a given
+// one, and never kept.
 type Secret struct {
 	Presence
 	// Deleted is true when the secret is scheduled for deletion and its name cannot be reused until then.
 	Deleted bool
 	// Complete is true when kfaws has written the whole value (for the RDS secret: with the endpoint).
 	Complete bool
+	// PasswordDiffers is true for the RDS secret when KFAWS_DB_MASTER_PASSWORD is given and the secret does not
+	// hold that password (another one, or none); false when none is given.
+	PasswordDiffers bool
 }
 
 // Instance is the RDS DB instance.

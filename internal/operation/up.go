@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/kfaws/kfaws/internal/dbaccess"
 	"github.com/kfaws/kfaws/internal/execute"
 )
 
@@ -19,6 +20,11 @@ type Up struct {
 	ApplyImmediately bool
 	// Cluster, when set, renders the manifests with the provisioned values and applies them after AWS.
 	Cluster *ClusterUp
+	// DB chooses how the login that tests a given master password reaches an existing instance, as verify's
+	// DB does; the relay path uses the Kubernetes client when there is one.
+	DB dbaccess.Options
+	// SkipPasswordCheck records a given master password for an existing instance without logging in with it.
+	SkipPasswordCheck bool
 }
 
 // UpResult says what Up did.
@@ -34,7 +40,8 @@ type UpResult struct {
 // upCommand is how up names itself in the state lock, for the message a refused run prints.
 const upCommand = "kfaws up"
 
-// Run plans and executes. With conflicts it returns a *ConflictError before any change. It holds the state
+// Run plans and executes. With conflicts it returns a *ConflictError before any change; a master password given
+// for an existing instance is tested by logging in before any change, and refused as bad input when it fails. It holds the state
 // file's lock from before planning to its return, whatever ends it; a state locked by another run is refused as
 // bad input (a *state.LockedError inside), before any AWS call.
 func (u *Up) Run(ctx context.Context) (*UpResult, error) {
@@ -57,6 +64,11 @@ func (u *Up) Run(ctx context.Context) (*UpResult, error) {
 	res := &UpResult{PlanResult: pr}
 	if c := pr.Plan.Conflicts(); len(c) > 0 {
 		return res, &ConflictError{Conflicts: c, Renames: pr.Plan.Renames}
+	}
+	if c := pr.Plan.LoginCheck; c != nil {
+		if err := u.checkGivenPassword(ctx, c); err != nil {
+			return res, err
+		}
 	}
 	if u.Cluster != nil {
 		if err := u.Cluster.preflight(ctx, u.Configuration, pr.Plan, u.State.Snapshot().Outputs); err != nil {

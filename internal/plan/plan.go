@@ -96,6 +96,9 @@ type Plan struct {
 	DBIngress []string `json:"-"`
 	// ReuseSecretPassword is true when the RDS secret, created by an interrupted run, holds the password to use.
 	ReuseSecretPassword bool `json:"-"`
+	// LoginCheck, when set, is the login up must make with the given master password before any step runs,
+	// because a step records that password for an instance that exists.
+	LoginCheck *LoginCheck `json:"-"`
 	// Forget are state keys whose records name resources that are gone or no longer this installation's.
 	Forget []string `json:"-"`
 	// Renames say how to rename what collides with resources of other installations, for the conflicts that do.

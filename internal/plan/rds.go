@@ -76,7 +76,7 @@ func (b *builder) instanceAndSecret() {
 		sr.Owned, ir.Owned = true, true
 		if sec.Exists {
 			sr.Action, sr.Detail = Exists, "created by an interrupted run; its password is reused"
-			b.p.ReuseSecretPassword = true
+			b.p.ReuseSecretPassword = !b.givenPassword(&sr, true, false)
 		} else {
 			sr.Action, sr.Detail = Create, "master credentials; endpoint added once the instance is available"
 			b.step(KeyRDSSecret, "create", b.rdsSecretParams(),
@@ -97,9 +97,11 @@ func (b *builder) instanceAndSecret() {
 		sr.Action = Create
 	case !sec.Exists:
 		ir.Action, ir.Owned = Exists, instanceOwned
-		sr.Action, sr.Owned, sr.Detail = Create, true, "from "+config.EnvDBMasterPassword+" and the existing instance"
+		sr.Action, sr.Owned, sr.Detail = Create, true, "from "+config.EnvDBMasterPassword+" and the existing instance, once the password logs in to it"
+		b.testGivenPassword()
 		b.step(KeyRDSSecret, "create", b.rdsSecretParams(),
-			fmt.Sprintf("record the given master password in secret %q", c.RDS.SecretName))
+			fmt.Sprintf("record the master password given in %s, which logged in to DB instance %q, in secret %q",
+				config.EnvDBMasterPassword, c.RDS.InstanceName, c.RDS.SecretName))
 		b.instanceSettings(&ir)
 		b.waitAndRecord(in.Status)
 	default:
@@ -112,8 +114,9 @@ func (b *builder) instanceAndSecret() {
 			break
 		}
 		b.instanceSettings(&ir)
+		stored := b.givenPassword(&sr, secretOwned, true)
 		if secretOwned && (in.Status != "available" || !b.snap.RDSSecret.Complete) {
-			sr.Action, sr.Detail = Update, "add the instance endpoint"
+			sr.Action, sr.Detail = Update, joinDetail(sr.Detail, stored, "add the instance endpoint")
 			b.waitAndRecord(in.Status)
 		}
 	}
@@ -157,6 +160,14 @@ func (b *builder) waitAndRecord(status string) {
 		b.step(KeyInstance, "wait", WaitInstance{Identifier: c.RDS.InstanceName}, fmt.Sprintf("wait for DB instance %q to become available", c.RDS.InstanceName), KeyInstance)
 	}
 	b.step(KeyRDSSecret, "endpoint", RecordEndpoint{SecretName: c.RDS.SecretName, Instance: c.RDS.InstanceName}, fmt.Sprintf("record the endpoint of %q in secret %q", c.RDS.InstanceName, c.RDS.SecretName), KeyInstance, KeyRDSSecret)
+}
+
+// joinDetail adds more to a detail that an update already set (set), or replaces it.
+func joinDetail(detail string, set bool, more string) string {
+	if set {
+		return detail + "; " + more
+	}
+	return more
 }
 
 // existsOrCreate is the action shown for the other half of a blocked instance/secret pair.

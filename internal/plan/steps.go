@@ -28,6 +28,7 @@ const (
 	KindCreateAddon          StepKind = "create-addon"
 	KindConfigureAddon       StepKind = "configure-addon"
 	KindRestoreSecret        StepKind = "restore-secret"
+	KindStoreGivenPassword   StepKind = "store-given-password"
 
 	// Teardown (BuildDown).
 	KindDeleteAddon          StepKind = "delete-addon"
@@ -47,7 +48,7 @@ func StepKinds() []StepKind {
 		KindRegisterOIDCProvider, KindCreateBucket, KindConfigureBucket, KindCreateStaticKeys, KindCreatePolicy,
 		KindUpdatePolicy, KindEnsureRole, KindCreateSubnetGroup, KindCreateParameterGroup, KindSetParameters,
 		KindCreateSecurityGroup, KindAdmitMySQL, KindCreateRDSSecret, KindCreateInstance, KindModifyInstance,
-		KindWaitInstance, KindRecordEndpoint, KindCreateAddon, KindConfigureAddon, KindRestoreSecret,
+		KindWaitInstance, KindRecordEndpoint, KindCreateAddon, KindConfigureAddon, KindRestoreSecret, KindStoreGivenPassword,
 		KindDeleteAddon, KindDeleteRole, KindDeletePolicy, KindDeleteInstance, KindDeleteSubnetGroup,
 		KindDeleteParameterGroup, KindDeleteSecurityGroup, KindDeleteSecret, KindDeleteBucket,
 	}
@@ -171,6 +172,13 @@ type CreateRDSSecret struct {
 	Database string
 	// Generate asks Secrets Manager for a password; otherwise the configured one is written.
 	Generate bool
+}
+
+// StoreGivenPassword writes the master password given in KFAWS_DB_MASTER_PASSWORD, and Username, into the RDS
+// secret kfaws created, keeping the rest of its value. The password is not here: it stays in the configuration.
+type StoreGivenPassword struct {
+	SecretName string
+	Username   string
 }
 
 // CreateInstance creates the DB instance. The master password is read from the RDS secret (or this run's memory).
@@ -314,6 +322,7 @@ func (RecordEndpoint) Kind() StepKind       { return KindRecordEndpoint }
 func (CreateAddon) Kind() StepKind          { return KindCreateAddon }
 func (ConfigureAddon) Kind() StepKind       { return KindConfigureAddon }
 func (RestoreSecret) Kind() StepKind        { return KindRestoreSecret }
+func (StoreGivenPassword) Kind() StepKind   { return KindStoreGivenPassword }
 func (DeleteAddon) Kind() StepKind          { return KindDeleteAddon }
 func (DeleteRole) Kind() StepKind           { return KindDeleteRole }
 func (DeletePolicy) Kind() StepKind         { return KindDeletePolicy }

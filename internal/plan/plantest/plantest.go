@@ -109,10 +109,21 @@ func ScenariosIn(partition, region string) []Scenario {
 			Snapshot: existingInstance},
 		{Name: "drifted instance", Config: Config(region, func(c *config.Config) { c.Option = config.OptionRDSOnly }),
 			Snapshot: DriftedInstance(partition, region)},
+		{Name: "corrected password for an existing instance", Config: Config(region, func(c *config.Config) {
+			c.Option, c.RDS.MasterPassword = config.OptionRDSOnly, "corrected-password"
+		}), Snapshot: correctedPassword(partition, region)},
 		{Name: "up again within a week of down", Config: Config(region, func(c *config.Config) {
 			c.S3.Credentials = config.CredentialsStatic
 		}), Snapshot: afterDown(partition, region)},
 	}
+}
+
+// correctedPassword is DriftedInstance whose secret, kfaws's, holds another password than the one given.
+func correctedPassword(partition, region string) *observe.Snapshot {
+	s := DriftedInstance(partition, region)
+	s.RDSSecret.PasswordDiffers = true
+	s.Instance.Address, s.Instance.Port, s.Instance.MasterUsername = "db.example.internal", 3306, "admin"
+	return s
 }
 
 // afterDown is Fresh with the secrets a teardown of the installation scheduled for deletion.
