@@ -38,7 +38,7 @@ func TestVerifyThroughCLI(t *testing.T) {
 	if code != ExitOK {
 		t.Fatalf("verify --only db,s3 after up: exit %d\n%s%s", code, out, errOut)
 	}
-	for _, want := range []string{"CHECK", "STATUS", "WHAT TO DO", "db: auth plugin", "ok", "not-yet-initialised",
+	for _, want := range []string{"CHECK", "STATUS", "to fix: ", "db: auth plugin", "ok", "not-yet-initialised",
 		"s3: IRSA role permissions", "s3: encryption"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("table lacks %q:\n%s", want, out)
