@@ -11,7 +11,15 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
-say() { printf '\n\033[1m$ %s\033[0m\n' "$*" >&2; }
+# step WHY CMD...: says what is about to happen and why a user runs it, shows the command, runs it.
+step() {
+  local why=$1
+  shift
+  printf '\n# %s\n\033[1m$ %s\033[0m\n' "$why" "$*" >&2
+  "$@"
+}
+# show WHY CMD: the same for a command the script runs itself (to redirect its output).
+show() { printf '\n# %s\n\033[1m$ %s\033[0m\n' "$1" "$2" >&2; }
 
 hack/deps.sh
 KUBEBUILDER_ASSETS="$(hack/kube-apiserver.sh)"
@@ -36,27 +44,36 @@ tree="$PWD/internal/render/testdata/trees/v1.10"
 
 cd "$work"
 export PATH="$work:$PATH"
-say kfaws init --cluster demo --region us-west-2 --bucket demo-kfp-artifacts --csi-driver manifests --out kfaws.yaml
-kfaws init --cluster demo --region us-west-2 --bucket demo-kfp-artifacts --csi-driver manifests --out kfaws.yaml
-say kfaws plan --config kfaws.yaml
-kfaws plan --config kfaws.yaml
-# --wait=false: the apiserver has no nodes, so no pod would ever become ready.
-say kfaws up --config kfaws.yaml --manifests "$tree" --wait=false
+cat >&2 <<'INTRO'
+
+kfaws runs Kubeflow Pipelines and Katib on EKS with their data in RDS for MySQL and S3, instead of the
+in-cluster MySQL and MinIO. This demo goes through an installation's whole life on this machine: the AWS APIs
+are moto behind kfaws's proxy (RDS endpoints lead to a real MariaDB), the cluster is a real kube-apiserver.
+INTRO
+step "Write kfaws.yaml: every setting of the reference setup, defaults filled in; review it before anything runs." \
+  kfaws init --cluster demo --region us-west-2 --bucket demo-kfp-artifacts --csi-driver manifests --out kfaws.yaml
+step "See what kfaws would create, reuse or refuse in AWS, and in which order. Nothing changes." \
+  kfaws plan --config kfaws.yaml
+show "Create the bucket, database, secret and IAM roles in parallel, then render a Kubeflow tree (the synthetic v1.10
+# tree the tests use) for RDS and S3 and apply it with the Secrets Store CSI driver. --wait=false: this apiserver
+# has no nodes, so workloads are applied, not started." "kfaws up --config kfaws.yaml --manifests $tree --wait=false"
 kfaws up --config kfaws.yaml --manifests "$tree" --wait=false >up-objects.txt
-echo "($(wc -l <up-objects.txt) objects applied to the cluster; the list is in up-objects.txt)" >&2
-say kfaws plan --config kfaws.yaml --detailed-exitcode
-kfaws plan --config kfaws.yaml --detailed-exitcode
-say kfaws up --config kfaws.yaml
-kfaws up --config kfaws.yaml
-
-say kfaws verify --config kfaws.yaml --only db,s3
-kfaws verify --config kfaws.yaml --only db,s3
-
-say kfaws down --config kfaws.yaml --dry-run --delete-data
-kfaws down --config kfaws.yaml --dry-run --delete-data
-say kfaws down --config kfaws.yaml --yes --delete-data
+echo "($(wc -l <up-objects.txt) objects applied to the cluster, listed in up-objects.txt)" >&2
+step "Plan again: everything is in place, so --detailed-exitcode gives 0 (4 would mean changes pending)." \
+  kfaws plan --config kfaws.yaml --detailed-exitcode
+step "Run up again, as after an interruption: it resumes where it stopped; with nothing left, it changes nothing." \
+  kfaws up --config kfaws.yaml
+step "Check the result: log in with the RDS secret's credentials, then the bucket and the IAM role's permissions.
+# Rows not yet initialised fill once KFP and Katib have started; the cluster checks need running pods, so they
+# are left out here." \
+  kfaws verify --config kfaws.yaml --only db,s3
+step "Before tearing down, see what would go and what stays. Nothing changes." \
+  kfaws down --config kfaws.yaml --dry-run --delete-data
+show "Tear down: the cluster objects first, then what kfaws created in AWS; the DB instance leaves a final snapshot." \
+  "kfaws down --config kfaws.yaml --yes --delete-data"
 kfaws down --config kfaws.yaml --yes --delete-data >/dev/null
-say kfaws plan --config kfaws.yaml --detailed-exitcode
+show "After down, plan shows the installation to build again (exit 4: changes pending)." \
+  "kfaws plan --config kfaws.yaml --detailed-exitcode"
 code=0
 kfaws plan --config kfaws.yaml --detailed-exitcode >/dev/null || code=$?
 if [[ $code -ne 4 ]]; then
@@ -64,4 +81,5 @@ if [[ $code -ne 4 ]]; then
   exit 1
 fi
 echo >&2
-echo "demo finished: after down, plan has everything to create again (the final DB snapshot is kept)" >&2
+echo "demo finished: kfaws planned, created and wired an installation, resumed with nothing to do, verified it and" >&2
+echo "tore it down, keeping only the final DB snapshot; the local stack and cluster stop now." >&2

@@ -31,7 +31,7 @@ fi
 ln -sf "$etcd_bin" "$assets/etcd"
 
 if [[ ! -x "$assets/kube-apiserver" ]]; then
-  log "building kube-apiserver $version (takes a few minutes on 2 cores)"
+  log "building kube-apiserver $version from source, the real API server the demo and tests use as a cluster (once: about 4-9 minutes on 2 cores, then cached in $assets)"
   # The kubernetes go.mod maps its staging modules to ./staging/...; a module
   # that requires k8s.io/kubernetes must replace each with the published
   # v0.Y.Z instead. Derive the list from that go.mod so it is never stale.
