@@ -213,10 +213,11 @@ func (in *install) taggedLeft(ctx context.Context) []string {
 	return left
 }
 
-// What down keeps: a bucket and an instance the user made and kfaws reused stay, with the user's objects, and
-// so does everything kfaws did not create.
+// What down keeps: a bucket and a DB instance the user made and kfaws reused stay, the bucket with the user's
+// objects, although --delete-data and no final snapshot were asked for; what kfaws created around them goes.
 func TestDownKeepsWhatItReused(t *testing.T) {
-	in := newInstall(t)
+	const pw = "Their-Own-Pw-1"
+	in := newInstall(t, func(c *config.Config) { c.RDS.MasterPassword = pw })
 	ctx := context.Background()
 	if _, err := in.clients.S3.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: &in.cfg.S3.Bucket,
 		CreateBucketConfiguration: &s3types.CreateBucketConfiguration{LocationConstraint: s3types.BucketLocationConstraint(in.cfg.Region)}}); err != nil {
@@ -226,16 +227,34 @@ func TestDownKeepsWhatItReused(t *testing.T) {
 		Body: strings.NewReader("x")}); err != nil {
 		t.Fatal(err)
 	}
-	in.mustUp(ctx)
-	res, err := in.down(ctx, in.configuration())
+	awsCfg, err := in.stack.AWSConfig(ctx, in.cfg.Region)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if r, _ := res.Plan.Resource(plan.KeyBucket); r.Action != plan.Keep || r.Owned {
-		t.Errorf("the user's bucket: %+v, want kept and not owned", r)
+	in.createInstance(ctx, t, rds.NewFromConfig(awsCfg, func(o *rds.Options) { o.BaseEndpoint = aws.String(in.stack.MotoURL) }), pw)
+	// moto's made-up endpoint cannot be logged in to; the password test has its own tests.
+	if _, err := (&operation.Up{Configuration: in.configuration(), SkipPasswordCheck: true,
+		PollInterval: 20 * time.Millisecond}).Run(ctx); err != nil {
+		t.Fatalf("up: %v", err)
+	}
+	res, err := (&operation.Down{Configuration: in.configuration(), DeleteData: true, SkipFinalSnapshot: true,
+		ForceDeleteSecrets: true, SkipCluster: true, PollInterval: 20 * time.Millisecond}).Run(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, key := range []string{plan.KeyBucket, plan.KeyInstance} {
+		if r, _ := res.Plan.Resource(key); r.Action != plan.Keep || r.Owned {
+			t.Errorf("the user's %s: %+v, want kept and not owned", key, r)
+		}
+	}
+	if r, _ := res.Plan.Resource(plan.KeyRDSSecret); r.Action != plan.Delete {
+		t.Errorf("the secret kfaws created for the user's instance: %+v, want deleted", r)
 	}
 	if _, err := in.clients.S3.HeadObject(ctx, &s3.HeadObjectInput{Bucket: &in.cfg.S3.Bucket, Key: aws.String("theirs")}); err != nil {
 		t.Errorf("down --delete-data touched the user's bucket: %v", err)
+	}
+	if _, err := in.clients.RDS.DescribeDBInstances(ctx, &rds.DescribeDBInstancesInput{DBInstanceIdentifier: &in.cfg.RDS.InstanceName}); err != nil {
+		t.Errorf("the user's instance is gone: %v", err)
 	}
 	if left := in.taggedLeft(ctx); len(left) > 0 {
 		t.Errorf("still tagged with installation %q: %v", in.cfg.Name, left)
