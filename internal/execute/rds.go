@@ -154,6 +154,10 @@ func (e *Executor) createInstance(ctx context.Context, s plan.Step, p plan.Creat
 	if err := e.intend(s.Resource, p.Identifier); err != nil {
 		return err
 	}
+	// An instance created anew has the secret's password: a restore an earlier run began is no longer pending.
+	if err := e.State.Update(func(st *state.State) { st.Outputs.RestoringFrom = "" }); err != nil {
+		return err
+	}
 	in := &rds.CreateDBInstanceInput{
 		DBInstanceIdentifier:  &p.Identifier,
 		DBInstanceClass:       &p.Class,
@@ -196,7 +200,12 @@ func (e *Executor) createInstance(ctx context.Context, s plan.Step, p plan.Creat
 
 // waitInstance polls until the instance is available, reporting each status change. RDS takes 10-20 minutes.
 func (e *Executor) waitInstance(ctx context.Context, s plan.Step, p plan.WaitInstance) error {
-	id := p.Identifier
+	return e.waitUntil(ctx, s, p.Identifier, func(*rdstypes.DBInstance) bool { return true })
+}
+
+// waitUntil polls until the instance is available and done says what the step waits for has happened,
+// reporting each status change, and keeps that description for the steps after it.
+func (e *Executor) waitUntil(ctx context.Context, s plan.Step, id string, done func(*rdstypes.DBInstance) bool) error {
 	start, last := time.Now(), ""
 	for {
 		out, err := e.AWS.RDS.DescribeDBInstances(ctx, &rds.DescribeDBInstancesInput{DBInstanceIdentifier: &id})
@@ -213,11 +222,13 @@ func (e *Executor) waitInstance(ctx context.Context, s plan.Step, p plan.WaitIns
 		}
 		switch status {
 		case "available":
-			e.mu.Lock()
-			e.available = &out.DBInstances[0]
-			e.mu.Unlock()
-			return nil
-		case "failed", "deleting", "incompatible-parameters", "incompatible-network", "storage-full":
+			if done(&out.DBInstances[0]) {
+				e.mu.Lock()
+				e.available = &out.DBInstances[0]
+				e.mu.Unlock()
+				return nil
+			}
+		case "failed", "deleting", "incompatible-parameters", "incompatible-network", "incompatible-restore", "storage-full":
 			return fmt.Errorf("DB instance %q is %s; see its events in the RDS console", id, status)
 		}
 		select {
