@@ -51,8 +51,8 @@ func (b *builder) badSnapshot(ir *Resource) bool {
 func (b *builder) restoreInstance(ir *Resource, deps ...string) {
 	c, s := b.cfg.RDS, b.snap.SourceSnapshot
 	ir.Action = Create
-	ir.Detail = fmt.Sprintf("from DB snapshot %q (MySQL %s, master user %s), its master password then set to the secret's; %s",
-		s.Name, s.EngineVersion, s.MasterUsername, b.instanceDetail())
+	ir.Detail = fmt.Sprintf("restored from DB snapshot %q with its master user %s, then given the secret's master password; %s",
+		s.Name, s.MasterUsername, b.instanceDetail())
 	if s.MasterUsername != c.MasterUsername {
 		b.warn("DB snapshot %q has master user %q, not rds.masterUsername %q: the restored instance keeps %q, and secret %q records it",
 			s.Name, s.MasterUsername, c.MasterUsername, s.MasterUsername, c.SecretName)
