@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -41,6 +42,9 @@ Secrets Store CSI driver and applies KFP and Katib in stages, waiting until they
 	f := addAWSFlags(cmd, g)
 	cf := addClusterFlags(cmd.Flags())
 	var applyNow, skipPasswordCheck bool
+	var rdsTimeout time.Duration
+	cmd.Flags().DurationVar(&rdsTimeout, "rds-timeout", operation.DefaultInstanceTimeout, "how long to wait for the DB "+
+		"instance to become available; it goes on in AWS, and a later up resumes the wait")
 	cmd.Flags().BoolVar(&applyNow, "apply-immediately", false, "have RDS apply changes to the instance kfaws created "+
 		"(class, storage, multi-AZ, engine minor version) now rather than at its next maintenance window")
 	df := addDBFlags(cmd.Flags())
@@ -52,7 +56,7 @@ Secrets Store CSI driver and applies KFP and Katib in stages, waiting until they
 		if err != nil {
 			return err
 		}
-		up := &operation.Up{Configuration: conf, Reporter: newProgress(s.Err, g.quiet), ApplyImmediately: applyNow,
+		up := &operation.Up{Configuration: conf, Reporter: newProgress(s.Err, g.quiet), ApplyImmediately: applyNow, InstanceTimeout: rdsTimeout,
 			DB: df.options(), SkipPasswordCheck: skipPasswordCheck}
 		if cf.manifests != "" {
 			if up.Cluster, err = clusterUp(s, g, f, cf, conf); err != nil {
