@@ -39,7 +39,7 @@ func identifier(s string, max int) string {
 	var b strings.Builder
 	for i := 0; i < len(s); i++ {
 		c := s[i]
-		if !isLetter(c) && !(c >= '0' && c <= '9') {
+		if !isLetter(c) && (c < '0' || c > '9') {
 			c = '-'
 		}
 		if c == '-' && (b.Len() == 0 || strings.HasSuffix(b.String(), "-")) {
