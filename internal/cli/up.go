@@ -32,8 +32,9 @@ exit code 2. Given again with another value, it replaces the one in the secret k
 
 With --manifests DIR, up also does the cluster half, as 'kfaws apply' does: before any change in AWS it renders
 the checkout with the values the plan will produce and runs the cluster pre-flight (reachable, supported version,
-cert-manager and Istio kinds, namespaces, permissions); after AWS it renders with the real values, installs the
-Secrets Store CSI driver and applies KFP and Katib in stages, waiting until they run.`,
+cert-manager and Istio kinds, namespaces, permissions) and refuses a KFP older than the running one; after AWS it
+renders with the real values, snapshots the RDS instance when KFP's version changes (as 'kfaws apply' does),
+installs the Secrets Store CSI driver and applies KFP and Katib in stages, waiting until they run.`,
 		Example: `  kfaws up --config kfaws.yaml
   kfaws up --config kfaws.yaml --manifests ./manifests --context my-eks
   KFAWS_S3_ACCESS_KEY_ID=... KFAWS_S3_SECRET_ACCESS_KEY=... kfaws up --config kfaws.yaml --s3-credentials static`,
