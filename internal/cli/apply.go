@@ -31,6 +31,13 @@ another tool owns are reported by object and field (--force-conflicts takes them
 did not create are refused (--adopt takes them over). Every object is labelled
 app.kubernetes.io/managed-by=kfaws and kfaws.dev/installation=NAME; --remove deletes exactly those.
 
+KFP migrates its database schema forward on start, with no way back. When the objects pin another KFP version
+than the one running (appVersion of ConfigMap kubeflow/pipeline-install-config) and the databases are on RDS,
+kfaws first takes a manual snapshot of the instance, INSTANCE-pre-kfp-FROM-to-TO-YYYYMMDD-HHMMSS, waits until
+it is available, prints how to restore it, and only then changes the cluster (--skip-upgrade-snapshot: no
+snapshot). An older KFP than the running one is refused before any change; --allow-downgrade applies it once
+the database is back on that version's schema.
+
 The Secrets Store CSI driver (v1.5.4, secret syncing on) and its AWS provider (2.1.0) come from the EKS add-on
 aws-secrets-store-csi-driver-provider when EKS offers it for the cluster (needs --cluster and AWS access),
 otherwise from objects built into kfaws; nothing is downloaded at apply time. Air-gapped clusters: copy the four

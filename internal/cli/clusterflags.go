@@ -20,6 +20,8 @@ type clusterFlags struct {
 	wait          bool
 	timeout       time.Duration
 	imageRegistry string
+	// skipSnapshot and allowDowngrade loosen what a change of KFP version requires.
+	skipSnapshot, allowDowngrade bool
 }
 
 func addClusterFlags(fl *pflag.FlagSet) *clusterFlags {
@@ -33,6 +35,10 @@ func addClusterFlags(fl *pflag.FlagSet) *clusterFlags {
 	fl.BoolVar(&f.wait, "wait", true, "wait for Deployments, StatefulSets and DaemonSets to be ready")
 	fl.DurationVar(&f.timeout, "timeout", 15*time.Minute, "bound for applying and waiting (or removing)")
 	fl.StringVar(&f.imageRegistry, "image-registry", "", "registry mirror for the CSI driver images (manifests path)")
+	fl.BoolVar(&f.skipSnapshot, "skip-upgrade-snapshot", false, "apply a change of KFP version without taking an RDS "+
+		"snapshot first (KFP migrates its schema with no way back)")
+	fl.BoolVar(&f.allowDowngrade, "allow-downgrade", false, "apply manifests with an older KFP than the running one; "+
+		"only after restoring the database to that version's schema")
 	return f
 }
 
@@ -55,5 +61,6 @@ func (f *clusterFlags) render(conf *operation.Configuration, over operation.Over
 // apply returns the Apply operation bound to the cluster flags; its input is set by the caller.
 func (f *clusterFlags) apply(conf *operation.Configuration, progress io.Writer) *operation.Apply {
 	return &operation.Apply{Configuration: conf, ImageRegistry: f.imageRegistry,
-		ForceConflicts: f.force, Adopt: f.adopt, Wait: f.wait, Timeout: f.timeout, Progress: progress}
+		ForceConflicts: f.force, Adopt: f.adopt, Wait: f.wait, Timeout: f.timeout, Progress: progress,
+		SkipUpgradeSnapshot: f.skipSnapshot, AllowDowngrade: f.allowDowngrade}
 }

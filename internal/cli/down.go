@@ -37,6 +37,7 @@ type downFlags struct {
 	dryRun, yes                     bool
 	deleteData, skipFinalSnapshot   bool
 	forceDeleteSecrets, skipCluster bool
+	rdsTimeout                      time.Duration
 }
 
 func newDownCmd(s Streams, g *globalFlags) *cobra.Command {
@@ -55,7 +56,9 @@ func newDownCmd(s Streams, g *globalFlags) *cobra.Command {
 	var timeout time.Duration
 	fl := cmd.Flags()
 	addKubeFlags(fl, &f.kube)
-	fl.DurationVar(&timeout, "timeout", 0, "bound for removing the cluster's objects (default 10m)")
+	fl.DurationVar(&timeout, "timeout", 10*time.Minute, "bound for removing the cluster's objects")
+	fl.DurationVar(&d.rdsTimeout, "rds-timeout", operation.DefaultInstanceTimeout, "how long to wait for the DB "+
+		"instance's deletion and final snapshot; they go on in AWS, and a later down resumes the wait")
 	fl.BoolVar(&d.dryRun, "dry-run", false, "show what would be deleted and kept; change nothing")
 	fl.BoolVar(&d.yes, "yes", false, "do not ask for confirmation (needed when not on a terminal)")
 	fl.BoolVar(&d.deleteData, "delete-data", false, "also empty and delete the S3 bucket kfaws created")
@@ -63,9 +66,6 @@ func newDownCmd(s Streams, g *globalFlags) *cobra.Command {
 	fl.BoolVar(&d.forceDeleteSecrets, "force-delete-secrets", false, "delete secrets at once, without the 7-day recovery window")
 	fl.BoolVar(&d.skipCluster, "skip-cluster", false, "leave the cluster alone (it is gone, or was cleaned another way)")
 	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
-		if timeout < 0 {
-			return usageError(fmt.Errorf("--timeout must not be negative, got %s", timeout))
-		}
 		conf, err := f.configuration(cmd.Context(), s)
 		if err != nil {
 			return err
@@ -76,7 +76,7 @@ func newDownCmd(s Streams, g *globalFlags) *cobra.Command {
 		}
 		op := &operation.Down{Configuration: conf, Reporter: newProgress(s.Err, g.quiet), DeleteData: d.deleteData,
 			SkipFinalSnapshot: d.skipFinalSnapshot, ForceDeleteSecrets: d.forceDeleteSecrets, SkipCluster: d.skipCluster,
-			DryRun: d.dryRun, Timeout: timeout, Progress: progress}
+			DryRun: d.dryRun, Timeout: timeout, InstanceTimeout: d.rdsTimeout, Progress: progress}
 		shown, declinedNoTTY := false, false
 		show := func(res *operation.DownResult) {
 			if f.output != outputJSON && !shown {

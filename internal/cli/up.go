@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -37,8 +38,9 @@ major version than rds.engineVersion, is a conflict. An instance that exists is 
 
 With --manifests DIR, up also does the cluster half, as 'kfaws apply' does: before any change in AWS it renders
 the checkout with the values the plan will produce and runs the cluster pre-flight (reachable, supported version,
-cert-manager and Istio kinds, namespaces, permissions); after AWS it renders with the real values, installs the
-Secrets Store CSI driver and applies KFP and Katib in stages, waiting until they run.`,
+cert-manager and Istio kinds, namespaces, permissions) and refuses a KFP older than the running one; after AWS it
+renders with the real values, snapshots the RDS instance when KFP's version changes (as 'kfaws apply' does),
+installs the Secrets Store CSI driver and applies KFP and Katib in stages, waiting until they run.`,
 		Example: `  kfaws up --config kfaws.yaml
   kfaws up --config kfaws.yaml --manifests ./manifests --context my-eks
   kfaws up --config kfaws.yaml --from-snapshot kubeflow-db-final-20260101-120000
@@ -49,6 +51,9 @@ Secrets Store CSI driver and applies KFP and Katib in stages, waiting until they
 	cf := addClusterFlags(cmd.Flags())
 	var applyNow, skipPasswordCheck bool
 	fromSnapshot := addFromSnapshotFlag(cmd)
+	var rdsTimeout time.Duration
+	cmd.Flags().DurationVar(&rdsTimeout, "rds-timeout", operation.DefaultInstanceTimeout, "how long to wait for the DB "+
+		"instance to become available; it goes on in AWS, and a later up resumes the wait")
 	cmd.Flags().BoolVar(&applyNow, "apply-immediately", false, "have RDS apply changes to the instance kfaws created "+
 		"(class, storage, multi-AZ, engine minor version) now rather than at its next maintenance window")
 	df := addDBFlags(cmd.Flags())
@@ -60,7 +65,7 @@ Secrets Store CSI driver and applies KFP and Katib in stages, waiting until they
 		if err != nil {
 			return err
 		}
-		up := &operation.Up{Configuration: conf, Reporter: newProgress(s.Err, g.quiet), ApplyImmediately: applyNow,
+		up := &operation.Up{Configuration: conf, Reporter: newProgress(s.Err, g.quiet), ApplyImmediately: applyNow, InstanceTimeout: rdsTimeout,
 			DB: df.options(), SkipPasswordCheck: skipPasswordCheck, FromSnapshot: *fromSnapshot}
 		if cf.manifests != "" {
 			if up.Cluster, err = clusterUp(s, g, f, cf, conf); err != nil {

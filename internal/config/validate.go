@@ -19,6 +19,7 @@ var (
 	userRe        = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_]{0,15}$`)
 	classRe       = regexp.MustCompile(`^db\.[a-z0-9]+\.[a-z0-9]+$`)
 	engineRe      = regexp.MustCompile(`^8\.(0|4)(\.[0-9]+)?$`)
+	mysql9Re      = regexp.MustCompile(`^9(\.|$)`)
 	subnetGroupRe = regexp.MustCompile(`^[A-Za-z0-9 ._-]{1,255}$`)
 	secretRe      = regexp.MustCompile(`^[A-Za-z0-9/_+=.@-]{1,512}$`)
 	iamRoleRe     = regexp.MustCompile(`^[\w+=,.@-]{1,64}$`)
@@ -113,8 +114,14 @@ func (c *Config) validateRDS(v *validator) {
 		v.add("rds.masterUsername", r.MasterUsername, "is reserved by RDS for MySQL; choose another name")
 	}
 	v.match("rds.instanceClass", r.InstanceClass, classRe, "use an RDS instance class such as db.m5.large")
-	if !engineRe.MatchString(r.EngineVersion) {
-		v.add("rds.engineVersion", r.EngineVersion, "use MySQL 8.4 (default) or 8.0, optionally with a minor version such as 8.4.6; 9.x cannot serve KFP's metadata server")
+	switch {
+	case mysql9Re.MatchString(r.EngineVersion):
+		// Every release kfaws knows (v1.7 to 26.03.1) runs MLMD, which logs in only with mysql_native_password
+		// (kubeflow/pipelines#9549, google/ml-metadata#178); MySQL 9.0 removed that plugin.
+		v.add("rds.engineVersion", r.EngineVersion, "MySQL 9 removed mysql_native_password, which KFP's metadata "+
+			"server (MLMD) needs to log in; use 8.4 (default) or 8.0")
+	case !engineRe.MatchString(r.EngineVersion):
+		v.add("rds.engineVersion", r.EngineVersion, "use MySQL 8.4 (default) or 8.0, optionally with a minor version such as 8.4.6")
 	}
 	bounds, ok := storageBounds[r.StorageType]
 	if !ok {

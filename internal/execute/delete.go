@@ -179,8 +179,10 @@ func (e *Executor) deleteInstance(ctx context.Context, s plan.Step, p plan.Delet
 			return fmt.Errorf("rds:DeleteDBInstance %q: %w", id, err)
 		}
 	}
-	err = e.wait(ctx, s, "DB instance "+id, func() (bool, string, error) {
-		db, err := e.describeInstance(ctx, id)
+	wctx, cancel := context.WithTimeout(ctx, e.instanceTimeout())
+	defer cancel()
+	err = e.wait(wctx, s, "DB instance "+id, func() (bool, string, error) {
+		db, err := e.describeInstance(wctx, id)
 		if err != nil || db == nil {
 			return db == nil && err == nil, "deleted", err
 		}
@@ -231,21 +233,34 @@ func (e *Executor) waitSnapshot(ctx context.Context, s plan.Step, id string) err
 // same, how long it has waited at least every progressEvery.
 func (e *Executor) wait(ctx context.Context, s plan.Step, what string, check func() (done bool, status string, err error)) error {
 	start, last, told := time.Now(), "", time.Now()
-	for {
+	var cause error
+	for ctx.Err() == nil {
 		done, status, err := check()
-		if err != nil || done {
+		switch {
+		case err == nil && done:
+			return nil
+		case ctx.Err() != nil: // the bound or a cancellation cut the call short
+			cause = err
+		case err != nil:
 			return err
 		}
-		if status != last || time.Since(told) >= progressEvery {
+		if status != "" && (status != last || time.Since(told) >= progressEvery) {
 			e.progress(s, "%s: %s (%s elapsed)", what, status, time.Since(start).Round(time.Second))
 			last, told = status, time.Now()
 		}
 		select {
 		case <-ctx.Done():
-			return fmt.Errorf("waiting for %s (last status %s): %w; run kfaws down again to resume", what, last, ctx.Err())
 		case <-time.After(min(e.PollInterval, progressEvery)):
 		}
 	}
+	if cause == nil {
+		cause = ctx.Err()
+	}
+	if last == "" {
+		last = "not seen yet"
+	}
+	return fmt.Errorf("waiting for %s (last status %s, %s): %w; it goes on in AWS: run %s again to resume",
+		what, last, time.Since(start).Round(time.Second), cause, e.command())
 }
 
 func (e *Executor) deleteSubnetGroup(ctx context.Context, _ plan.Step, p plan.DeleteSubnetGroup) error {

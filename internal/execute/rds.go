@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/rds"
@@ -198,45 +197,44 @@ func (e *Executor) createInstance(ctx context.Context, s plan.Step, p plan.Creat
 	return e.record(s.Resource, arn)
 }
 
-// waitInstance polls until the instance is available, reporting each status change. RDS takes 10-20 minutes.
+// waitInstance polls until the instance is available, reporting each status change and, while it stays the same,
+// how long it has waited at least every progressEvery. RDS takes 10-20 minutes; the wait stops at
+// InstanceTimeout, the instance going on in AWS.
 func (e *Executor) waitInstance(ctx context.Context, s plan.Step, p plan.WaitInstance) error {
 	return e.waitUntil(ctx, s, p.Identifier, func(*rdstypes.DBInstance) bool { return true })
 }
 
-// waitUntil polls until the instance is available and done says what the step waits for has happened,
-// reporting each status change, and keeps that description for the steps after it.
+// waitUntil is waitInstance until, besides, done says what the step waits for has happened; it keeps the
+// description it ended with for the steps after it.
 func (e *Executor) waitUntil(ctx context.Context, s plan.Step, id string, done func(*rdstypes.DBInstance) bool) error {
-	start, last := time.Now(), ""
-	for {
+	ctx, cancel := context.WithTimeout(ctx, e.instanceTimeout())
+	defer cancel()
+	var db *rdstypes.DBInstance
+	err := e.wait(ctx, s, "DB instance "+id, func() (bool, string, error) {
 		out, err := e.AWS.RDS.DescribeDBInstances(ctx, &rds.DescribeDBInstancesInput{DBInstanceIdentifier: &id})
 		if err != nil {
-			return fmt.Errorf("rds:DescribeDBInstances %q: %w", id, err)
+			return false, "", fmt.Errorf("rds:DescribeDBInstances %q: %w", id, err)
 		}
 		if len(out.DBInstances) == 0 {
-			return fmt.Errorf("DB instance %q disappeared while waiting for it", id)
+			return false, "", fmt.Errorf("DB instance %q disappeared while waiting for it", id)
 		}
-		status := aws.ToString(out.DBInstances[0].DBInstanceStatus)
-		if status != last {
-			e.progress(s, "%s (%s elapsed)", status, time.Since(start).Round(time.Second))
-			last = status
-		}
-		switch status {
+		db = &out.DBInstances[0]
+		switch status := aws.ToString(db.DBInstanceStatus); status {
 		case "available":
-			if done(&out.DBInstances[0]) {
-				e.mu.Lock()
-				e.available = &out.DBInstances[0]
-				e.mu.Unlock()
-				return nil
-			}
+			return done(db), status, nil
 		case "failed", "deleting", "incompatible-parameters", "incompatible-network", "incompatible-restore", "storage-full":
-			return fmt.Errorf("DB instance %q is %s; see its events in the RDS console", id, status)
+			return false, status, fmt.Errorf("DB instance %q is %s; see its events in the RDS console", id, status)
+		default:
+			return false, status, nil
 		}
-		select {
-		case <-ctx.Done():
-			return fmt.Errorf("waiting for DB instance %q (last status %s): %w; run kfaws up again to resume", id, status, ctx.Err())
-		case <-time.After(e.PollInterval):
-		}
+	})
+	if err != nil {
+		return err
 	}
+	e.mu.Lock()
+	e.available = db
+	e.mu.Unlock()
+	return nil
 }
 
 // recordEndpoint completes the RDS secret with the instance's endpoint and marks it complete.

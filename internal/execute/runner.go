@@ -27,6 +27,24 @@ type Reporter interface {
 	Done(s plan.Step, err error, elapsed time.Duration)
 }
 
+// DefaultInstanceTimeout is how long a run waits for the DB instance when InstanceTimeout is not set.
+const DefaultInstanceTimeout = 60 * time.Minute
+
+func (e *Executor) instanceTimeout() time.Duration {
+	if e.InstanceTimeout > 0 {
+		return e.InstanceTimeout
+	}
+	return DefaultInstanceTimeout
+}
+
+// command is what the user runs again to resume this run.
+func (e *Executor) command() string {
+	if e.Plan.Teardown {
+		return "kfaws down"
+	}
+	return "kfaws up"
+}
+
 // nopReporter is the Reporter of a run that reports to no one.
 type nopReporter struct{}
 
@@ -48,6 +66,8 @@ type Executor struct {
 	Log      *slog.Logger
 	// PollInterval is how often the RDS wait asks for the instance's status; 0 means 15 s.
 	PollInterval time.Duration
+	// InstanceTimeout bounds each wait for the DB instance (available, or deleted); 0 means 60 minutes.
+	InstanceTimeout time.Duration
 	// Sequential runs the steps one by one in plan order, the reference script's way; the benchmark compares
 	// against it.
 	Sequential bool

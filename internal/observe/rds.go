@@ -45,6 +45,7 @@ func InstanceFrom(db rdstypes.DBInstance) Instance {
 	in := Instance{
 		Presence:       Presence{Exists: true, ARN: aws.ToString(db.DBInstanceArn), Installation: rdsTag(db.TagList)},
 		Status:         aws.ToString(db.DBInstanceStatus),
+		Engine:         aws.ToString(db.Engine),
 		EngineVersion:  aws.ToString(db.EngineVersion),
 		DBName:         aws.ToString(db.DBName),
 		MasterUsername: aws.ToString(db.MasterUsername),

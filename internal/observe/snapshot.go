@@ -91,6 +91,7 @@ type Secret struct {
 type Instance struct {
 	Presence
 	Status         string
+	Engine         string
 	EngineVersion  string
 	Address        string
 	Port           int32

@@ -43,12 +43,22 @@ type Apply struct {
 	Timeout        time.Duration
 	// Progress receives one line per object as it becomes ready; nil discards.
 	Progress io.Writer
+	// SkipUpgradeSnapshot applies a change of KFP version without snapshotting the RDS instance first.
+	SkipUpgradeSnapshot bool
+	// AllowDowngrade applies manifests whose KFP is older than the running one (after the database was restored
+	// to their schema); otherwise they are refused.
+	AllowDowngrade bool
+	// SnapshotPollInterval is how often the snapshot's status is read; 0 for the default.
+	SnapshotPollInterval time.Duration
 }
 
-// ApplyResult is what Apply did: the CSI driver's installation (nil when skipped) and Kubeflow's objects.
+// ApplyResult is what Apply did: the DB snapshot taken before a change of KFP version, the CSI driver's
+// installation (nil when skipped) and Kubeflow's objects.
 type ApplyResult struct {
-	CSI     *csidriver.Result
-	Objects *apply.Result
+	// UpgradeSnapshot names the RDS snapshot taken before the apply, "" when none was.
+	UpgradeSnapshot string
+	CSI             *csidriver.Result
+	Objects         *apply.Result
 }
 
 // Results of applying one object, as ApplyResult reports them.
@@ -66,7 +76,8 @@ const (
 	Patched    = apply.Patched
 )
 
-// Run checks the cluster, installs the CSI driver and applies the objects.
+// Run checks the cluster, snapshots the RDS instance when KFP's version changes (refusing an older one), installs
+// the CSI driver and applies the objects.
 func (a *Apply) Run(ctx context.Context) (*ApplyResult, error) {
 	if err := a.checkInstallation(); err != nil {
 		return nil, err
@@ -86,6 +97,9 @@ func (a *Apply) Run(ctx context.Context) (*ApplyResult, error) {
 	progress := a.progress()
 	fmt.Fprintf(progress, "✓ pre-flight: %d objects for installation %q on %s\n", len(objs), a.Config.Name, k.Config.Host)
 	res := &ApplyResult{}
+	if res.UpgradeSnapshot, err = a.protectData(ctx, k, objs); err != nil {
+		return nil, err
+	}
 	if a.csi() != config.CSISkip {
 		in := &csidriver.Installer{
 			Client: k, Installation: a.Config.Name, Method: csidriver.Method(a.csi()), EKS: a.eks(),

@@ -36,6 +36,8 @@ type Down struct {
 	Progress io.Writer
 	// PollInterval is how often the waits poll; 0 for the default.
 	PollInterval time.Duration
+	// InstanceTimeout bounds the wait for the DB instance's deletion; 0 for execute.DefaultInstanceTimeout.
+	InstanceTimeout time.Duration
 	// Now gives the time the final snapshot is named after; nil means time.Now.
 	Now func() time.Time
 	// Confirm, when set, sees the teardown before any change, with the state lock held; false stops it with
@@ -128,7 +130,7 @@ func (d *Down) Run(ctx context.Context) (*DownResult, error) {
 		}
 	}
 	ex := &execute.Executor{AWS: d.AWS, Config: d.Config, Plan: p, Snapshot: snap, State: d.State,
-		Reporter: d.Reporter, Log: d.logger(), PollInterval: d.PollInterval}
+		Reporter: d.Reporter, Log: d.logger(), PollInterval: d.PollInterval, InstanceTimeout: d.InstanceTimeout}
 	return res, ex.Run(ctx)
 }
 

@@ -11,6 +11,7 @@ import (
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 	"github.com/aws/aws-sdk-go-v2/service/rds"
 
+	"github.com/kfaws/kfaws/internal/operation"
 	"github.com/kfaws/kfaws/internal/plan"
 	"github.com/kfaws/kfaws/localstack/proxy"
 )
@@ -145,4 +146,26 @@ func TestUpUnderThrottlingAndServerErrors(t *testing.T) {
 	if p := in.plan(context.Background()); p.HasChanges() {
 		t.Errorf("plan after a faulty run has steps: %+v", p.Steps)
 	}
+}
+
+// The wait for the DB instance stops at its bound with the instance still being created in AWS, says how to
+// resume, and the next up takes the wait up again and finishes.
+func TestUpStopsWaitingAtTheRDSTimeout(t *testing.T) {
+	in := newInstall(t)
+	in.stack.SetRDSDelay(2 * time.Second)
+	t.Cleanup(func() { in.stack.SetRDSDelay(0) })
+	rec := &recorder{}
+	_, err := (&operation.Up{Configuration: in.configuration(), Reporter: rec, PollInterval: 20 * time.Millisecond,
+		InstanceTimeout: 100 * time.Millisecond}).Run(context.Background())
+	if err == nil || operation.Classify(err) != operation.Failed || !strings.Contains(err.Error(), "run kfaws up again to resume") {
+		t.Fatalf("up with a wait bound shorter than the instance's creation: %v, want a failure that says how to resume\n%s", err, rec)
+	}
+	if !rec.has("progress " + plan.KeyInstance + ":wait") {
+		t.Errorf("the wait reported no status:\n%s", rec)
+	}
+	res := in.mustUp(context.Background())
+	if r, _ := res.Plan.Resource(plan.KeyInstance); r.Action != plan.Exists {
+		t.Errorf("the resumed up's instance: %+v, want exists", r)
+	}
+	in.connect(context.Background())
 }

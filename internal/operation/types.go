@@ -43,3 +43,6 @@ const (
 	DefaultRelayImage     = dbaccess.DefaultRelayImage
 	DefaultRelayNamespace = kubeflow.Namespace
 )
+
+// DefaultInstanceTimeout is how long up and down wait for the DB instance unless told otherwise.
+const DefaultInstanceTimeout = execute.DefaultInstanceTimeout

@@ -14,6 +14,8 @@ type Up struct {
 	Reporter execute.Reporter
 	// PollInterval is how often the RDS wait polls; 0 for the default.
 	PollInterval time.Duration
+	// InstanceTimeout bounds the wait for the DB instance; 0 for execute.DefaultInstanceTimeout.
+	InstanceTimeout time.Duration
 	// Sequential runs one step at a time, as the reference script does (for comparison).
 	Sequential bool
 	// ApplyImmediately has RDS apply modifications of the instance now instead of at its next maintenance window.
@@ -79,7 +81,7 @@ func (u *Up) Run(ctx context.Context) (*UpResult, error) {
 	}
 	ex := &execute.Executor{
 		AWS: u.AWS, Config: u.Config, Plan: pr.Plan, Snapshot: pr.Snapshot, State: u.State,
-		Reporter: u.Reporter, Log: u.logger(), PollInterval: u.PollInterval,
+		Reporter: u.Reporter, Log: u.logger(), PollInterval: u.PollInterval, InstanceTimeout: u.InstanceTimeout,
 		Sequential: u.Sequential, ApplyImmediately: u.ApplyImmediately,
 	}
 	res.Changed = pr.Plan.HasChanges()

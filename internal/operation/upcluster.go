@@ -58,7 +58,9 @@ func (c *ClusterUp) preflight(ctx context.Context, conf *Configuration, p *plan.
 	if err := a.preflight(ctx, k, objs); err != nil {
 		return fmt.Errorf("checked the cluster before changing AWS: %w", err)
 	}
-	return nil
+	// An older KFP than the running one is refused before AWS changes; the snapshot waits for the apply.
+	_, err = a.versionChange(ctx, k, objs)
+	return err
 }
 
 // run renders with the recorded values and applies.

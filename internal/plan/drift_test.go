@@ -65,6 +65,15 @@ func TestInstanceDrift(t *testing.T) {
 		{name: "not available yet", mutate: func(c *config.Config, in *observe.Instance) {
 			in.Status, in.Settings.Class = "backing-up", "db.t3.micro"
 		}, action: Exists},
+		{name: "MySQL 9 has no plugin for MLMD", mutate: func(c *config.Config, in *observe.Instance) {
+			in.Engine, in.Settings.EngineVersion = "mysql", "9.1.0"
+		}, action: Conflict, detail: "instance runs MySQL 9.1.0, which has no mysql_native_password"},
+		{name: "an upgrade to MySQL 9 pending", mutate: func(c *config.Config, in *observe.Instance) {
+			in.Presence, in.Settings.EngineVersion = untagged, "9.4.0"
+		}, action: Conflict, detail: "MySQL 8.4 or 8.0"},
+		{name: "MariaDB 11 keeps the plugin", mutate: func(c *config.Config, in *observe.Instance) {
+			in.Presence, in.Engine, in.Settings.EngineVersion = untagged, "mariadb", "11.4.5"
+		}, action: Exists, detail: "not created by kfaws"},
 		{name: "user's instance is never modified", mutate: func(c *config.Config, in *observe.Instance) {
 			in.Presence, in.Settings.Class = untagged, "db.t3.micro"
 		}, action: Exists, detail: "not created by kfaws"},

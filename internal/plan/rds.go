@@ -2,6 +2,7 @@ package plan
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/kfaws/kfaws/internal/config"
@@ -91,6 +92,11 @@ func (b *builder) instanceAndSecret() {
 			b.step(KeyInstance, "create", b.instanceParams(), fmt.Sprintf("create DB instance %q (MySQL %s, %s)", c.RDS.InstanceName, c.RDS.EngineVersion, c.RDS.InstanceClass), deps...)
 		}
 		b.waitAndRecord(in.Status, b.restoring())
+	case noNativePassword(in):
+		ir.Action, sr.Action = Conflict, existsOrCreate(sec.Exists)
+		ir.Detail = fmt.Sprintf("instance runs MySQL %s, which has no mysql_native_password, the only plugin KFP's metadata "+
+			"server (MLMD) logs in with (kubeflow/pipelines#9549); choose an instance on MySQL 8.4 or 8.0 "+
+			"(another rds.instanceName)", in.Settings.EngineVersion)
 	case !sec.Exists && c.RDS.MasterPassword == "":
 		ir.Action = Conflict
 		ir.Detail = "instance exists but secret " + c.RDS.SecretName + " does not, and its master password cannot be recovered; " +
@@ -198,6 +204,17 @@ func (b *builder) instanceDetail() string {
 }
 
 // unusableStatus reports RDS statuses from which kfaws cannot continue on its own.
+// noNativePassword reports whether an existing MySQL instance runs, or will after a pending upgrade, MySQL 9 or
+// later, which removed mysql_native_password. MariaDB numbers its versions 10 and 11 and keeps the plugin.
+func noNativePassword(in observe.Instance) bool {
+	if !in.Exists || in.Engine != "" && in.Engine != "mysql" {
+		return false
+	}
+	major, _, _ := strings.Cut(in.Settings.EngineVersion, ".")
+	n, err := strconv.Atoi(major)
+	return err == nil && n >= 9
+}
+
 func unusableStatus(status string) bool {
 	switch status {
 	case "failed", "deleting", "incompatible-parameters", "incompatible-network", "incompatible-restore",

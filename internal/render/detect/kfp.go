@@ -130,3 +130,17 @@ func knownKFP() string {
 	}
 	return strings.Join(s, ", ")
 }
+
+// CompareKFP orders two KFP versions by semantic-version precedence: -1, 0 or 1 as a is older than, equal to or
+// newer than b. It fails when either is not a semantic version.
+func CompareKFP(a, b string) (int, error) {
+	va, err := parseSemver(a)
+	if err != nil {
+		return 0, fmt.Errorf("KFP version %q: %w", a, err)
+	}
+	vb, err := parseSemver(b)
+	if err != nil {
+		return 0, fmt.Errorf("KFP version %q: %w", b, err)
+	}
+	return va.compare(vb), nil
+}

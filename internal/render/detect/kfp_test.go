@@ -76,6 +76,20 @@ func TestSemverOrder(t *testing.T) {
 	}
 }
 
+func TestCompareKFP(t *testing.T) {
+	for _, tc := range []struct {
+		a, b string
+		want int
+	}{{"2.5.0", "2.15.0", -1}, {"2.15.0", "2.5.0", 1}, {"v2.16.0", "2.16.0", 0}, {"2.0.0-alpha.7", "2.0.0", -1}} {
+		if got, err := CompareKFP(tc.a, tc.b); err != nil || got != tc.want {
+			t.Errorf("CompareKFP(%s, %s) = %d, %v; want %d", tc.a, tc.b, got, err, tc.want)
+		}
+	}
+	if _, err := CompareKFP("master", "2.16.0"); err == nil || !strings.Contains(err.Error(), `"master"`) {
+		t.Errorf("CompareKFP of a branch name: %v, want an error naming it", err)
+	}
+}
+
 func TestDetectNewerAndUnshippedKFP(t *testing.T) {
 	l, err := DetectFS(tree("applications", strings.Replace(seedConfig, "2.16.0", "2.17.0", 1), seedKatib, seedEnv), "t")
 	if err != nil {

@@ -1,0 +1,140 @@
+package operation
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+
+	kaws "github.com/kfaws/kfaws/internal/aws"
+	"github.com/kfaws/kfaws/internal/kube"
+	"github.com/kfaws/kfaws/internal/kubeflow"
+	"github.com/kfaws/kfaws/internal/upgrade"
+)
+
+// The KFP version of a tree and of a cluster is pipeline-install-config's data.appVersion in the kubeflow
+// namespace: every release pins it there (manifests@v1.7.0 … 26.03 and community-distribution@release-26.03.1,
+// applications/pipeline/upstream/base/installs/generic/pipeline-install-config.yaml, apps/ up to v1.9), render's
+// detection reads the same key, and the profile controller takes KFP_VERSION from it.
+var configMaps = schema.GroupVersionResource{Version: "v1", Resource: "configmaps"}
+
+// targetKFP is the KFP version the objects about to be applied pin, "" when they hold no KFP.
+func targetKFP(objs []*unstructured.Unstructured) string {
+	for _, o := range objs {
+		if o.GetKind() == "ConfigMap" && o.GetName() == kubeflow.InstallConfig && o.GetNamespace() == kubeflow.Namespace {
+			v, _, _ := unstructured.NestedString(o.Object, "data", "appVersion")
+			return v
+		}
+	}
+	return ""
+}
+
+// runningKFP is the KFP version applied to the cluster, "" when there is none yet.
+func runningKFP(ctx context.Context, k *kube.Client) (string, error) {
+	cm, err := k.Dynamic.Resource(configMaps).Namespace(kubeflow.Namespace).Get(ctx, kubeflow.InstallConfig, metav1.GetOptions{})
+	switch {
+	case apierrors.IsNotFound(err):
+		return "", nil
+	case err != nil:
+		return "", fmt.Errorf("reading the running KFP version from ConfigMap %s/%s: %w", kubeflow.Namespace, kubeflow.InstallConfig, err)
+	}
+	v, _, _ := unstructured.NestedString(cm.Object, "data", "appVersion")
+	return v, nil
+}
+
+// versionChange decides what the objects' KFP version needs against the cluster's, and refuses a downgrade as
+// bad input before anything changes.
+func (a *Apply) versionChange(ctx context.Context, k *kube.Client, objs []*unstructured.Unstructured) (upgrade.Decision, error) {
+	target := targetKFP(objs)
+	if target == "" {
+		return upgrade.Decision{}, nil
+	}
+	running, err := runningKFP(ctx, k)
+	if err != nil {
+		return upgrade.Decision{}, err
+	}
+	d := upgrade.Decide(upgrade.Input{Running: running, Target: target, RDS: a.Config.Option.UsesRDS(),
+		AllowDowngrade: a.AllowDowngrade, SkipSnapshot: a.SkipUpgradeSnapshot})
+	if d.Action == upgrade.Refuse {
+		return d, badInput(a.downgradeError(ctx, d))
+	}
+	return d, nil
+}
+
+// protectData runs before the first change of an apply: when KFP's version changes it snapshots the RDS instance
+// and waits for the snapshot, since KFP migrates its schema forward with no way back (kubeflow/pipelines#3636).
+// It returns the snapshot's name, "" when none was taken.
+func (a *Apply) protectData(ctx context.Context, k *kube.Client, objs []*unstructured.Unstructured) (string, error) {
+	d, err := a.versionChange(ctx, k, objs)
+	if err != nil || d.Action == upgrade.Proceed {
+		return "", err
+	}
+	progress, id := a.progress(), a.Config.RDS.InstanceName
+	switch {
+	case d.Action == upgrade.Unprotected && !a.Config.Option.UsesRDS():
+		fmt.Fprintf(progress, "! KFP %s %s → %s: its databases are in the cluster (option %s) and kfaws takes no "+
+			"snapshot of them; KFP migrates its schema with no way back\n", d.Verb(), d.From, d.To, a.Config.Option)
+		return "", nil
+	case d.Action == upgrade.Unprotected:
+		fmt.Fprintf(progress, "! KFP %s %s → %s without a snapshot of DB instance %q (--skip-upgrade-snapshot): KFP "+
+			"migrates its schema with no way back\n", d.Verb(), d.From, d.To, id)
+		return "", nil
+	case a.AWS == nil:
+		return "", badInput(fmt.Errorf("KFP %s %s → %s needs a snapshot of DB instance %q first, and this run has no "+
+			"AWS access; configure it, or back the database up yourself and pass --skip-upgrade-snapshot", d.Verb(), d.From, d.To, id))
+	}
+	snap := a.snapshotter()
+	inst, err := snap.Instance(ctx, id)
+	if err != nil {
+		return "", kaws.AccessError("reading DB instance "+id+" before the KFP "+d.Verb(), err)
+	}
+	if inst == nil {
+		return "", badInput(fmt.Errorf("KFP %s %s → %s: kfaws snapshots DB instance %q (rds.instanceName) first, and %s has "+
+			"no such instance; if the databases are elsewhere, back them up yourself and pass --skip-upgrade-snapshot",
+			d.Verb(), d.From, d.To, id, a.AWS.Region))
+	}
+	name := upgrade.SnapshotName(id, d.From, d.To, time.Now())
+	fmt.Fprintf(progress, "  KFP %s %s → %s migrates its database schema with no way back: taking DB snapshot %s of "+
+		"instance %q first\n", d.Verb(), d.From, d.To, name, id)
+	if err := snap.Take(ctx, id, name); err != nil {
+		return "", err
+	}
+	fmt.Fprintf(progress, "✓ DB snapshot %s available; to restore it to a new instance:\n    %s\n", name,
+		upgrade.RestoreCommand(name, *inst))
+	return name, nil
+}
+
+// downgradeError says what runs, what the manifests pin and how to go back; it names the snapshot kfaws took
+// before the upgrade when it finds one.
+func (a *Apply) downgradeError(ctx context.Context, d upgrade.Decision) error {
+	e := &upgrade.DowngradeError{From: d.From, To: d.To}
+	if !a.Config.Option.UsesRDS() {
+		return e
+	}
+	e.Instance = a.Config.RDS.InstanceName
+	inst := upgrade.Instance{Identifier: e.Instance}
+	snapshot := "SNAPSHOT"
+	if a.AWS != nil {
+		snap := a.snapshotter()
+		// What cannot be read only makes the message less specific; the refusal stands.
+		if got, err := snap.Instance(ctx, e.Instance); err == nil && got != nil {
+			inst = *got
+		}
+		if name, err := snap.Latest(ctx, e.Instance, upgrade.SnapshotPrefix(e.Instance, d.To, d.From)); err == nil && name != "" {
+			e.Snapshot, snapshot = name, name
+		} else if err != nil {
+			a.logger().Debug("looking for the snapshot taken before the upgrade", "instance", e.Instance, "error", err)
+		}
+	}
+	e.Restore = upgrade.RestoreCommand(snapshot, inst)
+	return e
+}
+
+func (a *Apply) snapshotter() *upgrade.Snapshotter {
+	return &upgrade.Snapshotter{RDS: a.AWS.RDS, Installation: a.Config.Name, Progress: a.progress(),
+		PollInterval: a.SnapshotPollInterval}
+}
