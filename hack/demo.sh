@@ -82,4 +82,5 @@ if [[ $code -ne 4 ]]; then
 fi
 echo >&2
 echo "demo finished: kfaws planned, created and wired an installation, resumed with nothing to do, verified it and" >&2
-echo "tore it down, keeping only the final DB snapshot; the local stack and cluster stop now." >&2
+echo "tore it down, keeping only the final DB snapshot (kfaws up --from-snapshot NAME would restore it); the local" >&2
+echo "stack and cluster stop now." >&2
