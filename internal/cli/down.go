@@ -26,6 +26,7 @@ are deleted too. A state file that was lost is not needed: the tags say what is 
 Data is kept unless you say otherwise:
   - the DB instance goes with a final snapshot, NAME-final-YYYYMMDD-HHMMSS (--skip-final-snapshot: none);
   - the S3 bucket is kept (--delete-data: every object version is deleted, then the bucket);
+  - what 'kfaws adopt' recorded from the awslabs setup is kept (--delete-adopted: deleted like the rest);
   - secrets are recoverable for 7 days (--force-delete-secrets: at once); 'kfaws up' within those days restores
     them.
 
@@ -37,6 +38,7 @@ type downFlags struct {
 	dryRun, yes                     bool
 	deleteData, skipFinalSnapshot   bool
 	forceDeleteSecrets, skipCluster bool
+	deleteAdopted                   bool
 	rdsTimeout                      time.Duration
 }
 
@@ -64,6 +66,7 @@ func newDownCmd(s Streams, g *globalFlags) *cobra.Command {
 	fl.BoolVar(&d.deleteData, "delete-data", false, "also empty and delete the S3 bucket kfaws created")
 	fl.BoolVar(&d.skipFinalSnapshot, "skip-final-snapshot", false, "delete the DB instance without a final snapshot")
 	fl.BoolVar(&d.forceDeleteSecrets, "force-delete-secrets", false, "delete secrets at once, without the 7-day recovery window")
+	fl.BoolVar(&d.deleteAdopted, "delete-adopted", false, "also delete what kfaws adopt recorded from the awslabs setup (the bucket only with --delete-data)")
 	fl.BoolVar(&d.skipCluster, "skip-cluster", false, "leave the cluster alone (it is gone, or was cleaned another way)")
 	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
 		conf, err := f.configuration(cmd.Context(), s)
@@ -76,7 +79,7 @@ func newDownCmd(s Streams, g *globalFlags) *cobra.Command {
 		}
 		op := &operation.Down{Configuration: conf, Reporter: newProgress(s.Err, g.quiet), DeleteData: d.deleteData,
 			SkipFinalSnapshot: d.skipFinalSnapshot, ForceDeleteSecrets: d.forceDeleteSecrets, SkipCluster: d.skipCluster,
-			DryRun: d.dryRun, Timeout: timeout, InstanceTimeout: d.rdsTimeout, Progress: progress}
+			DeleteAdopted: d.deleteAdopted, DryRun: d.dryRun, Timeout: timeout, InstanceTimeout: d.rdsTimeout, Progress: progress}
 		shown, declinedNoTTY := false, false
 		show := func(res *operation.DownResult) {
 			if f.output != outputJSON && !shown {
