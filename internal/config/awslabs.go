@@ -2,6 +2,8 @@ package config
 
 import (
 	"fmt"
+	"io"
+	"os"
 	"reflect"
 	"strings"
 )
@@ -137,9 +139,25 @@ func (m *AwslabsMetadata) ApplyTo(c *Config) {
 
 // LoadAwslabsMetadata reads and parses the metadata.yaml at path.
 func LoadAwslabsMetadata(path string) (*AwslabsMetadata, error) {
-	data, err := readConfigFile(path)
+	info, err := os.Stat(path)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("reading the awslabs metadata: %w", err)
+	}
+	if !info.Mode().IsRegular() {
+		return nil, fmt.Errorf("--from-awslabs-metadata %q is %s, not a regular file; give the path of the setup script's metadata.yaml", path, fileKind(info.Mode()))
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("reading the awslabs metadata: %w", err)
+	}
+	defer f.Close()
+	// The script writes a few hundred bytes; the bound keeps a wrong file from filling memory.
+	data, err := io.ReadAll(io.LimitReader(f, MaxFileSize+1))
+	if err != nil {
+		return nil, fmt.Errorf("reading the awslabs metadata: %w", err)
+	}
+	if len(data) > MaxFileSize {
+		return nil, fmt.Errorf("--from-awslabs-metadata %q is larger than any metadata.yaml the setup script writes", path)
 	}
 	return ParseAwslabsMetadata(path, data)
 }
