@@ -181,7 +181,7 @@ func (f *configFlags) suggestFlags() string {
 	if f.file != "" {
 		s += " --config " + f.file
 	}
-	for _, name := range []string{"profile", "region", "cluster", "name", "option", "bucket", "s3-credentials", "state"} {
+	for _, name := range []string{"profile", "region", "cluster", "name", "option", "bucket", "s3-credentials", "state", "from-snapshot"} {
 		if fl := f.fs.Lookup(name); fl != nil && fl.Changed {
 			s += " --" + name + " " + fl.Value.String()
 		}

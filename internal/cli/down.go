@@ -24,7 +24,8 @@ OIDC provider are kept and listed as such. Resources kfaws created under names t
 are deleted too. A state file that was lost is not needed: the tags say what is kfaws's.
 
 Data is kept unless you say otherwise:
-  - the DB instance goes with a final snapshot, NAME-final-YYYYMMDD-HHMMSS (--skip-final-snapshot: none);
+  - the DB instance goes with a final snapshot, INSTANCE-final-YYYYMMDD-HHMMSS, which down never deletes
+    (--skip-final-snapshot: none);
   - the S3 bucket is kept (--delete-data: every object version is deleted, then the bucket);
   - what 'kfaws adopt' recorded from the awslabs setup is kept (--delete-adopted: deleted like the rest);
   - secrets are recoverable for 7 days (--force-delete-secrets: at once); 'kfaws up' within those days restores

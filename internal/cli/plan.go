@@ -56,13 +56,14 @@ Nothing is changed. Exit code 0, or 3 with conflicts; with --detailed-exitcode, 
 		Args: noArgs,
 	}
 	f := addAWSFlags(cmd, g)
+	fromSnapshot := addFromSnapshotFlag(cmd)
 	cmd.Flags().BoolVar(&detailed, "detailed-exitcode", false, "exit 4 when changes are pending, 0 when there are none")
 	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
 		conf, err := f.configuration(cmd.Context(), s)
 		if err != nil {
 			return err
 		}
-		res, err := (&operation.Plan{Configuration: conf}).Run(cmd.Context())
+		res, err := (&operation.Plan{Configuration: conf, FromSnapshot: *fromSnapshot}).Run(cmd.Context())
 		if err != nil {
 			return err
 		}
@@ -94,4 +95,12 @@ Nothing is changed. Exit code 0, or 3 with conflicts; with --detailed-exitcode, 
 		return nil
 	}
 	return cmd
+}
+
+// addFromSnapshotFlag adds --from-snapshot, which plan and up share.
+func addFromSnapshotFlag(cmd *cobra.Command) *string {
+	var name string
+	cmd.Flags().StringVar(&name, "from-snapshot", "", "restore the DB instance from this DB snapshot (e.g. the final snapshot "+
+		"kfaws down took) when up creates it; ignored when the instance exists")
+	return &name
 }

@@ -2,7 +2,9 @@ package cli
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"os"
 	"regexp"
 	"slices"
 	"strings"
@@ -71,6 +73,27 @@ func TestPlanGolden(t *testing.T) {
 	}
 	down("down-after-up")
 	down("down-delete-data", "--delete-data", "--skip-final-snapshot", "--force-delete-secrets")
+
+	// After a real teardown, up from its final snapshot: the secrets come back from their scheduled deletion, and
+	// the instance is restored from the snapshot, then given the secret's master password.
+	if _, errOut, code := run(t, append([]string{"down", "--yes", "--skip-cluster"}, flags...)...); code != ExitOK {
+		t.Fatalf("down: exit %d\n%s", code, errOut)
+	}
+	data, err := os.ReadFile(dir + "/golden.state.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var st struct {
+		Outputs struct {
+			FinalSnapshot string `json:"finalSnapshot"`
+		} `json:"outputs"`
+	}
+	if err := json.Unmarshal(data, &st); err != nil || st.Outputs.FinalSnapshot == "" {
+		t.Fatalf("the state after down names no final snapshot (%v): %s", err, data)
+	}
+	unstamp := mask
+	mask = func(s string) string { return stamp.ReplaceAllString(unstamp(s), "-final-YYYYMMDD-HHMMSS") }
+	plan("plan-from-snapshot", "--from-snapshot", st.Outputs.FinalSnapshot)
 }
 
 // masker replaces the ids moto chose for cl, and the temporary directory, with stable placeholders.

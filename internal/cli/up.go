@@ -30,6 +30,12 @@ exists is recorded only after kfaws has logged in with it, before any change, th
 database (--db-address, the endpoint, or a relay pod through --kubeconfig/--context); a wrong one stops up with
 exit code 2. Given again with another value, it replaces the one in the secret kfaws created, after the same test.
 
+With --from-snapshot NAME, a DB instance up creates is restored from that DB snapshot (the final snapshot 'kfaws
+down' took is named INSTANCE-final-YYYYMMDD-HHMMSS, and the state file records it) with the configured settings,
+so its data comes back; up then sets its master password to the one in the RDS secret (restored if 'kfaws down'
+deleted it less than 7 days ago, generated otherwise). A missing or unavailable snapshot, or one of another MySQL
+major version than rds.engineVersion, is a conflict. An instance that exists is not touched, and the flag ignored.
+
 With --manifests DIR, up also does the cluster half, as 'kfaws apply' does: before any change in AWS it renders
 the checkout with the values the plan will produce and runs the cluster pre-flight (reachable, supported version,
 cert-manager and Istio kinds, namespaces, permissions) and refuses a KFP older than the running one; after AWS it
@@ -37,12 +43,14 @@ renders with the real values, snapshots the RDS instance when KFP's version chan
 installs the Secrets Store CSI driver and applies KFP and Katib in stages, waiting until they run.`,
 		Example: `  kfaws up --config kfaws.yaml
   kfaws up --config kfaws.yaml --manifests ./manifests --context my-eks
+  kfaws up --config kfaws.yaml --from-snapshot kubeflow-db-final-20260101-120000
   KFAWS_S3_ACCESS_KEY_ID=... KFAWS_S3_SECRET_ACCESS_KEY=... kfaws up --config kfaws.yaml --s3-credentials static`,
 		Args: noArgs,
 	}
 	f := addAWSFlags(cmd, g)
 	cf := addClusterFlags(cmd.Flags())
 	var applyNow, skipPasswordCheck bool
+	fromSnapshot := addFromSnapshotFlag(cmd)
 	var rdsTimeout time.Duration
 	cmd.Flags().DurationVar(&rdsTimeout, "rds-timeout", operation.DefaultInstanceTimeout, "how long to wait for the DB "+
 		"instance to become available; it goes on in AWS, and a later up resumes the wait")
@@ -58,7 +66,7 @@ installs the Secrets Store CSI driver and applies KFP and Katib in stages, waiti
 			return err
 		}
 		up := &operation.Up{Configuration: conf, Reporter: newProgress(s.Err, g.quiet), ApplyImmediately: applyNow, InstanceTimeout: rdsTimeout,
-			DB: df.options(), SkipPasswordCheck: skipPasswordCheck}
+			DB: df.options(), SkipPasswordCheck: skipPasswordCheck, FromSnapshot: *fromSnapshot}
 		if cf.manifests != "" {
 			if up.Cluster, err = clusterUp(s, g, f, cf, conf); err != nil {
 				return err

@@ -153,6 +153,10 @@ func (e *Executor) createInstance(ctx context.Context, s plan.Step, p plan.Creat
 	if err := e.intend(s.Resource, p.Identifier); err != nil {
 		return err
 	}
+	// An instance created anew has the secret's password: a restore an earlier run began is no longer pending.
+	if err := e.State.Update(func(st *state.State) { st.Outputs.RestoringFrom = "" }); err != nil {
+		return err
+	}
 	in := &rds.CreateDBInstanceInput{
 		DBInstanceIdentifier:  &p.Identifier,
 		DBInstanceClass:       &p.Class,
@@ -197,7 +201,12 @@ func (e *Executor) createInstance(ctx context.Context, s plan.Step, p plan.Creat
 // how long it has waited at least every progressEvery. RDS takes 10-20 minutes; the wait stops at
 // InstanceTimeout, the instance going on in AWS.
 func (e *Executor) waitInstance(ctx context.Context, s plan.Step, p plan.WaitInstance) error {
-	id := p.Identifier
+	return e.waitUntil(ctx, s, p.Identifier, func(*rdstypes.DBInstance) bool { return true })
+}
+
+// waitUntil is waitInstance until, besides, done says what the step waits for has happened; it keeps the
+// description it ended with for the steps after it.
+func (e *Executor) waitUntil(ctx context.Context, s plan.Step, id string, done func(*rdstypes.DBInstance) bool) error {
 	ctx, cancel := context.WithTimeout(ctx, e.instanceTimeout())
 	defer cancel()
 	var db *rdstypes.DBInstance
@@ -212,8 +221,8 @@ func (e *Executor) waitInstance(ctx context.Context, s plan.Step, p plan.WaitIns
 		db = &out.DBInstances[0]
 		switch status := aws.ToString(db.DBInstanceStatus); status {
 		case "available":
-			return true, status, nil
-		case "failed", "deleting", "incompatible-parameters", "incompatible-network", "storage-full":
+			return done(db), status, nil
+		case "failed", "deleting", "incompatible-parameters", "incompatible-network", "incompatible-restore", "storage-full":
 			return false, status, fmt.Errorf("DB instance %q is %s; see its events in the RDS console", id, status)
 		default:
 			return false, status, nil

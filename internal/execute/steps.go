@@ -37,6 +37,8 @@ func (e *Executor) steps() map[plan.StepKind]binder {
 	register(m, e.configureAddon)
 	register(m, e.restoreSecret)
 	register(m, e.storeGivenPassword)
+	register(m, e.restoreInstance)
+	register(m, e.setMasterPassword)
 	register(m, e.deleteAddon)
 	register(m, e.deleteRole)
 	register(m, e.deletePolicy)

@@ -22,6 +22,9 @@ type Observer struct {
 	// Recorded are resources the state file records under names the configuration no longer gives them, read
 	// into Snapshot.Recorded so the plan can say what happens to them.
 	Recorded []Recorded
+	// FromSnapshot names the DB snapshot up is asked to restore the instance from (kfaws up --from-snapshot),
+	// read into Snapshot.SourceSnapshot; "" for none.
+	FromSnapshot string
 }
 
 // ErrClusterNotFound is returned when the configured EKS cluster does not exist in the region.
@@ -159,6 +162,12 @@ func (o *Observer) observeRDS(run runFunc, s *Snapshot) {
 		})
 		return g.Wait()
 	})
+	if o.FromSnapshot != "" {
+		run("DB snapshot "+q(o.FromSnapshot), func(ctx context.Context) (err error) {
+			s.SourceSnapshot, err = o.dbSnapshot(ctx, o.FromSnapshot)
+			return err
+		})
+	}
 }
 
 func q(s string) string { return fmt.Sprintf("%q", s) }

@@ -15,6 +15,8 @@ type Snapshot struct {
 	SubnetGroup    SubnetGroup
 	ParameterGroup ParameterGroup
 	SecurityGroup  SecurityGroup
+	// SourceSnapshot is the DB snapshot up was asked to restore the instance from; its Name is "" when none was.
+	SourceSnapshot DBSnapshot
 	OIDCProvider   Presence
 	S3Policy       Policy
 	BackendRole    Role

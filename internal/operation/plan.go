@@ -3,6 +3,7 @@ package operation
 import (
 	"context"
 	"fmt"
+	"regexp"
 	"strings"
 
 	"github.com/kfaws/kfaws/internal/observe"
@@ -12,6 +13,8 @@ import (
 // Plan observes AWS and decides what `up` would do. It changes nothing.
 type Plan struct {
 	*Configuration
+	// FromSnapshot names a DB snapshot to restore the DB instance from when up creates it; "" for none.
+	FromSnapshot string
 }
 
 // PlanResult is a plan with the snapshot it was made from.
@@ -22,10 +25,13 @@ type PlanResult struct {
 
 // Run observes and plans.
 func (p *Plan) Run(ctx context.Context) (*PlanResult, error) {
+	if err := checkFromSnapshot(p.FromSnapshot, p.Config.Option.UsesRDS()); err != nil {
+		return nil, badInput(err)
+	}
 	recorded := p.State.Snapshot()
 	// What the state records under names the configuration no longer gives is read too, so the plan can say
 	// what happens to it.
-	o := &observe.Observer{AWS: p.AWS, Config: p.Config, Recorded: plan.Formers(p.Config, recorded)}
+	o := &observe.Observer{AWS: p.AWS, Config: p.Config, Recorded: plan.Formers(p.Config, recorded), FromSnapshot: p.FromSnapshot}
 	p.logger().Info("observing AWS", "region", p.Config.Region, "cluster", p.Config.Cluster)
 	snap, err := o.Observe(ctx)
 	if err != nil {
@@ -52,4 +58,24 @@ func (e *ConflictError) Error() string {
 		lines = append(lines, fmt.Sprintf("  - %s %q: %s", r.Kind, r.Name, r.Detail))
 	}
 	return strings.Join(lines, "\n")
+}
+
+// snapshotName is RDS's rule for a DB snapshot identifier: a letter, then letters, digits and single hyphens,
+// not ending with one, at most 255 characters.
+var snapshotName = regexp.MustCompile(`^[A-Za-z](-?[A-Za-z0-9])*$`)
+
+// checkFromSnapshot refuses a snapshot name RDS would refuse, or one given where up creates no DB instance.
+func checkFromSnapshot(name string, usesRDS bool) error {
+	switch {
+	case name == "":
+		return nil
+	case !usesRDS:
+		return fmt.Errorf("--from-snapshot %q: the option creates no DB instance to restore; use option rds-s3 or rds-only", name)
+	case strings.HasPrefix(name, "arn:"): // a snapshot shared from another account is named by its ARN
+		return nil
+	case len(name) > 255 || !snapshotName.MatchString(name):
+		return fmt.Errorf("--from-snapshot %q is not a DB snapshot identifier (a letter, then letters, digits and single hyphens, "+
+			"not ending with one, at most 255 characters)", name)
+	}
+	return nil
 }

@@ -27,6 +27,8 @@ type Up struct {
 	DB dbaccess.Options
 	// SkipPasswordCheck records a given master password for an existing instance without logging in with it.
 	SkipPasswordCheck bool
+	// FromSnapshot names a DB snapshot to restore the DB instance from when up creates it (Plan.FromSnapshot).
+	FromSnapshot string
 }
 
 // UpResult says what Up did.
@@ -59,7 +61,7 @@ func (u *Up) Run(ctx context.Context) (*UpResult, error) {
 	if h := lock.TookOver; h != nil {
 		u.logger().Warn("took over the state lock of a run that is gone", "holder", h.String(), "lock", lock.Path())
 	}
-	pr, err := (&Plan{Configuration: u.Configuration}).Run(ctx)
+	pr, err := (&Plan{Configuration: u.Configuration, FromSnapshot: u.FromSnapshot}).Run(ctx)
 	if err != nil {
 		return nil, err
 	}

@@ -68,6 +68,8 @@ func (b *builder) instanceAndSecret() {
 		}
 	case !in.Exists && b.renamedInstance(&ir):
 		sr.Action = existsOrCreate(sec.Exists)
+	case b.badSnapshot(&ir):
+		sr.Action = existsOrCreate(sec.Exists)
 	case !in.Exists && sec.Exists && !secretOwned:
 		sr.Action = Conflict
 		sr.Detail = "secret exists but DB instance " + c.RDS.InstanceName + " does not: it may hold another installation's credentials " +
@@ -83,9 +85,13 @@ func (b *builder) instanceAndSecret() {
 			b.step(KeyRDSSecret, "create", b.rdsSecretParams(),
 				fmt.Sprintf("generate the master password into secret %q", c.RDS.SecretName))
 		}
-		ir.Action, ir.Detail = Create, b.instanceDetail()
-		b.step(KeyInstance, "create", b.instanceParams(), fmt.Sprintf("create DB instance %q (MySQL %s, %s)", c.RDS.InstanceName, c.RDS.EngineVersion, c.RDS.InstanceClass), deps...)
-		b.waitAndRecord(in.Status)
+		if b.restoring() {
+			b.restoreInstance(&ir, deps...)
+		} else {
+			ir.Action, ir.Detail = Create, b.instanceDetail()
+			b.step(KeyInstance, "create", b.instanceParams(), fmt.Sprintf("create DB instance %q (MySQL %s, %s)", c.RDS.InstanceName, c.RDS.EngineVersion, c.RDS.InstanceClass), deps...)
+		}
+		b.waitAndRecord(in.Status, b.restoring())
 	case noNativePassword(in):
 		ir.Action, sr.Action = Conflict, existsOrCreate(sec.Exists)
 		ir.Detail = fmt.Sprintf("instance runs MySQL %s, which has no mysql_native_password, the only plugin KFP's metadata "+
@@ -109,7 +115,7 @@ func (b *builder) instanceAndSecret() {
 			fmt.Sprintf("record the master password given in %s, which logged in to DB instance %q, in secret %q",
 				config.EnvDBMasterPassword, c.RDS.InstanceName, c.RDS.SecretName))
 		b.instanceSettings(&ir)
-		b.waitAndRecord(in.Status)
+		b.waitAndRecord(in.Status, b.passwordPending(instanceOwned))
 	default:
 		ir.Action, ir.Owned, sr.Action, sr.Owned = Exists, instanceOwned, Exists, secretOwned
 		if !instanceOwned {
@@ -125,14 +131,16 @@ func (b *builder) instanceAndSecret() {
 		}
 		b.instanceSettings(&ir)
 		stored := b.givenPassword(&sr, secretOwned, true)
-		if secretOwned && (in.Status != "available" || !b.snap.RDSSecret.Complete) {
+		pending := b.passwordPending(instanceOwned)
+		if secretOwned && (in.Status != "available" || !b.snap.RDSSecret.Complete || pending) {
 			sr.Action, sr.Detail = Update, joinDetail(sr.Detail, stored, "add the instance endpoint")
-			b.waitAndRecord(in.Status)
+			b.waitAndRecord(in.Status, pending)
 		}
 	}
 	if restored && sr.Action == Exists {
 		sr.Action, sr.Detail = Update, "restored from the deletion kfaws down scheduled; its password is reused"
 	}
+	b.ignoredSnapshot()
 	b.add(sr)
 	b.add(ir)
 }
@@ -163,11 +171,15 @@ func (b *builder) renamedInstance(ir *Resource) bool {
 	return true
 }
 
-// waitAndRecord adds the steps that wait for the instance and write its endpoint into the secret.
-func (b *builder) waitAndRecord(status string) {
+// waitAndRecord adds the steps that wait for the instance and write its endpoint into the secret; before that,
+// when setPassword, the step that gives a restored instance the secret's master password.
+func (b *builder) waitAndRecord(status string, setPassword bool) {
 	c := b.cfg
 	if status != "available" {
 		b.step(KeyInstance, "wait", WaitInstance{Identifier: c.RDS.InstanceName}, fmt.Sprintf("wait for DB instance %q to become available", c.RDS.InstanceName), KeyInstance)
+	}
+	if setPassword {
+		b.setMasterPassword()
 	}
 	b.step(KeyRDSSecret, "endpoint", RecordEndpoint{SecretName: c.RDS.SecretName, Instance: c.RDS.InstanceName}, fmt.Sprintf("record the endpoint of %q in secret %q", c.RDS.InstanceName, c.RDS.SecretName), KeyInstance, KeyRDSSecret)
 }
@@ -219,7 +231,11 @@ func unusableStatus(status string) bool {
 // rdsSecretParams write the configured master password, or a generated one when none is configured.
 func (b *builder) rdsSecretParams() CreateRDSSecret {
 	r := b.cfg.RDS
-	return CreateRDSSecret{Name: r.SecretName, Username: r.MasterUsername, Database: r.DatabaseName, Generate: r.MasterPassword == ""}
+	user := r.MasterUsername
+	if s := b.snap.SourceSnapshot; b.restoring() && s.MasterUsername != "" {
+		user = s.MasterUsername // a restored instance keeps the snapshot's master user
+	}
+	return CreateRDSSecret{Name: r.SecretName, Username: user, Database: r.DatabaseName, Generate: r.MasterPassword == ""}
 }
 
 // instanceParams are the instance's settings from the configuration and the security group it joins: the one

@@ -29,6 +29,8 @@ const (
 	KindConfigureAddon       StepKind = "configure-addon"
 	KindRestoreSecret        StepKind = "restore-secret"
 	KindStoreGivenPassword   StepKind = "store-given-password"
+	KindRestoreInstance      StepKind = "restore-instance"
+	KindSetMasterPassword    StepKind = "set-master-password"
 
 	// Teardown (BuildDown).
 	KindDeleteAddon          StepKind = "delete-addon"
@@ -49,6 +51,7 @@ func StepKinds() []StepKind {
 		KindUpdatePolicy, KindEnsureRole, KindCreateSubnetGroup, KindCreateParameterGroup, KindSetParameters,
 		KindCreateSecurityGroup, KindAdmitMySQL, KindCreateRDSSecret, KindCreateInstance, KindModifyInstance,
 		KindWaitInstance, KindRecordEndpoint, KindCreateAddon, KindConfigureAddon, KindRestoreSecret, KindStoreGivenPassword,
+		KindRestoreInstance, KindSetMasterPassword,
 		KindDeleteAddon, KindDeleteRole, KindDeletePolicy, KindDeleteInstance, KindDeleteSubnetGroup,
 		KindDeleteParameterGroup, KindDeleteSecurityGroup, KindDeleteSecret, KindDeleteBucket,
 	}
@@ -202,6 +205,33 @@ type CreateInstance struct {
 	SecretName string
 }
 
+// RestoreInstance creates the DB instance from a DB snapshot, with the settings CreateInstance would give it
+// that a restore takes. The instance keeps the snapshot's engine version, master user and master password; a
+// SetMasterPassword step follows it.
+type RestoreInstance struct {
+	Identifier            string
+	Snapshot              string
+	Class                 string
+	AllocatedStorage      *int32
+	StorageType           string
+	BackupRetentionPeriod *int32
+	MultiAZ               *bool
+	DeletionProtection    *bool
+	SubnetGroup           string
+	ParameterGroup        string
+	// SecurityGroupID is the group to use; "" means the group this run created.
+	SecurityGroupID string
+}
+
+// SetMasterPassword sets the master password of the instance restored from Snapshot to the one in the RDS secret
+// (SecretName), and the settings a restore cannot take, then waits until RDS has applied them.
+type SetMasterPassword struct {
+	Identifier          string
+	SecretName          string
+	Snapshot            string
+	MaxAllocatedStorage *int32
+}
+
 // ModifyInstance brings the settings of an instance kfaws created back to the configuration; only the fields
 // set change. RDS applies them at the next maintenance window unless the run applies them immediately.
 type ModifyInstance struct {
@@ -323,6 +353,8 @@ func (CreateAddon) Kind() StepKind          { return KindCreateAddon }
 func (ConfigureAddon) Kind() StepKind       { return KindConfigureAddon }
 func (RestoreSecret) Kind() StepKind        { return KindRestoreSecret }
 func (StoreGivenPassword) Kind() StepKind   { return KindStoreGivenPassword }
+func (RestoreInstance) Kind() StepKind      { return KindRestoreInstance }
+func (SetMasterPassword) Kind() StepKind    { return KindSetMasterPassword }
 func (DeleteAddon) Kind() StepKind          { return KindDeleteAddon }
 func (DeleteRole) Kind() StepKind           { return KindDeleteRole }
 func (DeletePolicy) Kind() StepKind         { return KindDeletePolicy }

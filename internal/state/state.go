@@ -64,6 +64,9 @@ type Outputs struct {
 	// FinalSnapshot names the DB snapshot kfaws down had RDS take of the instance it deleted; recorded before the
 	// delete call so a resumed teardown asks for the same one.
 	FinalSnapshot string `json:"finalSnapshot,omitempty"`
+	// RestoringFrom names the DB snapshot up restored the instance from, from before the restore call until the
+	// instance's master password (the snapshot's) has been set to the RDS secret's; while it is set, up sets it.
+	RestoringFrom string `json:"restoringFrom,omitempty"`
 }
 
 // Store reads and writes one state file. Its methods are safe for concurrent use by parallel steps. A run that

@@ -15,6 +15,9 @@ type Call struct {
 	Objects []ObjectID `json:"objects,omitempty"`
 	// Failed are the objects a partial-delete fault took out of the request and reported as failed.
 	Failed []ObjectID `json:"failed,omitempty"`
+	// Params are a query-protocol request's parameters (rds, iam, sts, ec2), the first value of each; a
+	// password parameter is recorded as "****", as RDS shows a pending one.
+	Params map[string]string `json:"params,omitempty"`
 }
 
 // ObjectID names one object version in a DeleteObjects request or result.
@@ -72,7 +75,7 @@ func (l *callLog) begin(op Operation, objects []ObjectID) callRef {
 	if !l.recordingLocked(op) {
 		return callRef{index: -1}
 	}
-	l.calls = append(l.calls, Call{Operation: op.String(), Objects: objects})
+	l.calls = append(l.calls, Call{Operation: op.String(), Objects: objects, Params: queryParams(op)})
 	return callRef{generation: l.generation, index: len(l.calls) - 1}
 }
 
@@ -83,6 +86,24 @@ func (l *callLog) update(ref callRef, change func(*Call)) {
 	if ref.index >= 0 && ref.generation == l.generation {
 		change(&l.calls[ref.index])
 	}
+}
+
+// queryParams are op's form parameters as a Call records them; nil for other protocols.
+func queryParams(op Operation) map[string]string {
+	if len(op.Form) == 0 {
+		return nil
+	}
+	m := make(map[string]string, len(op.Form))
+	for k, v := range op.Form {
+		switch {
+		case len(v) == 0:
+		case strings.Contains(strings.ToLower(k), "password"):
+			m[k] = "****"
+		default:
+			m[k] = v[0]
+		}
+	}
+	return m
 }
 
 // opMatches reports whether op is pattern: "service:Action", or "service:*" for every action of the service.

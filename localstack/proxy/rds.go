@@ -19,12 +19,22 @@ const (
 
 // instance is an RDS instance the proxy backs with a user and database on MariaDB.
 type instance struct {
-	id      string
-	user    string
-	dbName  string
-	native  bool
-	created time.Time
-	delay   time.Duration
+	id     string
+	user   string
+	dbName string
+	native bool
+	// password is the master user's, kept so a DB snapshot of the instance can hand it to the instances restored
+	// from it, as RDS does.
+	password string
+	created  time.Time
+	delay    time.Duration
+}
+
+// snapshot is what a DB snapshot keeps of its instance for the data plane: the master user, its password and
+// plugin, and the initial database's name.
+type snapshot struct {
+	user, password, dbName string
+	native                 bool
 }
 
 // status is the state the instance reports at now: creating for the first
@@ -55,6 +65,7 @@ type rdsPlane struct {
 	delay     time.Duration
 	groups    map[string]bool // parameter group -> selects mysql_native_password
 	instances map[string]*instance
+	snapshots map[string]snapshot // by snapshotKey
 }
 
 func newRDSPlane(admin *sql.DB, host string, port int, log *slog.Logger) *rdsPlane {
@@ -62,7 +73,7 @@ func newRDSPlane(admin *sql.DB, host string, port int, log *slog.Logger) *rdsPla
 		log = slog.New(slog.DiscardHandler)
 	}
 	return &rdsPlane{admin: admin, host: host, port: port, log: log, now: time.Now,
-		groups: map[string]bool{}, instances: map[string]*instance{}}
+		groups: map[string]bool{}, instances: map[string]*instance{}, snapshots: map[string]snapshot{}}
 }
 
 func (p *rdsPlane) setDelay(d time.Duration) {
@@ -176,7 +187,7 @@ func (p *rdsPlane) clash(id, user string) string {
 // starts its emulated creation delay.
 func (p *rdsPlane) create(ctx context.Context, id, user, password, dbName string, native bool) error {
 	p.mu.Lock()
-	in := &instance{id: id, user: user, dbName: dbName, native: native, created: p.now(), delay: p.delay}
+	in := &instance{id: id, user: user, dbName: dbName, native: native, password: password, created: p.now(), delay: p.delay}
 	p.mu.Unlock()
 	if p.admin != nil {
 		if err := p.createUser(ctx, in, password); err != nil {
@@ -254,7 +265,52 @@ func (p *rdsPlane) setPassword(ctx context.Context, id, password string) error {
 	if _, err := p.admin.ExecContext(ctx, identifiedStatement("ALTER USER", in.native), in.user, password); err != nil {
 		return fmt.Errorf("instance %q: changing the password of master user %q on mariadb: %w", id, in.user, err)
 	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if live, ok := p.instances[instanceKey(id)]; ok {
+		live.password = password
+	}
 	return nil
+}
+
+// takeSnapshot keeps, under the DB snapshot's name, what instance id's restores need (CreateDBSnapshot, or
+// DeleteDBInstance with a final snapshot). Only the credentials are kept: every instance's databases live on
+// one MariaDB server, so a snapshot of their data is not emulated.
+func (p *rdsPlane) takeSnapshot(id, name string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if in, ok := p.instances[instanceKey(id)]; ok && name != "" {
+		p.snapshots[snapshotKey(name)] = snapshot{user: in.user, password: in.password, dbName: in.dbName, native: in.native}
+	}
+}
+
+func (p *rdsPlane) forgetSnapshot(name string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	delete(p.snapshots, snapshotKey(name))
+}
+
+// snapshotOf returns what the DB snapshot name (an identifier or an ARN) keeps; ok is false for a snapshot the
+// proxy did not see taken.
+func (p *rdsPlane) snapshotOf(name string) (snapshot, bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	s, ok := p.snapshots[snapshotKey(name)]
+	return s, ok
+}
+
+// restore backs an instance restored from a DB snapshot as RDS would: the snapshot's master user with its
+// password and plugin (the instance's parameter group does not change them), and its initial database.
+func (p *rdsPlane) restore(ctx context.Context, id, name, dbName string) error {
+	s, ok := p.snapshotOf(name)
+	if !ok {
+		// A snapshot taken before this proxy started: its password is unknown, so the instance gets no user.
+		return p.create(ctx, id, "", "", dbName, true)
+	}
+	if dbName == "" {
+		dbName = s.dbName
+	}
+	return p.create(ctx, id, s.user, s.password, dbName, s.native)
 }
 
 // remove drops the instance's master user, and its database unless another
@@ -288,6 +344,14 @@ func (p *rdsPlane) remove(ctx context.Context, id string) error {
 // instanceKey folds an instance identifier as RDS (and moto) do: they
 // store it in lower case and match it case-insensitively.
 func instanceKey(id string) string { return strings.ToLower(id) }
+
+// snapshotKey folds a DB snapshot identifier, or the last part of its ARN, as RDS does.
+func snapshotKey(name string) string {
+	if strings.HasPrefix(name, "arn:") {
+		name = name[strings.LastIndex(name, ":")+1:]
+	}
+	return strings.ToLower(name)
+}
 
 func quoteIdent(name string) string {
 	return "`" + strings.ReplaceAll(name, "`", "``") + "`"

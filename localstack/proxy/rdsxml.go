@@ -51,10 +51,15 @@ func (p *rdsPlane) rewriteInstances(body []byte, now time.Time) []byte {
 // rdsBeforeForward checks a request before moto sees it; a non-empty code
 // rejects it with that error.
 func (p *rdsPlane) rdsBeforeForward(op Operation) (code, msg string) {
-	if op.Action != "CreateDBInstance" {
+	id, user := op.Form.Get("DBInstanceIdentifier"), op.Form.Get("MasterUsername")
+	switch op.Action {
+	case "CreateDBInstance":
+	case "RestoreDBInstanceFromDBSnapshot":
+		s, _ := p.snapshotOf(op.Form.Get("DBSnapshotIdentifier"))
+		user = s.user
+	default:
 		return "", ""
 	}
-	id, user := op.Form.Get("DBInstanceIdentifier"), op.Form.Get("MasterUsername")
 	switch user {
 	case "root", "mariadb.sys", "mysql":
 		return "InvalidParameterValue", fmt.Sprintf("MasterUsername %q is reserved by the local MariaDB server; choose another name", user)
@@ -89,6 +94,17 @@ func (p *rdsPlane) rdsAfterForward(ctx context.Context, op Operation, status int
 			f.Get("MasterUserPassword"), f.Get("DBName"), native); err != nil {
 			return nil, err
 		}
+	case "RestoreDBInstanceFromDBSnapshot":
+		if !isMySQLEngine(xmlField(body, "Engine")) {
+			break
+		}
+		if err := p.restore(ctx, f.Get("DBInstanceIdentifier"), f.Get("DBSnapshotIdentifier"), f.Get("DBName")); err != nil {
+			return nil, err
+		}
+	case "CreateDBSnapshot":
+		p.takeSnapshot(f.Get("DBInstanceIdentifier"), f.Get("DBSnapshotIdentifier"))
+	case "DeleteDBSnapshot":
+		p.forgetSnapshot(f.Get("DBSnapshotIdentifier"))
 	case "ModifyDBInstance":
 		if pw := f.Get("MasterUserPassword"); pw != "" {
 			if err := p.setPassword(ctx, f.Get("DBInstanceIdentifier"), pw); err != nil {
@@ -96,6 +112,9 @@ func (p *rdsPlane) rdsAfterForward(ctx context.Context, op Operation, status int
 			}
 		}
 	case "DeleteDBInstance":
+		if f.Get("SkipFinalSnapshot") != "true" {
+			p.takeSnapshot(f.Get("DBInstanceIdentifier"), f.Get("FinalDBSnapshotIdentifier"))
+		}
 		if err := p.remove(ctx, f.Get("DBInstanceIdentifier")); err != nil {
 			return nil, err
 		}

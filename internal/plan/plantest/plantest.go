@@ -115,7 +115,19 @@ func ScenariosIn(partition, region string) []Scenario {
 		{Name: "up again within a week of down", Config: Config(region, func(c *config.Config) {
 			c.S3.Credentials = config.CredentialsStatic
 		}), Snapshot: afterDown(partition, region)},
+		{Name: "up from the final snapshot after down", Config: Config(region), Snapshot: fromSnapshot(partition, region)},
 	}
+}
+
+// FinalSnapshot is the name of the DB snapshot fromSnapshot restores.
+const FinalSnapshot = "kubeflow-db-final-20260101-120000"
+
+// fromSnapshot is afterDown with an available final snapshot of the instance to restore (kfaws up --from-snapshot).
+func fromSnapshot(partition, region string) *observe.Snapshot {
+	s := afterDown(partition, region)
+	s.SourceSnapshot = observe.DBSnapshot{Name: FinalSnapshot, Exists: true, Status: "available", Engine: "mysql",
+		EngineVersion: "8.4.3", MasterUsername: "admin", AllocatedStorage: 20, Instance: "kubeflow-db"}
+	return s
 }
 
 // correctedPassword is DriftedInstance whose secret, kfaws's, holds another password than the one given.
