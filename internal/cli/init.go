@@ -28,7 +28,7 @@ IRSA mode the IAM roles and policy (from their ARNs; without them, static keys).
 kubeflow-db, kubeflow-db-subnet-group); its IAM roles had random names, so kfaws creates its own.`,
 		Example: `  kfaws init --cluster my-cluster --region us-west-2 --bucket my-kfp-artifacts --out kfaws.yaml
   kfaws init --from-awslabs-metadata tests/e2e/utils/rds-s3/metadata.yaml --out kfaws.yaml`,
-		Args:    noArgs,
+		Args: noArgs,
 	}
 	flags := addConfigFlags(cmd.Flags())
 	cmd.Flags().StringVar(&out, "out", "", "file to write (default stdout)")
