@@ -27,6 +27,7 @@ Data is kept unless you say otherwise:
   - the DB instance goes with a final snapshot, INSTANCE-final-YYYYMMDD-HHMMSS, which down never deletes
     (--skip-final-snapshot: none);
   - the S3 bucket is kept (--delete-data: every object version is deleted, then the bucket);
+  - what 'kfaws adopt' recorded from the awslabs setup is kept (--delete-adopted: deleted like the rest);
   - secrets are recoverable for 7 days (--force-delete-secrets: at once); 'kfaws up' within those days restores
     them.
 
@@ -38,6 +39,7 @@ type downFlags struct {
 	dryRun, yes                     bool
 	deleteData, skipFinalSnapshot   bool
 	forceDeleteSecrets, skipCluster bool
+	deleteAdopted                   bool
 	rdsTimeout                      time.Duration
 }
 
@@ -65,6 +67,7 @@ func newDownCmd(s Streams, g *globalFlags) *cobra.Command {
 	fl.BoolVar(&d.deleteData, "delete-data", false, "also empty and delete the S3 bucket kfaws created")
 	fl.BoolVar(&d.skipFinalSnapshot, "skip-final-snapshot", false, "delete the DB instance without a final snapshot")
 	fl.BoolVar(&d.forceDeleteSecrets, "force-delete-secrets", false, "delete secrets at once, without the 7-day recovery window")
+	fl.BoolVar(&d.deleteAdopted, "delete-adopted", false, "also delete what kfaws adopt recorded from the awslabs setup (the bucket only with --delete-data)")
 	fl.BoolVar(&d.skipCluster, "skip-cluster", false, "leave the cluster alone (it is gone, or was cleaned another way)")
 	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
 		conf, err := f.configuration(cmd.Context(), s)
@@ -77,7 +80,7 @@ func newDownCmd(s Streams, g *globalFlags) *cobra.Command {
 		}
 		op := &operation.Down{Configuration: conf, Reporter: newProgress(s.Err, g.quiet), DeleteData: d.deleteData,
 			SkipFinalSnapshot: d.skipFinalSnapshot, ForceDeleteSecrets: d.forceDeleteSecrets, SkipCluster: d.skipCluster,
-			DryRun: d.dryRun, Timeout: timeout, InstanceTimeout: d.rdsTimeout, Progress: progress}
+			DeleteAdopted: d.deleteAdopted, DryRun: d.dryRun, Timeout: timeout, InstanceTimeout: d.rdsTimeout, Progress: progress}
 		shown, declinedNoTTY := false, false
 		show := func(res *operation.DownResult) {
 			if f.output != outputJSON && !shown {

@@ -55,12 +55,16 @@ func TestExitCodes(t *testing.T) {
 		{"plan unreachable AWS", func(t *testing.T) { t.Setenv("AWS_ENDPOINT_URL", closed) },
 			append([]string{"plan"}, flags...), ExitFailure, "cannot reach AWS"},
 		{"plan pending", nil, append([]string{"plan", "--detailed-exitcode"}, flags...), ExitPending, "To apply it"},
+		{"adopt bad config", nil, []string{"adopt", "--config", "bad.yaml"}, ExitUsage, `"bukcet"`},
+		{"adopt bad metadata", nil, []string{"init", "--from-awslabs-metadata", "bad.yaml"}, ExitUsage, "invalid awslabs metadata"},
+		{"adopt finds nothing", nil, append([]string{"adopt", "--dry-run"}, flags...), ExitFailure, "nothing was recorded"},
 		{"up fails after changes", func(t *testing.T) {
 			if err := s.InjectFault("rds:CreateDBInstance", proxy.Fault500, 10, 0); err != nil {
 				t.Fatal(err)
 			}
 		}, append([]string{"up"}, flags...), ExitFailure, "run kfaws up again to resume"},
 		{"up resumes", nil, append([]string{"up"}, flags...), ExitOK, "Done:"},
+		{"adopt of kfaws's own", nil, append([]string{"adopt"}, flags...), ExitOK, "Nothing to adopt"},
 		{"plan nothing pending", nil, append([]string{"plan", "--detailed-exitcode"}, flags...), ExitOK, "Everything is in place"},
 		// Under a new secret name the existing instance's password must be given, and it is not the instance's.
 		{"up wrong password for the existing instance", func(t *testing.T) { t.Setenv("KFAWS_DB_MASTER_PASSWORD", "Not-its-pass-1") },

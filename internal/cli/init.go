@@ -11,7 +11,7 @@ import (
 )
 
 func newInitCmd(s Streams) *cobra.Command {
-	var out string
+	var out, metadata string
 	var force bool
 	cmd := &cobra.Command{
 		Use:   "init",
@@ -19,13 +19,21 @@ func newInitCmd(s Streams) *cobra.Command {
 		Long: `Write a commented kfaws.yaml with every field at its default, overridden by the flags given.
 Names derived from other fields (name from --cluster, the IAM names from name, the parameter and security
 groups from the instance name) are written commented out unless given, so they keep following those fields.
-Values that cannot be valid are refused. Without --out the file goes to stdout.`,
-		Example: `  kfaws init --cluster my-cluster --region us-west-2 --bucket my-kfp-artifacts --out kfaws.yaml`,
-		Args:    noArgs,
+Values that cannot be valid are refused. Without --out the file goes to stdout.
+
+--from-awslabs-metadata reads the metadata.yaml of the awslabs setup script (auto-rds-s3-setup.py) and names
+what it created: region, cluster, bucket, the DB instance, its secret and subnet group, the S3 secret, and in
+IRSA mode the IAM roles and policy (from their ARNs; without them, static keys). Flags still win. Then run
+'kfaws adopt'. Without a metadata.yaml the defaults are the guide's names already (rds-secret, s3-secret,
+kubeflow-db, kubeflow-db-subnet-group); its IAM roles had random names, so kfaws creates its own.`,
+		Example: `  kfaws init --cluster my-cluster --region us-west-2 --bucket my-kfp-artifacts --out kfaws.yaml
+  kfaws init --from-awslabs-metadata tests/e2e/utils/rds-s3/metadata.yaml --out kfaws.yaml`,
+		Args: noArgs,
 	}
 	flags := addConfigFlags(cmd.Flags())
 	cmd.Flags().StringVar(&out, "out", "", "file to write (default stdout)")
 	cmd.Flags().BoolVar(&force, "force", false, "overwrite --out if it exists")
+	cmd.Flags().StringVar(&metadata, "from-awslabs-metadata", "", "metadata.yaml of the awslabs RDS/S3 setup script: name what it created")
 	// -o/--output is the output format on every other command; here it would be read as a file name.
 	cmd.Flags().VarP(refusedFlag{msg: "init writes YAML only; name the file with --out"}, "output", "o", "")
 	_ = cmd.Flags().MarkHidden("output")
@@ -33,6 +41,13 @@ Values that cannot be valid are refused. Without --out the file goes to stdout.`
 		c, err := flags.gather(nil)
 		if err != nil {
 			return err
+		}
+		if metadata != "" {
+			m, err := config.LoadAwslabsMetadata(metadata)
+			if err != nil {
+				return usageError(err)
+			}
+			m.ApplyTo(c)
 		}
 		data, err := config.Starter(c)
 		if err != nil {

@@ -96,6 +96,7 @@ func newRoot(s Streams) *cobra.Command {
 		newPlanCmd(s, g),
 		newUpCmd(s, g),
 		newDownCmd(s, g),
+		newAdoptCmd(s, g),
 		newVersionCmd(s),
 		newRenderCmd(s, g),
 		newApplyCmd(s, g),

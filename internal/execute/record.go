@@ -61,7 +61,7 @@ func (e *Executor) record(key, arn string) error {
 	if arn == "" && same {
 		arn = prev.ARN
 	}
-	return e.State.SetResource(key, state.Resource{Kind: r.Kind, ID: r.Name, ARN: arn, Owned: r.Owned})
+	return e.State.SetResource(key, state.Resource{Kind: r.Kind, ID: r.Name, ARN: arn, Owned: r.Owned, Adopted: r.Adopted})
 }
 
 func (e *Executor) kind(key string) string {

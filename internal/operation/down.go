@@ -26,6 +26,8 @@ type Down struct {
 	SkipFinalSnapshot bool
 	// ForceDeleteSecrets deletes secrets at once instead of after Secrets Manager's 7-day recovery window.
 	ForceDeleteSecrets bool
+	// DeleteAdopted deletes what kfaws adopt recorded too (the bucket still only with DeleteData).
+	DeleteAdopted bool
 	// SkipCluster leaves the cluster alone: it is gone, or its objects were removed another way.
 	SkipCluster bool
 	// DryRun plans and stops; nothing is changed.
@@ -87,7 +89,7 @@ func (d *Down) Run(ctx context.Context) (*DownResult, error) {
 	if err != nil {
 		return nil, err
 	}
-	opts := plan.DownOptions{DeleteData: d.DeleteData, ForceDeleteSecrets: d.ForceDeleteSecrets}
+	opts := plan.DownOptions{DeleteData: d.DeleteData, ForceDeleteSecrets: d.ForceDeleteSecrets, DeleteAdopted: d.DeleteAdopted}
 	if !d.SkipFinalSnapshot {
 		opts.FinalSnapshot = d.finalSnapshotName(recorded, snap)
 	}

@@ -84,8 +84,8 @@ func (v *Verify) outputs() (bucket, rdsSecret, s3Secret string) {
 }
 
 // secretJSON reads a Secrets Manager secret holding a JSON object; numbers become strings.
-func (v *Verify) secretJSON(ctx context.Context, name string) (map[string]string, error) {
-	out, err := v.AWS.SecretsManager.GetSecretValue(ctx, &secretsmanager.GetSecretValueInput{SecretId: &name})
+func (c *Configuration) secretJSON(ctx context.Context, name string) (map[string]string, error) {
+	out, err := c.AWS.SecretsManager.GetSecretValue(ctx, &secretsmanager.GetSecretValueInput{SecretId: &name})
 	if err != nil {
 		return nil, fmt.Errorf("reading secret %q from Secrets Manager: %w", name, err)
 	}

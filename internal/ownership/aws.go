@@ -16,6 +16,8 @@ type Record struct {
 	ID, ARN string
 	// Owned is true when the installation created it.
 	Owned bool
+	// Adopted is true when the installation adopted it (kfaws adopt): it uses it, but did not create it.
+	Adopted bool
 }
 
 // OwnsAWS reports whether installation owns an existing AWS resource. Its installation tag decides when it has
@@ -28,6 +30,16 @@ func OwnsAWS(installation string, obs Observed, rec Record) bool {
 	case obs.Tag != "":
 		return obs.Tag == installation
 	case !rec.Owned || rec.ID == "" || rec.ID != obs.Name:
+		return false
+	}
+	return rec.ARN == "" || obs.ARN == "" || rec.ARN == obs.ARN
+}
+
+// AdoptedAWS reports whether the state adopted this very resource: recorded as adopted under its name and, where
+// both are known, its ARN. A resource with a kfaws installation tag is never adopted: its tag decides (OwnsAWS).
+// Adoption is no ownership: OwnsAWS is false for an adopted resource.
+func AdoptedAWS(obs Observed, rec Record) bool {
+	if obs.Tag != "" || !rec.Adopted || rec.ID == "" || rec.ID != obs.Name {
 		return false
 	}
 	return rec.ARN == "" || obs.ARN == "" || rec.ARN == obs.ARN

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strings"
 
 	"github.com/kfaws/kfaws/internal/config"
 	"github.com/kfaws/kfaws/internal/csidriver/eksaddon"
@@ -28,6 +29,9 @@ type DownOptions struct {
 	FinalSnapshot string
 	// ForceDeleteSecrets deletes secrets without Secrets Manager's recovery window.
 	ForceDeleteSecrets bool
+	// DeleteAdopted deletes what kfaws adopt recorded as it deletes what kfaws created (the bucket still only
+	// with DeleteData, the instance with the final snapshot).
+	DeleteAdopted bool
 }
 
 // target is one resource a teardown looks at.
@@ -123,8 +127,18 @@ func (b *builder) down(t target, o DownOptions) {
 		return
 	}
 	r := Resource{Key: t.stateKey, Kind: downKind(t.key), Name: t.name, ARN: t.presence.ARN}
+	owned := b.owned(t.key, t.name, t.presence)
+	r.Adopted = !owned && b.adopted(t.key, t.name, t.presence)
 	switch {
-	case !b.owned(t.key, t.name, t.presence):
+	case r.Adopted && !o.DeleteAdopted:
+		r.Action, r.Detail = Keep, "adopted from the awslabs setup: kept; kfaws down --delete-adopted deletes it"
+	case r.Adopted && t.key == KeyBucket && !o.DeleteData:
+		r.Action, r.Detail = Keep, "adopted; holds your artifacts: kept; kfaws down --delete-adopted --delete-data empties and deletes it"
+	case r.Adopted:
+		r.Action = Delete
+		b.deleteStep(t, &r, o)
+		r.Detail = strings.TrimSuffix("adopted, deleted as asked (--delete-adopted); "+r.Detail, "; ")
+	case !owned:
 		r.Action, r.Detail = Keep, "not created by this installation: never deleted"
 		if b.foreign(t.presence) {
 			r.Detail = fmt.Sprintf("belongs to kfaws installation %q: never deleted by this one", t.presence.Installation)

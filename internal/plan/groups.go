@@ -46,6 +46,9 @@ func (b *builder) keepsGroup(r *Resource, name string, configured bool, g observ
 	default:
 		r.Action, r.Owned = Exists, b.owned(r.Key, name, g)
 		r.Detail = fmt.Sprintf("used by DB instance %q, which kfaws did not create: used as is", instance)
+		if !r.Owned {
+			b.useAdopted(r, g)
+		}
 	}
 	if r.Action != "" {
 		b.add(*r)
@@ -70,6 +73,7 @@ func (b *builder) subnetGroup() error {
 	case g.Exists:
 		r.Action, r.Owned, r.Detail = Exists, b.owned(KeySubnetGroup, g.Name, g.Presence), "subnets "+strings.Join(g.Subnets, ", ")
 		if !r.Owned {
+			b.useAdopted(&r, g.Presence)
 			b.warnPublic(g)
 		}
 	default:

@@ -94,6 +94,12 @@ func (b *builder) decideRole(d roleDecision, deps ...string) {
 		b.step(d.key, "create", d.params, fmt.Sprintf("create IAM role %q for %s with %s", name, sa, d.perms), deps...)
 	case b.foreign(d.obs.Presence):
 		belongsToAnother(&r, d.obs.Installation, "role")
+	case b.useAdopted(&r, d.obs.Presence):
+		if !b.p.Binding.Trusts(d.obs.TrustPolicy, sa) {
+			b.warn("IAM role %q, adopted from the awslabs setup, does not trust %s through the cluster's OIDC issuer; kfaws "+
+				"does not change it, so that service account cannot assume it: fix its trust policy, or set %s to a role kfaws creates",
+				name, subject, r.Field)
+		}
 	case !b.owned(d.key, name, d.obs.Presence):
 		r.Action = Conflict
 		r.Detail = "a role of this name exists and was not created by this installation; choose another " + r.Field

@@ -40,8 +40,10 @@ type Resource struct {
 	Name   string `json:"name"`
 	Action Action `json:"action"`
 	// Owned is true when this installation created (or will create) the resource.
-	Owned  bool   `json:"owned"`
-	Detail string `json:"detail,omitempty"`
+	Owned bool `json:"owned"`
+	// Adopted is true for a resource kfaws adopt recorded: used as is, never owned.
+	Adopted bool   `json:"adopted,omitempty"`
+	Detail  string `json:"detail,omitempty"`
 	// Owner is the kfaws installation that owns the resource by its tag, when that is another one.
 	Owner string `json:"owner,omitempty"`
 	// Field is the configuration field that names the resource, e.g. "rds.instanceName".

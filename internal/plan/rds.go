@@ -120,6 +120,10 @@ func (b *builder) instanceAndSecret() {
 		ir.Action, ir.Owned, sr.Action, sr.Owned = Exists, instanceOwned, Exists, secretOwned
 		if !instanceOwned {
 			ir.Detail = "not created by kfaws: used as is, never changed or deleted"
+			b.useAdopted(&ir, in.Presence)
+		}
+		if !secretOwned {
+			b.useAdopted(&sr, sec.Presence)
 		}
 		if bad := unusableStatus(in.Status); bad {
 			ir.Action, ir.Detail = Conflict, "instance is "+in.Status+"; fix it in the RDS console, then run again"

@@ -91,7 +91,7 @@ func (b *builder) recordOf(key, name string) ownership.Record {
 	for _, k := range []string{key, OrphanKey(key, name)} {
 		r, ok := b.recorded.Resources[k]
 		if ok && recordedName(key, r.ID) == name {
-			return ownership.Record{ID: name, ARN: r.ARN, Owned: r.Owned}
+			return ownership.Record{ID: name, ARN: r.ARN, Owned: r.Owned, Adopted: r.Adopted}
 		}
 	}
 	return ownership.Record{}

@@ -30,6 +30,7 @@ func (b *builder) s3() {
 		}
 	default:
 		r.Action, r.Detail = Exists, "not created by kfaws: used as is, never changed or deleted"
+		b.useAdopted(&r, bk.Presence)
 		if !bk.PublicAccessBlocked || !bk.Encrypted {
 			b.warn("bucket %q is not fully protected (public access block: %t, default encryption: %t); kfaws does not change buckets it did not create",
 				c.S3.Bucket, bk.PublicAccessBlocked, bk.Encrypted)
@@ -67,8 +68,11 @@ func (b *builder) s3Secret() {
 		belongsToAnother(&r, s.Installation, "secret")
 	default:
 		r.Action, r.Owned = Exists, b.owned(KeyS3Secret, c.S3.SecretName, s.Presence)
+		if !r.Owned {
+			b.useAdopted(&r, s.Presence)
+		}
 		if haveKeys {
-			r.Detail = "kept as is; the keys given were not written (update the secret yourself to rotate them)"
+			r.Detail = joinDetail(r.Detail, r.Detail != "", "kept as is; the keys given were not written (update the secret yourself to rotate them)")
 		}
 	}
 	b.add(r)
@@ -86,6 +90,7 @@ func (b *builder) s3Policy() {
 		b.step(KeyS3Policy, "create", params, fmt.Sprintf("create IAM policy %q for bucket %q", c.IAM.S3PolicyName, c.S3.Bucket))
 	case b.foreign(p.Presence):
 		belongsToAnother(&r, p.Installation, "policy")
+	case b.useAdopted(&r, p.Presence):
 	case !b.owned(KeyS3Policy, c.IAM.S3PolicyName, p.Presence):
 		r.Action, r.Detail = Conflict, "a policy of this name exists and was not created by this installation; choose another iam.s3PolicyName"
 	case !SameGrants(p.Document, doc):

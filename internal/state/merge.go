@@ -132,7 +132,7 @@ func merge(base, mine, theirs State) State {
 }
 
 func sameResource(a, b Resource) bool {
-	return a.Kind == b.Kind && a.ID == b.ID && a.ARN == b.ARN && a.Owned == b.Owned && a.UpdatedAt.Equal(b.UpdatedAt)
+	return a.Kind == b.Kind && a.ID == b.ID && a.ARN == b.ARN && a.Owned == b.Owned && a.Adopted == b.Adopted && a.UpdatedAt.Equal(b.UpdatedAt)
 }
 
 // clone is a deep copy.

@@ -33,14 +33,18 @@ type State struct {
 	Outputs Outputs `json:"outputs"`
 }
 
-// Resource is one AWS resource kfaws created (Owned) or found and reused.
+// Resource is one AWS resource kfaws created (Owned), adopted (Adopted), or found and reused.
 type Resource struct {
 	Kind string `json:"kind"`
 	// ID is the resource's name or id; ARN is set where AWS has one.
 	ID  string `json:"id"`
 	ARN string `json:"arn,omitempty"`
 	// Owned is true when kfaws created the resource; only owned resources are ever deleted.
-	Owned     bool      `json:"owned"`
+	Owned bool `json:"owned"`
+	// Adopted is true for a resource another tool created (the awslabs setup script) that kfaws adopt recorded
+	// as this installation's to use: used as is, never changed, and deleted only by kfaws down --delete-adopted.
+	// It is never Owned.
+	Adopted   bool      `json:"adopted,omitempty"`
 	UpdatedAt time.Time `json:"updatedAt"`
 }
 
