@@ -392,8 +392,9 @@ func (e *Executor) clearOutputs() error {
 	return e.State.Update(func(st *state.State) {
 		st.Outputs = state.Outputs{FinalSnapshot: st.Outputs.FinalSnapshot}
 		for k, r := range st.Resources {
-			if !r.Owned {
-				delete(st.Resources, k) // what it reused is no concern of an installation that is gone
+			if !r.Owned && !r.Adopted {
+				delete(st.Resources, k) // what it reused is no concern of an installation that is gone; what the
+				// user had it adopt stays adopted, so down --delete-adopted still finds it
 			}
 		}
 	})
