@@ -109,6 +109,9 @@ type S3 struct {
 	Credentials CredentialMode `json:"credentials"`
 	// SecretName is the Secrets Manager secret holding static keys (static mode only).
 	SecretName string `json:"secretName"`
+	// RequireTLS puts a statement denying every request made without TLS into the policy of a bucket kfaws
+	// created; false takes it out again. A bucket kfaws did not create is never changed.
+	RequireTLS *bool `json:"requireTLS,omitempty"`
 	// AccessKeyID and SecretAccessKey are never read from the file: they come from the environment
 	// (KFAWS_S3_ACCESS_KEY_ID, KFAWS_S3_SECRET_ACCESS_KEY) so the file can be committed.
 	AccessKeyID     string `json:"-"`

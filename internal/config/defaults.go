@@ -38,6 +38,7 @@ func (c *Config) Default() {
 	defaultTo(c, "s3.credentials", &c.S3.Credentials, DefaultCredentials)
 	defaultTo(c, "csiDriver", &c.CSIDriver, CSIAuto)
 	defaultTo(c, "s3.secretName", &c.S3.SecretName, DefaultS3SecretName)
+	setPtr(&c.S3.RequireTLS, true)
 
 	r := &c.RDS
 	defaultTo(c, "rds.instanceName", &r.InstanceName, DefaultInstanceName)

@@ -38,6 +38,9 @@ s3:
   # KFAWS_S3_ACCESS_KEY_ID and KFAWS_S3_SECRET_ACCESS_KEY and stored in Secrets Manager.
   credentials: {{yaml .S3.Credentials}}
   secretName: {{yaml .S3.SecretName}}
+  # Deny every request to the bucket made without TLS (aws:SecureTransport), in the policy of a bucket kfaws
+  # created; every component kfaws wires uses HTTPS. A bucket kfaws did not create is left as it is.
+  requireTLS: {{yaml .S3.RequireTLS}}
 
 rds:
   instanceName: {{yaml .RDS.InstanceName}}

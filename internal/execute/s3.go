@@ -12,6 +12,7 @@ import (
 
 	kaws "github.com/kfaws/kfaws/internal/aws"
 	"github.com/kfaws/kfaws/internal/plan"
+	"github.com/kfaws/kfaws/internal/policy"
 )
 
 func (e *Executor) createBucket(ctx context.Context, s plan.Step, p plan.CreateBucket) error {
@@ -29,7 +30,51 @@ func (e *Executor) createBucket(ctx context.Context, s plan.Step, p plan.CreateB
 	if err != nil && kaws.ErrorCode(err) != "BucketAlreadyOwnedByYou" {
 		return fmt.Errorf("s3:CreateBucket %q: %w", name, err)
 	}
-	return e.configureBucket(ctx, s, plan.ConfigureBucket{Bucket: name})
+	if err := e.configureBucket(ctx, s, plan.ConfigureBucket{Bucket: name}); err != nil {
+		return err
+	}
+	if p.TLSOnly == nil {
+		return nil
+	}
+	return e.bucketTLSPolicy(ctx, s, plan.BucketTLSPolicy{Bucket: name, Statement: p.TLSOnly})
+}
+
+// bucketTLSPolicy merges kfaws's statement into the bucket policy as it is now, not as plan saw it, so a
+// statement the owner added in between is kept too.
+func (e *Executor) bucketTLSPolicy(ctx context.Context, _ plan.Step, p plan.BucketTLSPolicy) error {
+	name := p.Bucket
+	have := ""
+	out, err := e.AWS.S3.GetBucketPolicy(ctx, &s3.GetBucketPolicyInput{Bucket: &name})
+	switch {
+	case kaws.ErrorCode(err) == "NoSuchBucketPolicy":
+	case err != nil:
+		return fmt.Errorf("s3:GetBucketPolicy %q: %w", name, err)
+	default:
+		have = aws.ToString(out.Policy)
+	}
+	var want string
+	switch {
+	case p.Statement != nil && policy.HasStatement(have, *p.Statement),
+		p.Statement == nil && !policy.HasSid(have, plan.TLSOnlySid):
+		return nil // an earlier, interrupted attempt already did it
+	case p.Statement != nil:
+		want, err = policy.WithStatement(have, *p.Statement)
+	default:
+		want, err = policy.WithoutStatement(have, plan.TLSOnlySid)
+	}
+	if err != nil {
+		return fmt.Errorf("bucket %q: %w", name, err)
+	}
+	if want == "" {
+		if _, err := e.AWS.S3.DeleteBucketPolicy(ctx, &s3.DeleteBucketPolicyInput{Bucket: &name}); err != nil {
+			return fmt.Errorf("s3:DeleteBucketPolicy %q: %w", name, err)
+		}
+		return nil
+	}
+	if _, err := e.AWS.S3.PutBucketPolicy(ctx, &s3.PutBucketPolicyInput{Bucket: &name, Policy: &want}); err != nil {
+		return fmt.Errorf("s3:PutBucketPolicy %q: %w", name, err)
+	}
+	return nil
 }
 
 // configureBucket tags the bucket as this installation's, blocks all public access and turns on default

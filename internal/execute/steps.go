@@ -19,6 +19,7 @@ func (e *Executor) steps() map[plan.StepKind]binder {
 	register(m, e.registerOIDCProvider)
 	register(m, e.createBucket)
 	register(m, e.configureBucket)
+	register(m, e.bucketTLSPolicy)
 	register(m, e.createStaticKeys)
 	register(m, e.createPolicy)
 	register(m, e.updatePolicy)

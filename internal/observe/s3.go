@@ -70,6 +70,15 @@ func (o *Observer) bucket(ctx context.Context, name, arn string) (Bucket, error)
 	default:
 		b.Encrypted = enc.ServerSideEncryptionConfiguration != nil && len(enc.ServerSideEncryptionConfiguration.Rules) > 0
 	}
+
+	pol, err := o.AWS.S3.GetBucketPolicy(ctx, &s3.GetBucketPolicyInput{Bucket: &name})
+	switch {
+	case kaws.ErrorCode(err) == "NoSuchBucketPolicy":
+	case err != nil:
+		return Bucket{}, fmt.Errorf("s3:GetBucketPolicy: %w", err)
+	default:
+		b.Policy = aws.ToString(pol.Policy)
+	}
 	return b, nil
 }
 

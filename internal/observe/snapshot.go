@@ -72,6 +72,8 @@ type Bucket struct {
 	// PublicAccessBlocked is true when all four public access block settings are on.
 	PublicAccessBlocked bool
 	Encrypted           bool
+	// Policy is the bucket policy document, "" when the bucket has none.
+	Policy string
 }
 
 // Secret is a Secrets Manager secret. Its value is read only to compare the RDS secret's password with a given

@@ -30,3 +30,17 @@ func SecretsPolicy(partition, region, account string, names ...string) string {
 		Action: []string{"secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"},
 	}}}.String()
 }
+
+// TLSOnlyStatement denies every S3 request to the bucket and its objects made without TLS, whoever makes it.
+// It goes into the bucket policy of a bucket kfaws owns, beside any statement the owner added (s3.requireTLS).
+func TLSOnlyStatement(partition, bucket string) policy.Statement {
+	arns := arn.Builder{Partition: partition}
+	return policy.Statement{
+		Sid: TLSOnlySid, Effect: "Deny", Principal: "*", Action: []string{"s3:*"},
+		Resource:  []string{arns.Bucket(bucket), arns.Objects(bucket)},
+		Condition: map[string]map[string]string{"Bool": {"aws:SecureTransport": "false"}},
+	}
+}
+
+// TLSOnlySid names kfaws's statement in a bucket policy: up replaces only the statement with this Sid.
+const TLSOnlySid = "kfaws-deny-insecure-transport"

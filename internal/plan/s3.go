@@ -5,6 +5,7 @@ import (
 
 	"github.com/kfaws/kfaws/internal/config"
 	"github.com/kfaws/kfaws/internal/identity"
+	"github.com/kfaws/kfaws/internal/policy"
 )
 
 func (b *builder) s3() {
@@ -15,19 +16,24 @@ func (b *builder) s3() {
 		r.Action, r.Detail = Conflict, "the name is taken by a bucket this account cannot use (bucket names are global); choose another s3.bucket"
 	case !bk.Exists:
 		r.Action, r.Owned, r.Detail = Create, true, "private, public access blocked, SSE-S3 encryption, region "+c.Region
-		b.step(KeyBucket, "create", CreateBucket{Bucket: c.S3.Bucket, Region: c.Region}, fmt.Sprintf("create S3 bucket %q (private, public access blocked, encrypted)", c.S3.Bucket))
+		desc := fmt.Sprintf("create S3 bucket %q (private, public access blocked, encrypted)", c.S3.Bucket)
+		if b.requireTLS() {
+			r.Detail += ", TLS-only bucket policy"
+			desc = fmt.Sprintf("create S3 bucket %q (private, public access blocked, encrypted, TLS only)", c.S3.Bucket)
+		}
+		b.step(KeyBucket, "create", CreateBucket{Bucket: c.S3.Bucket, Region: c.Region, TLSOnly: b.tlsOnly()}, desc)
 	case bk.Region != "" && bk.Region != c.Region:
 		r.Action, r.Detail = Conflict, fmt.Sprintf("bucket is in region %s, the cluster in %s; choose a bucket in %s", bk.Region, c.Region, c.Region)
 	case b.foreign(bk.Presence):
 		belongsToAnother(&r, bk.Installation, "bucket")
 	case b.owned(KeyBucket, c.S3.Bucket, bk.Presence):
 		r.Owned = true
+		r.Action = Exists
 		if bk.Installation == "" || !bk.PublicAccessBlocked || !bk.Encrypted {
 			r.Action, r.Detail = Update, "restore tags, public access block and encryption"
 			b.step(KeyBucket, "configure", ConfigureBucket{Bucket: c.S3.Bucket}, fmt.Sprintf("configure S3 bucket %q (tags, public access block, encryption)", c.S3.Bucket))
-		} else {
-			r.Action = Exists
 		}
+		b.bucketTLSPolicy(&r)
 	default:
 		r.Action, r.Detail = Exists, "not created by kfaws: used as is, never changed or deleted"
 		b.useAdopted(&r, bk.Presence)
@@ -47,6 +53,38 @@ func (b *builder) s3() {
 		b.snap.BackendRole)
 	b.role(KeyProfileRole, c.IAM.ProfileRoleName, identity.ServiceAccount{Namespace: c.IAM.ProfileNamespace, Name: ProfileServiceAccount},
 		b.snap.ProfileRole)
+}
+
+// requireTLS reports whether the bucket kfaws owns gets the TLS-only statement.
+func (b *builder) requireTLS() bool { return config.Value(b.cfg.S3.RequireTLS) }
+
+// tlsOnly is the statement the bucket policy must hold, nil when s3.requireTLS is off.
+func (b *builder) tlsOnly() *policy.Statement {
+	if !b.requireTLS() {
+		return nil
+	}
+	st := TLSOnlyStatement(b.p.Partition, b.cfg.S3.Bucket)
+	return &st
+}
+
+// bucketTLSPolicy puts kfaws's TLS-only statement into the policy of the bucket kfaws owns, or takes it out when
+// s3.requireTLS is off; the owner's other statements stay.
+func (b *builder) bucketTLSPolicy(r *Resource) {
+	c, have := b.cfg, b.snap.Bucket.Policy
+	want := b.tlsOnly()
+	var desc, detail string
+	switch {
+	case want != nil && !policy.HasStatement(have, *want):
+		desc = fmt.Sprintf("put the TLS-only statement %q into the policy of S3 bucket %q", TLSOnlySid, c.S3.Bucket)
+		detail = "restore the TLS-only bucket policy statement"
+	case want == nil && policy.HasSid(have, TLSOnlySid):
+		desc = fmt.Sprintf("take the TLS-only statement %q out of the policy of S3 bucket %q (s3.requireTLS is false)", TLSOnlySid, c.S3.Bucket)
+		detail = "remove the TLS-only bucket policy statement (s3.requireTLS is false)"
+	default:
+		return
+	}
+	r.Action, r.Detail = Update, joinDetail(r.Detail, r.Detail != "", detail)
+	b.step(KeyBucket, "tls-policy", BucketTLSPolicy{Bucket: c.S3.Bucket, Statement: want}, desc, KeyBucket)
 }
 
 func (b *builder) s3Secret() {

@@ -1,6 +1,9 @@
 package plan
 
-import "github.com/kfaws/kfaws/internal/identity"
+import (
+	"github.com/kfaws/kfaws/internal/identity"
+	"github.com/kfaws/kfaws/internal/policy"
+)
 
 // StepKind names what a step does. Execute has one implementation per kind and runs it with the step's Params,
 // so nothing plan decided is decided again.
@@ -11,6 +14,7 @@ const (
 	KindRegisterOIDCProvider StepKind = "register-oidc-provider"
 	KindCreateBucket         StepKind = "create-bucket"
 	KindConfigureBucket      StepKind = "configure-bucket"
+	KindBucketTLSPolicy      StepKind = "bucket-tls-policy"
 	KindCreateStaticKeys     StepKind = "create-static-keys-secret"
 	KindCreatePolicy         StepKind = "create-policy"
 	KindUpdatePolicy         StepKind = "update-policy"
@@ -47,7 +51,7 @@ const (
 // StepKinds lists every kind Build and BuildDown can emit; execute's tests check it has an implementation for each.
 func StepKinds() []StepKind {
 	return []StepKind{
-		KindRegisterOIDCProvider, KindCreateBucket, KindConfigureBucket, KindCreateStaticKeys, KindCreatePolicy,
+		KindRegisterOIDCProvider, KindCreateBucket, KindConfigureBucket, KindBucketTLSPolicy, KindCreateStaticKeys, KindCreatePolicy,
 		KindUpdatePolicy, KindEnsureRole, KindCreateSubnetGroup, KindCreateParameterGroup, KindSetParameters,
 		KindCreateSecurityGroup, KindAdmitMySQL, KindCreateRDSSecret, KindCreateInstance, KindModifyInstance,
 		KindWaitInstance, KindRecordEndpoint, KindCreateAddon, KindConfigureAddon, KindRestoreSecret, KindStoreGivenPassword,
@@ -81,10 +85,19 @@ type RegisterOIDCProvider struct {
 	Audience string
 }
 
-// CreateBucket creates the bucket in Region, then configures it as ConfigureBucket does.
+// CreateBucket creates the bucket in Region, then configures it as ConfigureBucket does, and, when TLSOnly is
+// set, puts it into the bucket policy as BucketTLSPolicy does.
 type CreateBucket struct {
-	Bucket string
-	Region string
+	Bucket  string
+	Region  string
+	TLSOnly *policy.Statement
+}
+
+// BucketTLSPolicy puts Statement into the policy of a bucket kfaws owns, replacing the statement with its Sid and
+// keeping the others, or, when Statement is nil, takes kfaws's statement (TLSOnlySid) out.
+type BucketTLSPolicy struct {
+	Bucket    string
+	Statement *policy.Statement
 }
 
 // ConfigureBucket sets the ownership tags, the public access block and default encryption on a bucket.
@@ -335,6 +348,7 @@ type DeleteBucket struct {
 func (RegisterOIDCProvider) Kind() StepKind { return KindRegisterOIDCProvider }
 func (CreateBucket) Kind() StepKind         { return KindCreateBucket }
 func (ConfigureBucket) Kind() StepKind      { return KindConfigureBucket }
+func (BucketTLSPolicy) Kind() StepKind      { return KindBucketTLSPolicy }
 func (CreateStaticKeys) Kind() StepKind     { return KindCreateStaticKeys }
 func (CreatePolicy) Kind() StepKind         { return KindCreatePolicy }
 func (UpdatePolicy) Kind() StepKind         { return KindUpdatePolicy }

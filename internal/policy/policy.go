@@ -1,5 +1,7 @@
-// Package policy writes IAM policy documents: the permission policies plan decides and the trust policies of
-// identity bindings. It only writes; verify reads and evaluates policies with its own, more lenient, parser.
+// Package policy writes IAM policy documents: the permission policies plan decides, the trust policies of
+// identity bindings, and kfaws's statement in a bucket policy, which it merges into the policy the bucket has
+// while keeping every other statement as written. Verify reads and evaluates policies with its own, more
+// lenient, parser.
 package policy
 
 import "encoding/json"
@@ -15,9 +17,10 @@ type Document struct {
 
 // Statement is one statement of a Document.
 type Statement struct {
-	Sid       string                       `json:"Sid,omitempty"`
-	Effect    string                       `json:"Effect"`
-	Principal map[string]string            `json:"Principal,omitempty"`
+	Sid    string `json:"Sid,omitempty"`
+	Effect string `json:"Effect"`
+	// Principal is a map ({"Federated": ARN}) or the string "*" (everyone).
+	Principal any                          `json:"Principal,omitempty"`
 	Action    []string                     `json:"Action"`
 	Resource  []string                     `json:"Resource,omitempty"`
 	Condition map[string]map[string]string `json:"Condition,omitempty"`
