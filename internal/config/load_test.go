@@ -105,6 +105,22 @@ func TestParseAcceptsJSONAndPlainYAML(t *testing.T) {
 	}
 }
 
+// s3.requireTLS is on unless the file turns it off; a value that is not a boolean is refused with its line.
+func TestRequireTLS(t *testing.T) {
+	c, err := Parse([]byte(head + "s3: {bucket: c-artifacts, requireTLS: false}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Default()
+	if Value(c.S3.RequireTLS) || !c.Given("s3.requireTLS") {
+		t.Errorf("requireTLS: false read as %v (given %v)", Value(c.S3.RequireTLS), c.Given("s3.requireTLS"))
+	}
+	_, err = Load(writeFile(t, "kfaws.yaml", head+"s3:\n  bucket: c-artifacts\n  requireTLS: \"no\"\n"))
+	if err == nil || !strings.Contains(err.Error(), `line 7: s3.requireTLS "no": must be true or false`) {
+		t.Errorf("a string requireTLS: %v", err)
+	}
+}
+
 func TestAliasesResolve(t *testing.T) {
 	c, err := Parse([]byte(head + "s3: &s3 {bucket: c-artifacts}\nrds:\n  instanceName: &db my-db\n  secretName: *db\n"))
 	if err != nil {
@@ -193,7 +209,7 @@ func TestLoadResolvesStateFileNextToTheConfig(t *testing.T) {
 
 func TestFieldsListsEveryPath(t *testing.T) {
 	fields := strings.Join(Fields(), " ")
-	for _, f := range []string{"name", "stateFile", "s3.bucket", "rds.allocatedStorage", "rds.multiAZ", "iam.secretsRoleName"} {
+	for _, f := range []string{"name", "stateFile", "s3.bucket", "rds.allocatedStorage", "rds.multiAZ", "s3.requireTLS", "iam.secretsRoleName"} {
 		if !strings.Contains(" "+fields+" ", " "+f+" ") {
 			t.Errorf("Fields lacks %s: %s", f, fields)
 		}

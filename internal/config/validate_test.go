@@ -20,7 +20,7 @@ func TestValidFileDefaultsAndValidates(t *testing.T) {
 		t.Fatalf("valid file: %v", err)
 	}
 	if c.Name != "prod-ml" || c.RDS.EngineVersion != "8.4" || c.RDS.InstanceName != "kubeflow-db" ||
-		Value(c.RDS.MaxAllocatedStorage) != 1000 || !Value(c.RDS.MultiAZ) || c.IAM.BackendRoleName != "kfaws-prod-ml-kfp-backend" {
+		Value(c.RDS.MaxAllocatedStorage) != 1000 || !Value(c.RDS.MultiAZ) || !Value(c.S3.RequireTLS) || c.IAM.BackendRoleName != "kfaws-prod-ml-kfp-backend" {
 		t.Errorf("defaults not applied: %+v", c)
 	}
 	if got := c.StatePath(); got != filepath.Join("testdata", ".kfaws", "prod-ml.state.json") && got != filepath.Join(".kfaws", "prod-ml.state.json") {

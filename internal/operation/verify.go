@@ -8,12 +8,15 @@ import (
 	"strconv"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/go-sql-driver/mysql"
 
 	"github.com/kfaws/kfaws/internal/arn"
+	kaws "github.com/kfaws/kfaws/internal/aws"
 	"github.com/kfaws/kfaws/internal/config"
 	"github.com/kfaws/kfaws/internal/dbaccess"
+	"github.com/kfaws/kfaws/internal/ownership"
 	"github.com/kfaws/kfaws/internal/plan"
 	"github.com/kfaws/kfaws/internal/verify"
 )
@@ -188,7 +191,29 @@ func (v *Verify) checkS3(ctx context.Context, r *verify.Report) {
 		in.KeysErr = err
 		in.AccessKey, in.SecretKey = sec["accesskey"], sec["secretkey"]
 	}
+	in.TLS = verify.TLSInput{Owned: v.ownsBucket(ctx, bucket), Required: config.Value(v.Config.S3.RequireTLS),
+		Statement: plan.TLSOnlyStatement(in.Partition, bucket)}
 	verify.CheckS3(ctx, r, in)
+}
+
+// ownsBucket reports whether this installation created the bucket, as plan decides it: by its installation tag,
+// or, untagged, by the state's record of it. A bucket whose tags cannot be read counts as not owned; the other
+// bucket checks report why.
+func (v *Verify) ownsBucket(ctx context.Context, bucket string) bool {
+	obs := ownership.Observed{Name: bucket, ARN: arn.Builder{Partition: v.partition()}.Bucket(bucket)}
+	out, err := v.AWS.S3.GetBucketTagging(ctx, &s3.GetBucketTaggingInput{Bucket: &bucket})
+	if err != nil && kaws.ErrorCode(err) != "NoSuchTagSet" {
+		return false
+	}
+	if err == nil {
+		for _, t := range out.TagSet {
+			if aws.ToString(t.Key) == ownership.TagInstallation {
+				obs.Tag = aws.ToString(t.Value)
+			}
+		}
+	}
+	rec := v.State.Snapshot().Resources[plan.KeyBucket]
+	return ownership.OwnsAWS(v.Config.Name, obs, ownership.Record{ID: rec.ID, ARN: rec.ARN, Owned: rec.Owned})
 }
 
 // backendRole is the IAM role up recorded for KFP's API server, or the configured name when none is recorded.

@@ -35,6 +35,9 @@ func newVerified(t *testing.T, initialise bool, mutate ...func(*config.Config)) 
 	mutate = append([]func(*config.Config){func(c *config.Config) {
 		c.S3.Credentials = config.CredentialsStatic
 		c.S3.AccessKeyID, c.S3.SecretAccessKey = "AKIAEXAMPLEKEY000001", "static-secret-value-not-to-leak"
+		// The local stack speaks plain HTTP, which the TLS-only bucket policy denies (moto enforces it on object
+		// requests), so the probe could not write; TestVerifyTLSOnly turns it on.
+		c.S3.RequireTLS = aws.Bool(false)
 		// One MariaDB serves every test: each installation gets its own Katib database.
 		c.RDS.DatabaseName = "kf_" + strings.ReplaceAll(c.Name[1:], "-", "_")
 	}}, mutate...)
@@ -161,6 +164,7 @@ func TestVerifyHealthy(t *testing.T) {
 	wantCheck(t, r, "database "+v.db, verify.OK, "observation_logs"[:0])
 	wantCheck(t, r, "katib observation_logs", verify.NotYetInitialised, "no Katib trial")
 	wantCheck(t, r, "encryption", verify.OK, "AES256")
+	wantCheck(t, r, "TLS only", verify.Warn, "s3.requireTLS is false")
 	wantCheck(t, r, "write/read/delete probe", verify.OK, "S3 secret's keys")
 	wantCheck(t, r, "artifact prefixes", verify.NotYetInitialised, "no pipeline has run")
 	noSecrets(t, r, v.rdsSecret(context.Background())["password"], v.cfg.S3.SecretAccessKey)
@@ -174,6 +178,21 @@ func TestVerifyNotYetInitialised(t *testing.T) {
 	}
 	wantCheck(t, r, "database "+v.names().Pipeline, verify.NotYetInitialised, "ml-pipeline creates it")
 	wantCheck(t, r, "katib observation_logs", verify.NotYetInitialised, "katib-db-manager creates it")
+}
+
+// On a bucket kfaws created, the TLS-only statement passes, and its absence fails with what to do. (The write
+// probe is not judged here: the local stack speaks plain HTTP, which the statement denies.)
+func TestVerifyTLSOnly(t *testing.T) {
+	v := newVerified(t, true, func(c *config.Config) { c.S3.RequireTLS = aws.Bool(true) })
+	wantCheck(t, v.run(t), "TLS only", verify.OK, "denies requests made without TLS")
+	if _, err := v.clients.S3.DeleteBucketPolicy(context.Background(), &s3.DeleteBucketPolicyInput{Bucket: &v.cfg.S3.Bucket}); err != nil {
+		t.Fatal(err)
+	}
+	r := v.run(t)
+	wantCheck(t, r, "TLS only", verify.Fail, "lacks kfaws's statement")
+	if c, _ := r.Find("TLS only"); c.Action != "kfaws up restores it" {
+		t.Errorf("action %q", c.Action)
+	}
 }
 
 func TestVerifyBroken(t *testing.T) {

@@ -79,6 +79,12 @@ func launcherData(l *detect.Layout, v Values, ns string) obj {
 
 // wireS3 moves KFP's object store to S3: the install config, the API server, the UI, Argo, the launcher config,
 // IRSA annotations, and removes MinIO or SeaweedFS.
+//
+// Every S3 client wired here uses HTTPS, which the TLS-only bucket policy up puts on the bucket (s3.requireTLS)
+// requires: the API server's OBJECTSTORECONFIG_SECURE=true (ObjectStoreConfig.Secure defaults to false,
+// kfp@2.5.0 and kfp@2.16.0:backend/src/apiserver/client_manager/client_manager.go), the UI's and the per-profile
+// artifact viewer's AWS_SSL=true (kfp@2.16.0:frontend/server/configs.ts), Argo's insecure: false, and the
+// launcher's providers with disableSSL: false, or fromEnv, which leaves the AWS SDK's HTTPS endpoint in place.
 func wireS3(o *overlay, l *detect.Layout, v Values, inv inventory) {
 	o.patch("pipeline/s3-install-config.yaml", obj{
 		"apiVersion": "v1", "kind": "ConfigMap",

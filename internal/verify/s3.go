@@ -32,6 +32,7 @@ type S3Input struct {
 	Static   bool
 	// Partition is the ARN partition of the account (arn.Partition); when unset, the IRSA role's.
 	Partition string
+	TLS       TLSInput
 }
 
 // probePrefix is where the write/read/delete probe puts its one object.
@@ -52,6 +53,7 @@ func CheckS3(ctx context.Context, r *Report, in S3Input) {
 	w.ok("bucket", fmt.Sprintf("bucket %q exists", in.Bucket))
 	checkPublicAccess(ctx, w, in)
 	checkEncryption(ctx, w, in)
+	checkTLSOnly(ctx, w, in)
 	if in.Static {
 		checkProbe(ctx, w, in)
 	} else {
