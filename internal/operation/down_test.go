@@ -63,7 +63,7 @@ func TestDownKilledAfterEachDelete(t *testing.T) {
 	}) {
 		t.Run(key, func(t *testing.T) {
 			t.Parallel()
-			var mutate []func(*config.Config)
+			mutate := []func(*config.Config){plainHTTP} // objects are put below
 			if key == plan.KeyS3Secret {
 				mutate = append(mutate, static)
 			}

@@ -79,6 +79,10 @@ func newInstall(t *testing.T, mutate ...func(*config.Config)) *install {
 	return &install{t: t, stack: s, cluster: cl, cfg: c, clients: kaws.NewClients(awsCfg), dir: dir}
 }
 
+// plainHTTP turns s3.requireTLS off, for tests that read or write objects: the local stack speaks plain HTTP,
+// which the TLS-only bucket policy denies (moto enforces the statement on object requests).
+func plainHTTP(c *config.Config) { c.S3.RequireTLS = aws.Bool(false) }
+
 func (in *install) configuration() *operation.Configuration {
 	in.t.Helper()
 	st, err := state.Open(in.cfg.StatePath())

@@ -35,9 +35,7 @@ func newVerified(t *testing.T, initialise bool, mutate ...func(*config.Config)) 
 	mutate = append([]func(*config.Config){func(c *config.Config) {
 		c.S3.Credentials = config.CredentialsStatic
 		c.S3.AccessKeyID, c.S3.SecretAccessKey = "AKIAEXAMPLEKEY000001", "static-secret-value-not-to-leak"
-		// The local stack speaks plain HTTP, which the TLS-only bucket policy denies (moto enforces it on object
-		// requests), so the probe could not write; TestVerifyTLSOnly turns it on.
-		c.S3.RequireTLS = aws.Bool(false)
+		plainHTTP(c) // for the probe; TestVerifyTLSOnly turns it on
 		// One MariaDB serves every test: each installation gets its own Katib database.
 		c.RDS.DatabaseName = "kf_" + strings.ReplaceAll(c.Name[1:], "-", "_")
 	}}, mutate...)
