@@ -63,7 +63,11 @@ func newDownWorld(t *testing.T, withCluster bool) *downWorld {
 	if err := createSubnetGroup(cfg, w.userGroup, cl.PrivateSubnetIDs); err != nil {
 		t.Fatal(err)
 	}
-	w.flags = []string{"--cluster", cl.Name, "--bucket", id + "-artifacts", "--db-instance-name", id,
+	// The local stack speaks plain HTTP, which the TLS-only bucket policy denies, and the test puts an object.
+	if err := os.WriteFile("kfaws.yaml", []byte("apiVersion: kfaws.dev/v1alpha1\nkind: Installation\ns3:\n  requireTLS: false\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	w.flags = []string{"--config", "kfaws.yaml", "--cluster", cl.Name, "--bucket", id + "-artifacts", "--db-instance-name", id,
 		"--db-master-username", "u" + id, "--rds-secret-name", id + "-rds", "--db-subnet-group", w.userGroup}
 	if _, errOut, code := run(t, append([]string{"up"}, w.flags...)...); code != ExitOK {
 		t.Fatalf("up: exit %d\n%s", code, errOut)
