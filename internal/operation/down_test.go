@@ -48,7 +48,7 @@ func (in *install) down(ctx context.Context, conf *operation.Configuration) (*op
 }
 
 // A teardown killed right after any of its delete calls took effect, before it could record it, is finished by
-// the next down: afterwards nothing in any service carries the installation's tag, the final snapshot of the
+// the next down (the bucket is versioned, with versions and a delete marker, and goes with --delete-data): afterwards nothing in any service carries the installation's tag, the final snapshot of the
 // instance exists, the state records nothing as owned, and a further down has nothing to do.
 func TestDownKilledAfterEachDelete(t *testing.T) {
 	static := func(c *config.Config) {
@@ -70,10 +70,7 @@ func TestDownKilledAfterEachDelete(t *testing.T) {
 			in := newInstall(t, mutate...)
 			ctx := context.Background()
 			in.mustUp(ctx)
-			if _, err := in.clients.S3.PutObject(ctx, &s3.PutObjectInput{Bucket: &in.cfg.S3.Bucket, Key: aws.String("artifacts/a"),
-				Body: strings.NewReader("x")}); err != nil {
-				t.Fatal(err)
-			}
+			in.fillVersioned(ctx)
 			killCtx, kill := context.WithCancel(ctx)
 			defer kill()
 			conf := in.configuration()
@@ -102,6 +99,25 @@ func TestDownKilledAfterEachDelete(t *testing.T) {
 				t.Errorf("a third down: changed %t, %v; want nothing to do", res != nil && res.Changed, err)
 			}
 		})
+	}
+}
+
+// fillVersioned turns versioning on in the installation's bucket and leaves versions and a delete marker in it,
+// as KFP's artifacts would after runs were overwritten and deleted.
+func (in *install) fillVersioned(ctx context.Context) {
+	in.t.Helper()
+	c, b := in.clients.S3, &in.cfg.S3.Bucket
+	if _, err := c.PutBucketVersioning(ctx, &s3.PutBucketVersioningInput{Bucket: b,
+		VersioningConfiguration: &s3types.VersioningConfiguration{Status: s3types.BucketVersioningStatusEnabled}}); err != nil {
+		in.t.Fatal(err)
+	}
+	for _, key := range []string{"artifacts/a", "artifacts/a", "artifacts/b"} {
+		if _, err := c.PutObject(ctx, &s3.PutObjectInput{Bucket: b, Key: aws.String(key), Body: strings.NewReader("x")}); err != nil {
+			in.t.Fatal(err)
+		}
+	}
+	if _, err := c.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: b, Key: aws.String("artifacts/b")}); err != nil {
+		in.t.Fatal(err)
 	}
 }
 
