@@ -76,7 +76,7 @@ func (b *builder) bucketTLSPolicy(r *Resource) {
 	switch {
 	case want != nil && !policy.HasStatement(have, *want):
 		desc = fmt.Sprintf("put the TLS-only statement %q into the policy of S3 bucket %q", TLSOnlySid, c.S3.Bucket)
-		detail = "restore the TLS-only bucket policy statement"
+		detail = "put the TLS-only statement into the bucket policy (s3.requireTLS)"
 	case want == nil && policy.HasSid(have, TLSOnlySid):
 		desc = fmt.Sprintf("take the TLS-only statement %q out of the policy of S3 bucket %q (s3.requireTLS is false)", TLSOnlySid, c.S3.Bucket)
 		detail = "remove the TLS-only bucket policy statement (s3.requireTLS is false)"
