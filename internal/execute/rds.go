@@ -182,19 +182,28 @@ func (e *Executor) createInstance(ctx context.Context, s plan.Step, p plan.Creat
 		in.MaxAllocatedStorage = aws.Int32(p.MaxAllocatedStorage)
 	}
 	out, err := e.AWS.RDS.CreateDBInstance(ctx, in)
+	var made *rdstypes.DBInstance
+	if out != nil {
+		made = out.DBInstance
+	}
+	return e.recordInstance(ctx, s, p.Identifier, made, err, fmt.Sprintf("rds:CreateDBInstance %q", p.Identifier))
+}
+
+// recordInstance records the instance a create or restore call made, or the one a resumed run finds already
+// there; call names the call in the error of any other failure.
+func (e *Executor) recordInstance(ctx context.Context, s plan.Step, id string, made *rdstypes.DBInstance, err error, call string) error {
 	var exists *rdstypes.DBInstanceAlreadyExistsFault
-	var arn string
 	switch {
 	case errors.As(err, &exists):
-		if arn, err = e.instanceARN(ctx, p.Identifier); err != nil {
+		arn, err := e.instanceARN(ctx, id)
+		if err != nil {
 			return err
 		}
+		return e.record(s.Resource, arn)
 	case err != nil:
-		return fmt.Errorf("rds:CreateDBInstance %q: %w", p.Identifier, err)
-	default:
-		arn = aws.ToString(out.DBInstance.DBInstanceArn)
+		return fmt.Errorf("%s: %w", call, err)
 	}
-	return e.record(s.Resource, arn)
+	return e.record(s.Resource, aws.ToString(made.DBInstanceArn))
 }
 
 // waitInstance polls until the instance is available, reporting each status change and, while it stays the same,

@@ -2,7 +2,6 @@ package execute
 
 import (
 	"context"
-	"errors"
 	"fmt"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -44,19 +43,12 @@ func (e *Executor) restoreInstance(ctx context.Context, s plan.Step, p plan.Rest
 		VpcSecurityGroupIds:   []string{sg},
 		Tags:                  e.rdsTags(),
 	})
-	var exists *rdstypes.DBInstanceAlreadyExistsFault
-	var arn string
-	switch {
-	case errors.As(err, &exists):
-		if arn, err = e.instanceARN(ctx, p.Identifier); err != nil {
-			return err
-		}
-	case err != nil:
-		return fmt.Errorf("rds:RestoreDBInstanceFromDBSnapshot %q from %q: %w", p.Identifier, p.Snapshot, err)
-	default:
-		arn = aws.ToString(out.DBInstance.DBInstanceArn)
+	var made *rdstypes.DBInstance
+	if out != nil {
+		made = out.DBInstance
 	}
-	return e.record(s.Resource, arn)
+	return e.recordInstance(ctx, s, p.Identifier, made, err,
+		fmt.Sprintf("rds:RestoreDBInstanceFromDBSnapshot %q from %q", p.Identifier, p.Snapshot))
 }
 
 // setMasterPassword gives the restored instance, which has the snapshot's master password, the one in the RDS
