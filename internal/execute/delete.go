@@ -390,7 +390,7 @@ func (e *Executor) forget(key string) error { return e.State.RemoveResource(key)
 // clearOutputs drops the outputs of what a teardown deleted; the final snapshot's name stays, as where the data is.
 func (e *Executor) clearOutputs() error {
 	return e.State.Update(func(st *state.State) {
-		st.Outputs = state.Outputs{FinalSnapshot: st.Outputs.FinalSnapshot}
+		st.Outputs = state.Outputs{FinalSnapshot: st.Outputs.FinalSnapshot, UpgradeSnapshot: st.Outputs.UpgradeSnapshot}
 		for k, r := range st.Resources {
 			if !r.Owned && !r.Adopted {
 				delete(st.Resources, k) // what it reused is no concern of an installation that is gone; what the

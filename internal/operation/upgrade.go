@@ -3,6 +3,7 @@ package operation
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -13,6 +14,7 @@ import (
 	kaws "github.com/kfaws/kfaws/internal/aws"
 	"github.com/kfaws/kfaws/internal/kube"
 	"github.com/kfaws/kfaws/internal/kubeflow"
+	"github.com/kfaws/kfaws/internal/state"
 	"github.com/kfaws/kfaws/internal/upgrade"
 )
 
@@ -97,7 +99,10 @@ func (a *Apply) protectData(ctx context.Context, k *kube.Client, objs []*unstruc
 			"no such instance; if the databases are elsewhere, back them up yourself and pass --skip-upgrade-snapshot",
 			d.Verb(), d.From, d.To, id, a.AWS.Region))
 	}
-	name := upgrade.SnapshotName(id, d.From, d.To, time.Now())
+	name, err := a.upgradeSnapshotName(id, d)
+	if err != nil {
+		return "", err
+	}
 	fmt.Fprintf(progress, "  KFP %s %s → %s migrates its database schema with no way back: taking DB snapshot %s of "+
 		"instance %q first\n", d.Verb(), d.From, d.To, name, id)
 	if err := snap.Take(ctx, id, name); err != nil {
@@ -106,6 +111,21 @@ func (a *Apply) protectData(ctx context.Context, k *kube.Client, objs []*unstruc
 	fmt.Fprintf(progress, "✓ DB snapshot %s available; to restore it to a new instance:\n    %s\n", name,
 		upgrade.RestoreCommand(name, *inst))
 	return name, nil
+}
+
+// upgradeSnapshotName names the snapshot taken before this change of version: the one a run interrupted while
+// waiting for it recorded, else a new one, recorded in the state before the call so that a re-run waits for it
+// instead of taking another.
+func (a *Apply) upgradeSnapshotName(id string, d upgrade.Decision) (string, error) {
+	if a.State == nil {
+		return upgrade.SnapshotName(id, d.From, d.To, time.Now()), nil
+	}
+	prefix := upgrade.SnapshotPrefix(id, d.From, d.To)
+	name := a.State.Snapshot().Outputs.UpgradeSnapshot
+	if !strings.HasPrefix(name, prefix) && !strings.HasPrefix(name, "kfaws-"+prefix) {
+		name = upgrade.SnapshotName(id, d.From, d.To, time.Now())
+	}
+	return name, a.State.Update(func(st *state.State) { st.Outputs.UpgradeSnapshot = name })
 }
 
 // downgradeError says what runs, what the manifests pin and how to go back; it names the snapshot kfaws took

@@ -91,6 +91,9 @@ func TestUpgradeSnapshotsFirstAndDowngradeIsRefused(t *testing.T) {
 	if at, err := time.Parse("20060102-150405", strings.TrimPrefix(name, prefix)); err != nil || at.Before(start) || at.After(time.Now()) {
 		t.Errorf("snapshot %q: its time %v is not when the apply ran (%v)", name, at, err)
 	}
+	if got := in.configuration().State.Snapshot().Outputs.UpgradeSnapshot; got != name {
+		t.Errorf("the state records upgrade snapshot %q, want %q", got, name)
+	}
 	if want := []string{name + " available, cluster KFP 2.5.0, objects unchanged true"}; fmt.Sprint(seen) != fmt.Sprint(want) {
 		t.Errorf("when the snapshot was reported: %v, want %v\n%s", seen, want, hook)
 	}

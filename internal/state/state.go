@@ -67,6 +67,9 @@ type Outputs struct {
 	// RestoringFrom names the DB snapshot up restored the instance from, from before the restore call until the
 	// instance's master password (the snapshot's) has been set to the RDS secret's; while it is set, up sets it.
 	RestoringFrom string `json:"restoringFrom,omitempty"`
+	// UpgradeSnapshot names the DB snapshot apply took before the last change of KFP version; recorded before
+	// the call so an apply interrupted while waiting for it waits for the same one when run again.
+	UpgradeSnapshot string `json:"upgradeSnapshot,omitempty"`
 }
 
 // Store reads and writes one state file. Its methods are safe for concurrent use by parallel steps. A run that
