@@ -49,8 +49,8 @@ func Copy(ctx context.Context, src, dst Bucket, opts Options) (Report, error) {
 	for _, o := range objects {
 		c.totalBytes += o.size
 	}
-	atDest := map[string]bool{}
-	if err := list(ctx, dst, func(o object) { atDest[o.key] = true }); err != nil {
+	atDest := map[string]object{}
+	if err := list(ctx, dst, func(o object) { atDest[o.key] = o }); err != nil {
 		return c.report(0), err
 	}
 	ours := map[string]bool{}
@@ -65,7 +65,12 @@ func Copy(ctx context.Context, src, dst Bucket, opts Options) (Report, error) {
 	err = c.run(ctx, objects, atDest)
 	stopProgress()
 	if err != nil {
-		return c.report(aborted), fmt.Errorf("copying objects from bucket %q to bucket %q: %w", src.Name, dst.Name, err)
+		// Best effort: a CreateMultipartUpload cancelled in flight may still have started an upload. What this
+		// misses (and what a killed process leaves) the next run aborts before copying.
+		sweep, cancel := context.WithTimeout(context.WithoutCancel(ctx), abortTimeout)
+		more, _ := abortUploads(sweep, dst, ours)
+		cancel()
+		return c.report(aborted + more), fmt.Errorf("copying objects from bucket %q to bucket %q: %w", src.Name, dst.Name, err)
 	}
 	// A CreateMultipartUpload whose response was lost and retried leaves an upload nobody completes.
 	more, err := abortUploads(ctx, dst, ours)
@@ -73,7 +78,7 @@ func Copy(ctx context.Context, src, dst Bucket, opts Options) (Report, error) {
 }
 
 // run copies objects with Parallel workers; the first error cancels the rest.
-func (c *copier) run(ctx context.Context, objects []object, atDest map[string]bool) error {
+func (c *copier) run(ctx context.Context, objects []object, atDest map[string]object) error {
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	jobs := make(chan object)
@@ -81,7 +86,8 @@ func (c *copier) run(ctx context.Context, objects []object, atDest map[string]bo
 	for range c.o.Parallel {
 		wg.Go(func() {
 			for o := range jobs {
-				if err := c.withRetries(ctx, o, atDest[destKey(c.src, c.dst, o.key)]); err != nil {
+				existing, ok := atDest[destKey(c.src, c.dst, o.key)]
+				if err := c.withRetries(ctx, o, existing, ok); err != nil {
 					cancel(err)
 				}
 				c.done.Add(1)
@@ -104,13 +110,13 @@ feed:
 	return nil
 }
 
-func (c *copier) withRetries(ctx context.Context, o object, atDest bool) error {
+func (c *copier) withRetries(ctx context.Context, o object, existing object, atDest bool) error {
 	var err error
 	for range attempts {
-		if err = c.object(ctx, o, atDest); err == nil || ctx.Err() != nil {
+		if err = c.object(ctx, o, existing, atDest); err == nil || ctx.Err() != nil {
 			break
 		}
-		atDest = true // a failed attempt may have written it
+		existing, atDest = object{}, true // a failed attempt may have written it
 	}
 	if err != nil {
 		return fmt.Errorf("object %q: %w", o.key, err)

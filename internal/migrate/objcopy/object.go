@@ -20,9 +20,16 @@ import (
 // abortTimeout bounds the abort of a failed upload, which runs even when the copy's context is cancelled.
 const abortTimeout = 30 * time.Second
 
-// object copies one source object unless the destination already holds this package's copy of it.
-func (c *copier) object(ctx context.Context, o object, atDest bool) error {
+// object copies one source object unless the destination already holds it: with the same ETag and size in the
+// listing (the same content, whoever wrote it: both ETags are MD5s of it, or MD5s of the same parts), or as this
+// package's copy of a source object with that ETag and size (its marker, read with HeadObject, for destinations
+// whose ETags are not MD5s, such as SSE-KMS buckets, and copies made in other parts than the source's).
+func (c *copier) object(ctx context.Context, o, existing object, atDest bool) error {
 	dk := destKey(c.src, c.dst, o.key)
+	if atDest && existing.etag == o.etag && existing.size == o.size {
+		c.skip(o)
+		return nil
+	}
 	if atDest {
 		h, err := head(ctx, c.dst, dk)
 		if err != nil {
@@ -35,8 +42,7 @@ func (c *copier) object(ctx context.Context, o object, atDest bool) error {
 				c.mismatch(o.key, fmt.Sprintf("destination bucket %q already holds %q, which no migration wrote; not overwritten", c.dst.Name, dk))
 				return nil
 			case marker == o.etag && aws.ToInt64(h.ContentLength) == o.size:
-				c.skipped.Add(1)
-				c.skippedBytes.Add(o.size)
+				c.skip(o)
 				return nil
 			}
 			// An earlier run's copy of another version of the source object: copied again.
@@ -198,4 +204,9 @@ func (c *copier) metadata(o object, get *s3.GetObjectOutput) map[string]string {
 	}
 	m[MarkerKey] = o.etag
 	return m
+}
+
+func (c *copier) skip(o object) {
+	c.skipped.Add(1)
+	c.skippedBytes.Add(o.size)
 }
