@@ -22,10 +22,10 @@ type copier struct {
 	o        Options
 	mem      *semaphore.Weighted // bytes of object data in memory
 
-	start                            time.Time
-	totalObjects, totalBytes         int64
+	start                             time.Time
+	totalObjects, totalBytes          int64
 	done, copied, skipped, unverified atomic.Int64
-	bytes, skippedBytes              atomic.Int64
+	bytes, skippedBytes               atomic.Int64
 
 	mu         sync.Mutex
 	mismatches []Mismatch

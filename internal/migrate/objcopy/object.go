@@ -103,9 +103,8 @@ func (c *copier) single(ctx context.Context, o object, dk string, get *s3.GetObj
 func (c *copier) multipart(ctx context.Context, o object, dk string, get *s3.GetObjectOutput) (err error) {
 	created, err := c.dst.Client.CreateMultipartUpload(ctx, &s3.CreateMultipartUploadInput{
 		Bucket: aws.String(c.dst.Name), Key: aws.String(dk), Metadata: c.metadata(o, get),
-		ChecksumAlgorithm: s3types.ChecksumAlgorithmCrc32,
 		ContentType: get.ContentType, ContentEncoding: get.ContentEncoding, ContentDisposition: get.ContentDisposition,
-		ContentLanguage: get.ContentLanguage, CacheControl: get.CacheControl,
+		ContentLanguage: get.ContentLanguage, CacheControl: get.CacheControl, ChecksumAlgorithm: s3types.ChecksumAlgorithmCrc32,
 	})
 	if err != nil {
 		return fmt.Errorf("starting a multipart upload in destination bucket %q: %w", c.dst.Name, err)
