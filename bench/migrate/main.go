@@ -8,7 +8,13 @@
 // behind the proxy); each destination is then checked against the source. It prints each side's time, MiB/s and
 // requests by operation, and the ratio rclone/kfaws (aim: at least 1).
 //
-//	go run ./bench/migrate -objects 5000 -large-mib 256   # about 4 minutes here
+// moto serves a few hundred requests a second whatever the parallelism, so the small objects measure requests per
+// object: kfaws makes a GetObject and a PutObject, rclone also a HeadObject after each upload and a listing per
+// directory. Large objects go the other way here: rclone writes anything under 200 MiB in one PutObject, kfaws
+// above 64 MiB in parts, which moto assembles slowly in Python (-objects 0 -large-mib 256: about 0.5x); on S3 parts
+// in parallel are the faster way.
+//
+//	go run ./bench/migrate -objects 5000 -large-mib 256   # about 5.5 minutes here, 30 s of it filling the source
 //
 // rclone is Debian's, unpacked under $HOME/.cache/kfaws by hack/rclone.sh (or -rclone); run from the repository root.
 package main

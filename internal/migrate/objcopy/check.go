@@ -52,11 +52,14 @@ func CheckDestination(ctx context.Context, dst Bucket) error {
 	g.SetLimit(defaultParallel)
 	for _, k := range keys {
 		g.Go(func() error {
-			marker, found, err := readMarker(gctx, dst, k)
+			h, err := head(gctx, dst, k)
 			if err != nil {
 				return err
 			}
-			if found && marker == "" {
+			if h == nil { // deleted since the listing
+				return nil
+			}
+			if _, ours := h.Metadata[MarkerKey]; !ours {
 				mu.Lock()
 				foreign = append(foreign, k)
 				mu.Unlock()
@@ -72,16 +75,6 @@ func CheckDestination(ctx context.Context, dst Bucket) error {
 	}
 	slices.Sort(foreign)
 	return &ForeignObjectsError{Bucket: dst.Name, Prefix: dst.Prefix, Keys: foreign[:min(len(foreign), maxForeignKeys)], Count: len(foreign)}
-}
-
-// readMarker is the MarkerKey metadata of object key in b ("" when the object lacks it); found is false when the
-// object does not exist.
-func readMarker(ctx context.Context, b Bucket, key string) (marker string, found bool, err error) {
-	h, err := head(ctx, b, key)
-	if err != nil || h == nil {
-		return "", false, err
-	}
-	return h.Metadata[MarkerKey], true, nil
 }
 
 // head is HeadObject, nil when the object does not exist.

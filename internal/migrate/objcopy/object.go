@@ -2,6 +2,7 @@ package objcopy
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/md5"
 	"encoding/base64"
@@ -71,7 +72,7 @@ func (c *copier) single(ctx context.Context, o object, dk string, get *s3.GetObj
 	defer c.mem.Release(held)
 	buf := make([]byte, o.size)
 	n, err := io.ReadFull(get.Body, buf)
-	if err != nil && err != io.ErrUnexpectedEOF {
+	if err != nil { // a connection dropped midway: tried again
 		return fmt.Errorf("reading from source bucket %q: %w", c.src.Name, err)
 	}
 	sum := md5.Sum(buf[:n])
@@ -201,7 +202,7 @@ func (c *copier) metadata(o object, get *s3.GetObjectOutput) map[string]string {
 	if m == nil {
 		m = map[string]string{}
 	}
-	m[MarkerKey] = o.etag
+	m[MarkerKey] = cmp.Or(o.etag, "none") // never empty, so the marker's presence shows
 	return m
 }
 
