@@ -4,11 +4,37 @@ import (
 	"context"
 	"database/sql"
 	"database/sql/driver"
+	"errors"
 	"fmt"
 	"time"
 
+	"github.com/go-sql-driver/mysql"
 	"golang.org/x/sync/errgroup"
 )
+
+// execRetrying runs an INSERT, again after a deadlock or lock wait timeout: ranges of one table inserted at once
+// can deadlock on a secondary unique index's gap locks, and InnoDB rolls the whole statement back, so repeating it
+// is safe.
+func execRetrying(ctx context.Context, conn *sql.Conn, stmt string) error {
+	for attempt := 1; ; attempt++ {
+		_, err := conn.ExecContext(ctx, stmt)
+		var me *mysql.MySQLError
+		if err == nil || attempt == 10 || !errors.As(err, &me) || (me.Number != 1213 && me.Number != 1205) {
+			return err
+		}
+		select {
+		case <-time.After(time.Duration(attempt*attempt) * 20 * time.Millisecond):
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+}
+
+// tooLarge tells a statement over max_allowed_packet (the server's 1153 or the driver's own check).
+func tooLarge(err error) bool {
+	var me *mysql.MySQLError
+	return errors.Is(err, mysql.ErrPktTooLarge) || (errors.As(err, &me) && me.Number == 1153)
+}
 
 // unitStats are what one unit read, wrote and found.
 type unitStats struct {
@@ -133,9 +159,13 @@ func (r *runner) copyRange(ctx context.Context, u unit, src, dst *sql.Conn, st *
 	})
 	g.Go(func() error {
 		for b := range batches {
-			if _, err := dst.ExecContext(gctx, string(b.sql)); err != nil {
-				return fmt.Errorf("writing to destination database %s (a statement of %d bytes, %d rows; the "+
-					"destination's max_allowed_packet must exceed the largest row): %w", u.t.db.To, len(b.sql), b.rows, err)
+			if err := execRetrying(gctx, dst, string(b.sql)); err != nil {
+				hint := ""
+				if tooLarge(err) {
+					hint = "; raise the destination's max_allowed_packet above the largest row"
+				}
+				return fmt.Errorf("writing to destination database %s (a statement of %d bytes, %d rows%s): %w",
+					u.t.db.To, len(b.sql), b.rows, hint, err)
 			}
 			r.progress(u.t, b.rows)
 			select {

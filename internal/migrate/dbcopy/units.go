@@ -7,7 +7,7 @@ import (
 
 // unitRows is roughly how many rows one unit of work reads: large tables with an integer primary key are split
 // into key ranges of about this size, copied by several connections at once.
-const unitRows = 50_000
+var unitRows int64 = 50_000
 
 // unit is a key range of a table (the whole table when lo and hi are nil): [lo, hi).
 type unit struct {

@@ -257,7 +257,9 @@ func (s *seeder) mlmd(ctx context.Context) error {
 		return err
 	}
 	if err := Insert(ctx, s.db, "metadb.Event", []string{"artifact_id", "execution_id", "type", "milliseconds_since_epoch"},
-		2*n, func(i int) []any { return []any{1 + i + i/5, 1 + i/2, 1 + i%2, nullEvery(i, 5, 1700000000000+int64(i))} }); err != nil {
+		2*n, func(i int) []any {
+			return []any{1 + i + i/5, 1 + i/2, 1 + i%2, nullEvery(i, 5, 1700000000000+int64(i))}
+		}); err != nil {
 		return err
 	}
 	if err := Insert(ctx, s.db, "metadb.EventPath", []string{"event_id", "is_index_step", "step_index", "step_key"},
