@@ -28,8 +28,11 @@ type Database struct {
 // Rewrite replaces a prefix in one column's string values while copying (MLMD's artifact URIs
 // minio://mlpipeline/... -> s3://BUCKET/...). Values not starting with From are copied as they are.
 type Rewrite struct {
-	Database, Table, Column string // Database is the SOURCE name
-	From, To                string
+	Database string `json:"database"` // the SOURCE name
+	Table    string `json:"table"`
+	Column   string `json:"column"`
+	From     string `json:"from"`
+	To       string `json:"to"`
 }
 
 // Options tune a copy. The zero value works.
@@ -52,33 +55,34 @@ type Options struct {
 
 // TableResult is the outcome of one table.
 type TableResult struct {
-	Database       string // destination database name (what Done and OnTable use)
-	From           string // source database name
-	Table          string
-	Rows           int64 // rows read from the source snapshot
-	DestRows       int64 // rows found on the destination afterwards
-	SourceChecksum string
-	DestChecksum   string
-	Match          bool  // rows and checksums equal
-	Resumed        bool  // recorded as Done: verified, not copied
-	Rewritten      int64 // values changed by Rewrites
-	Took           time.Duration
+	Database       string        `json:"database"` // destination database name (what Done and OnTable use)
+	From           string        `json:"from"`     // source database name
+	Table          string        `json:"table"`
+	Rows           int64         `json:"rows"`     // rows read from the source snapshot
+	DestRows       int64         `json:"destRows"` // rows found on the destination afterwards
+	SourceChecksum string        `json:"sourceChecksum"`
+	DestChecksum   string        `json:"destChecksum"`
+	Match          bool          `json:"match"`     // rows and checksums equal
+	Resumed        bool          `json:"resumed"`   // recorded as Done: verified, not copied
+	Rewritten      int64         `json:"rewritten"` // values changed by Rewrites
+	Took           time.Duration `json:"-"`
 }
 
 // DatabaseReport is the outcome of one database.
 type DatabaseReport struct {
-	From, To       string
-	Tables         []TableResult // sorted by table name
-	Rows           int64
-	SharedSnapshot bool // the source's snapshots were opened under FLUSH TABLES WITH READ LOCK
+	From           string        `json:"from"`
+	To             string        `json:"to"`
+	Tables         []TableResult `json:"tables"` // sorted by table name
+	Rows           int64         `json:"rows"`
+	SharedSnapshot bool          `json:"sharedSnapshot"` // the source's snapshots were opened under FLUSH TABLES WITH READ LOCK
 }
 
 // Report is the outcome of Copy or Verify.
 type Report struct {
-	Databases []DatabaseReport
-	Tables    int
-	Rows      int64
-	Took      time.Duration
+	Databases []DatabaseReport `json:"databases"`
+	Tables    int              `json:"tables"`
+	Rows      int64            `json:"rows"`
+	Took      time.Duration    `json:"-"`
 }
 
 // Mismatches lists the tables whose row count or checksum differ between source and destination.
