@@ -59,20 +59,21 @@ type Progress struct {
 // Report is what Copy did.
 type Report struct {
 	// Objects is how many objects the source holds under its prefix.
-	Objects int64
-	Copied  int64
-	Skipped int64
+	Objects int64 `json:"objects"`
+	Copied  int64 `json:"copied"`
+	Skipped int64 `json:"skipped"`
 	// Bytes were uploaded; SkippedBytes are in objects that were already copied.
-	Bytes, SkippedBytes int64
+	Bytes        int64 `json:"bytes"`
+	SkippedBytes int64 `json:"skippedBytes"`
 	// AbortedUploads are multipart uploads left at source keys by an earlier, interrupted run, aborted before
 	// copying.
-	AbortedUploads int
+	AbortedUploads int `json:"abortedUploads"`
 	// Unverified are copied objects whose source ETag is not an MD5 of their content (written in parts of sizes
 	// this copy did not reproduce): their read was checked by length, their upload by Content-MD5, not end to end.
-	Unverified int64
+	Unverified int64 `json:"unverified"`
 	// Mismatches are objects not copied, or copied but not matching the source: each one must be looked at.
-	Mismatches []Mismatch
-	Duration   time.Duration
+	Mismatches []Mismatch    `json:"mismatches"`
+	Duration   time.Duration `json:"-"`
 }
 
 // Mismatch is an object whose copy could not be verified, or that the destination holds and this migration may not
