@@ -47,12 +47,17 @@ func (e *Executor) createKMSKey(ctx context.Context, s plan.Step, p plan.CreateK
 // restoreKMSKey cancels a scheduled deletion of the key kfaws created and enables it; both are harmless on a key
 // that needs neither, so an interrupted restore is finished by running it again.
 func (e *Executor) restoreKMSKey(ctx context.Context, _ plan.Step, p plan.RestoreKMSKey) error {
-	_, err := e.AWS.KMS.CancelKeyDeletion(ctx, &kms.CancelKeyDeletionInput{KeyId: &p.ARN})
+	out, err := e.AWS.KMS.DescribeKey(ctx, &kms.DescribeKeyInput{KeyId: &p.ARN})
+	if err != nil {
+		return fmt.Errorf("kms:DescribeKey %q: %w", p.Alias, err)
+	}
+	id := out.KeyMetadata.KeyId // by id: moto 5.2.1 fails these calls given the key's ARN
+	_, err = e.AWS.KMS.CancelKeyDeletion(ctx, &kms.CancelKeyDeletionInput{KeyId: id})
 	var state *kmstypes.KMSInvalidStateException
 	if err != nil && !errors.As(err, &state) {
 		return fmt.Errorf("kms:CancelKeyDeletion %q: %w", p.Alias, err)
 	}
-	if _, err := e.AWS.KMS.EnableKey(ctx, &kms.EnableKeyInput{KeyId: &p.ARN}); err != nil {
+	if _, err := e.AWS.KMS.EnableKey(ctx, &kms.EnableKeyInput{KeyId: id}); err != nil {
 		return fmt.Errorf("kms:EnableKey %q: %w", p.Alias, err)
 	}
 	return nil
@@ -82,7 +87,9 @@ func (e *Executor) deleteKMSKey(ctx context.Context, _ plan.Step, p plan.DeleteK
 	case out.KeyMetadata.KeyState == kmstypes.KeyStatePendingDeletion:
 		return nil
 	}
-	if _, err := e.AWS.KMS.ScheduleKeyDeletion(ctx, &kms.ScheduleKeyDeletionInput{KeyId: &p.ARN, PendingWindowInDays: &p.WindowDays}); err != nil {
+	// By id: moto 5.2.1 fails ScheduleKeyDeletion given the key's ARN; AWS takes either.
+	id := out.KeyMetadata.KeyId
+	if _, err := e.AWS.KMS.ScheduleKeyDeletion(ctx, &kms.ScheduleKeyDeletionInput{KeyId: id, PendingWindowInDays: &p.WindowDays}); err != nil {
 		return fmt.Errorf("kms:ScheduleKeyDeletion %q: %w", p.Alias, err)
 	}
 	return nil
