@@ -185,6 +185,9 @@ type builder struct {
 	last map[string]string
 	// old are the resources the state records under names the configuration no longer gives, by key.
 	old map[string][]*former
+	// key is the ARN of the KMS key kms.key names (CreatedKeyARN: the one this run creates), "" for none;
+	// keyName is how plan lines name it.
+	key, keyName string
 }
 
 // Build decides every resource and the steps to get there. recorded is the state file's content, used only to
@@ -201,6 +204,9 @@ func Build(cfg *config.Config, snap *observe.Snapshot, recorded state.State) (*P
 	b.old = b.formers()
 	p.Binding = identity.IRSA{Issuer: snap.Cluster.OIDCIssuer, ProviderARN: b.arns.OIDCProvider(snap.Cluster.OIDCIssuer)}
 	b.oidc()
+	if err := b.kmsKey(); err != nil {
+		return nil, err
+	}
 	if cfg.Option.UsesS3() {
 		b.s3()
 	}
