@@ -40,6 +40,7 @@ func (e *Executor) steps() map[plan.StepKind]binder {
 	register(m, e.storeGivenPassword)
 	register(m, e.restoreInstance)
 	register(m, e.setMasterPassword)
+	register(m, e.ensureDBUser)
 	register(m, e.deleteAddon)
 	register(m, e.deleteRole)
 	register(m, e.deletePolicy)

@@ -35,6 +35,7 @@ const (
 	KindStoreGivenPassword   StepKind = "store-given-password"
 	KindRestoreInstance      StepKind = "restore-instance"
 	KindSetMasterPassword    StepKind = "set-master-password"
+	KindEnsureDBUser         StepKind = "ensure-db-user"
 
 	// Teardown (BuildDown).
 	KindDeleteAddon          StepKind = "delete-addon"
@@ -55,7 +56,7 @@ func StepKinds() []StepKind {
 		KindUpdatePolicy, KindEnsureRole, KindCreateSubnetGroup, KindCreateParameterGroup, KindSetParameters,
 		KindCreateSecurityGroup, KindAdmitMySQL, KindCreateRDSSecret, KindCreateInstance, KindModifyInstance,
 		KindWaitInstance, KindRecordEndpoint, KindCreateAddon, KindConfigureAddon, KindRestoreSecret, KindStoreGivenPassword,
-		KindRestoreInstance, KindSetMasterPassword,
+		KindRestoreInstance, KindSetMasterPassword, KindEnsureDBUser,
 		KindDeleteAddon, KindDeleteRole, KindDeletePolicy, KindDeleteInstance, KindDeleteSubnetGroup,
 		KindDeleteParameterGroup, KindDeleteSecurityGroup, KindDeleteSecret, KindDeleteBucket,
 	}

@@ -116,8 +116,13 @@ func ScenariosIn(partition, region string) []Scenario {
 			c.S3.Credentials = config.CredentialsStatic
 		}), Snapshot: afterDown(partition, region)},
 		{Name: "up from the final snapshot after down", Config: Config(region), Snapshot: fromSnapshot(partition, region)},
+		{Name: "fresh rds-only, a database user per component", Config: Config(region, func(c *config.Config) {
+			c.Option, c.RDS.ComponentUsers = config.OptionRDSOnly, &yes
+		}), Snapshot: Fresh(partition, region)},
 	}
 }
+
+var yes = true
 
 // FinalSnapshot is the name of the DB snapshot fromSnapshot restores.
 const FinalSnapshot = "kubeflow-db-final-20260101-120000"
