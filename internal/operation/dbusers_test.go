@@ -17,7 +17,9 @@ import (
 	"github.com/kfaws/kfaws/internal/plan"
 )
 
-func componentUsers(c *config.Config) { c.Option, c.RDS.ComponentUsers = config.OptionRDSOnly, aws.Bool(true) }
+func componentUsers(c *config.Config) {
+	c.Option, c.RDS.ComponentUsers = config.OptionRDSOnly, aws.Bool(true)
+}
 
 // loginAs opens MySQL with a component secret's credentials on the instance's endpoint.
 func (in *install) loginAs(ctx context.Context, sec map[string]string, database string) *sql.DB {
