@@ -55,7 +55,9 @@ func TestRenderOneBuild(t *testing.T) {
 			}
 
 			manifests, out := manifestsDir(t, c.release)
-			r := &Render{Manifests: manifests, Values: testValues(c.opt, c.creds), OutDir: out, GitMirrors: mirrors,
+			v := testValues(c.opt, c.creds)
+			v.ComponentUsers = c.users
+			r := &Render{Manifests: manifests, Values: v, OutDir: out, GitMirrors: mirrors,
 				twice: true}
 			twice, err := r.Run(context.Background())
 			if err != nil {

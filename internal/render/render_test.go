@@ -16,10 +16,15 @@ type renderCase struct {
 	release string
 	opt     config.Option
 	creds   config.CredentialMode
+	// users renders with a database user per component (rds.componentUsers).
+	users bool
 }
 
 func (c renderCase) name() string {
 	if c.opt == config.OptionRDSOnly {
+		if c.users {
+			return c.release + "/" + string(c.opt) + "-users"
+		}
 		return c.release + "/" + string(c.opt)
 	}
 	return c.release + "/" + string(c.opt) + "-" + string(c.creds)
@@ -29,11 +34,12 @@ func allCases() []renderCase {
 	var cases []renderCase
 	for _, rel := range releases {
 		cases = append(cases,
-			renderCase{rel, config.OptionRDSS3, config.CredentialsIRSA},
-			renderCase{rel, config.OptionRDSS3, config.CredentialsStatic},
-			renderCase{rel, config.OptionRDSOnly, config.CredentialsIRSA},
-			renderCase{rel, config.OptionS3Only, config.CredentialsIRSA},
-			renderCase{rel, config.OptionS3Only, config.CredentialsStatic},
+			renderCase{rel, config.OptionRDSS3, config.CredentialsIRSA, false},
+			renderCase{rel, config.OptionRDSS3, config.CredentialsStatic, false},
+			renderCase{rel, config.OptionRDSOnly, config.CredentialsIRSA, false},
+			renderCase{rel, config.OptionRDSOnly, config.CredentialsIRSA, true},
+			renderCase{rel, config.OptionS3Only, config.CredentialsIRSA, false},
+			renderCase{rel, config.OptionS3Only, config.CredentialsStatic, false},
 		)
 	}
 	return cases
@@ -43,7 +49,9 @@ func allCases() []renderCase {
 func runCase(t *testing.T, c renderCase, mirror string) (*Result, error) {
 	t.Helper()
 	manifests, out := manifestsDir(t, c.release)
-	r := &Render{Manifests: manifests, Values: testValues(c.opt, c.creds), OutDir: out,
+	v := testValues(c.opt, c.creds)
+	v.ComponentUsers = c.users
+	r := &Render{Manifests: manifests, Values: v, OutDir: out,
 		GitMirrors: map[string]string{argoRepo: mirror}}
 	return r.Run(context.Background())
 }
@@ -93,7 +101,7 @@ func TestRenderDetectsReleases(t *testing.T) {
 	}
 	mirror := argoMirror(t)
 	for rel, w := range want {
-		res, err := runCase(t, renderCase{rel, config.OptionRDSOnly, config.CredentialsIRSA}, mirror)
+		res, err := runCase(t, renderCase{rel, config.OptionRDSOnly, config.CredentialsIRSA, false}, mirror)
 		if err != nil {
 			t.Fatalf("%s: %v", rel, err)
 		}
