@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
@@ -201,5 +202,45 @@ func TestComponentUserConflict(t *testing.T) {
 	grants, _ := dbusers.Grants(ctx, root, user)
 	if len(grants) != 1 {
 		t.Errorf("the foreign user was changed: %v", grants)
+	}
+}
+
+// TestComponentUsersDown: down plans and deletes the components' secrets with the instance it deletes, and forgets
+// their users (they go with the instance).
+func TestComponentUsersDown(t *testing.T) {
+	ctx := context.Background()
+	in := newInstall(t, componentUsers)
+	in.mustUp(ctx)
+	down := func(dryRun bool) *operation.DownResult {
+		t.Helper()
+		d := &operation.Down{Configuration: in.configuration(), SkipCluster: true, ForceDeleteSecrets: true,
+			SkipFinalSnapshot: true, PollInterval: 20 * time.Millisecond}
+		d.DryRun = dryRun
+		res, err := d.Run(ctx)
+		if err != nil {
+			t.Fatalf("down: %v", err)
+		}
+		return res
+	}
+	planned := down(true)
+	for _, c := range dbusers.All {
+		if r, _ := planned.Plan.Resource(plan.KeyComponentSecret(c.ID)); r.Action != plan.Delete {
+			t.Errorf("down plan for %s's secret: %s %q", c.ID, r.Action, r.Detail)
+		}
+	}
+	down(false)
+	for _, c := range dbusers.All {
+		name := c.SecretName(in.cfg.RDS.SecretName)
+		if _, err := in.clients.SecretsManager.DescribeSecret(ctx, &secretsmanager.DescribeSecretInput{SecretId: &name}); err == nil {
+			t.Errorf("down kept secret %s", name)
+		}
+	}
+	st := in.configuration().State.Snapshot()
+	for _, c := range dbusers.All {
+		for _, k := range []string{plan.KeyComponentSecret(c.ID), plan.KeyComponentUser(c.ID)} {
+			if _, ok := st.Resources[k]; ok {
+				t.Errorf("after down the state still records %s", k)
+			}
+		}
 	}
 }
