@@ -185,6 +185,8 @@ type builder struct {
 	last map[string]string
 	// old are the resources the state records under names the configuration no longer gives, by key.
 	old map[string][]*former
+	// assocKeys are the pod identity associations a teardown deletes, which roles and the agent wait for.
+	assocKeys []string
 }
 
 // Build decides every resource and the steps to get there. recorded is the state file's content, used only to
@@ -199,8 +201,12 @@ func Build(cfg *config.Config, snap *observe.Snapshot, recorded state.State) (*P
 		return nil, err
 	}
 	b.old = b.formers()
-	p.Binding = identity.IRSA{Issuer: snap.Cluster.OIDCIssuer, ProviderARN: b.arns.OIDCProvider(snap.Cluster.OIDCIssuer)}
-	b.oidc()
+	if cfg.Identity == config.IdentityPodIdentity {
+		p.Binding = identity.PodIdentity{} // no OIDC provider: EKS itself is the trusted principal
+	} else {
+		p.Binding = identity.IRSA{Issuer: snap.Cluster.OIDCIssuer, ProviderARN: b.arns.OIDCProvider(snap.Cluster.OIDCIssuer)}
+		b.oidc()
+	}
 	if cfg.Option.UsesS3() {
 		b.s3()
 	}
@@ -211,6 +217,7 @@ func Build(cfg *config.Config, snap *observe.Snapshot, recorded state.State) (*P
 	}
 	b.secretsRole()
 	b.csiAddon()
+	b.podIdentity()
 	b.orphans()
 	b.p.Renames = renames(cfg.Name, b.p.Resources)
 	return b.p, nil
@@ -221,7 +228,7 @@ func (b *builder) preflight() error {
 	if c.Status != "" && c.Status != "ACTIVE" && c.Status != "UPDATING" {
 		return &PreflightError{fmt.Sprintf("EKS cluster %q is %s; wait until it is ACTIVE", c.Name, c.Status)}
 	}
-	if c.OIDCIssuer == "" {
+	if c.OIDCIssuer == "" && b.cfg.Identity != config.IdentityPodIdentity {
 		return &PreflightError{fmt.Sprintf("EKS cluster %q has no OIDC issuer, which IAM roles for service accounts need", c.Name)}
 	}
 	return nil
