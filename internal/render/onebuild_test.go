@@ -55,7 +55,7 @@ func TestRenderOneBuild(t *testing.T) {
 			}
 
 			manifests, out := manifestsDir(t, c.release)
-			r := &Render{Manifests: manifests, Values: testValues(c.opt, c.creds), OutDir: out, GitMirrors: mirrors,
+			r := &Render{Manifests: manifests, Values: c.values(), OutDir: out, GitMirrors: mirrors,
 				twice: true}
 			twice, err := r.Run(context.Background())
 			if err != nil {

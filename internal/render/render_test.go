@@ -16,24 +16,49 @@ type renderCase struct {
 	release string
 	opt     config.Option
 	creds   config.CredentialMode
+	// ident is "" for irsa, the cases that predate the field.
+	ident config.Identity
 }
 
 func (c renderCase) name() string {
-	if c.opt == config.OptionRDSOnly {
-		return c.release + "/" + string(c.opt)
+	suffix := ""
+	if c.ident == config.IdentityPodIdentity {
+		suffix = "-pod-identity"
 	}
-	return c.release + "/" + string(c.opt) + "-" + string(c.creds)
+	if c.opt == config.OptionRDSOnly {
+		return c.release + "/" + string(c.opt) + suffix
+	}
+	return c.release + "/" + string(c.opt) + "-" + string(c.creds) + suffix
 }
+
+// values are the case's Values.
+func (c renderCase) values() Values {
+	v := testValues(c.opt, c.creds)
+	v.Identity = c.ident
+	return v
+}
+
+// podIdentityReleases are the releases whose KFP takes Pod Identity credentials in every component (2.16+).
+var podIdentityReleases = []string{"26.03", "26.03.1"}
 
 func allCases() []renderCase {
 	var cases []renderCase
 	for _, rel := range releases {
 		cases = append(cases,
-			renderCase{rel, config.OptionRDSS3, config.CredentialsIRSA},
-			renderCase{rel, config.OptionRDSS3, config.CredentialsStatic},
-			renderCase{rel, config.OptionRDSOnly, config.CredentialsIRSA},
-			renderCase{rel, config.OptionS3Only, config.CredentialsIRSA},
-			renderCase{rel, config.OptionS3Only, config.CredentialsStatic},
+			renderCase{rel, config.OptionRDSS3, config.CredentialsIRSA, ""},
+			renderCase{rel, config.OptionRDSS3, config.CredentialsStatic, ""},
+			renderCase{rel, config.OptionRDSOnly, config.CredentialsIRSA, ""},
+			renderCase{rel, config.OptionS3Only, config.CredentialsIRSA, ""},
+			renderCase{rel, config.OptionS3Only, config.CredentialsStatic, ""},
+		)
+	}
+	for _, rel := range podIdentityReleases {
+		pi := config.IdentityPodIdentity
+		cases = append(cases,
+			renderCase{rel, config.OptionRDSS3, config.CredentialsIRSA, pi},
+			renderCase{rel, config.OptionRDSS3, config.CredentialsStatic, pi},
+			renderCase{rel, config.OptionRDSOnly, config.CredentialsIRSA, pi},
+			renderCase{rel, config.OptionS3Only, config.CredentialsIRSA, pi},
 		)
 	}
 	return cases
@@ -43,7 +68,7 @@ func allCases() []renderCase {
 func runCase(t *testing.T, c renderCase, mirror string) (*Result, error) {
 	t.Helper()
 	manifests, out := manifestsDir(t, c.release)
-	r := &Render{Manifests: manifests, Values: testValues(c.opt, c.creds), OutDir: out,
+	r := &Render{Manifests: manifests, Values: c.values(), OutDir: out,
 		GitMirrors: map[string]string{argoRepo: mirror}}
 	return r.Run(context.Background())
 }
@@ -93,7 +118,7 @@ func TestRenderDetectsReleases(t *testing.T) {
 	}
 	mirror := argoMirror(t)
 	for rel, w := range want {
-		res, err := runCase(t, renderCase{rel, config.OptionRDSOnly, config.CredentialsIRSA}, mirror)
+		res, err := runCase(t, renderCase{rel, config.OptionRDSOnly, config.CredentialsIRSA, ""}, mirror)
 		if err != nil {
 			t.Fatalf("%s: %v", rel, err)
 		}
