@@ -50,6 +50,9 @@ type ClusterInput struct {
 	// Bucket is where every profile's pipeline root must be; ProfileNamespace and ProfileRoleARN are the profile
 	// whose default-editor gets the profile role (irsa).
 	Bucket, ProfileNamespace, ProfileRoleARN string
+	// PodIdentity is true when the roles are bound by EKS Pod Identity associations (CheckAssociations checks
+	// them) instead of ServiceAccount annotations.
+	PodIdentity bool
 }
 
 // credentials is the S3 credentials mode the input describes.
