@@ -187,7 +187,7 @@ func (f *configFlags) suggestFlags() string {
 	if f.file != "" {
 		s += " --config " + f.file
 	}
-	for _, name := range []string{"profile", "region", "cluster", "name", "option", "bucket", "s3-credentials", "state", "from-snapshot"} {
+	for _, name := range []string{"profile", "region", "cluster", "name", "option", "bucket", "s3-credentials", "identity", "state", "from-snapshot"} {
 		if fl := f.fs.Lookup(name); fl != nil && fl.Changed {
 			s += " --" + name + " " + fl.Value.String()
 		}

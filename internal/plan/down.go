@@ -117,9 +117,10 @@ func (b *builder) downTargets() []target {
 	return targets
 }
 
-// downOIDCProvider keeps the cluster's OIDC provider: everything on the cluster that uses IRSA needs it.
+// downOIDCProvider keeps the cluster's OIDC provider: everything on the cluster that uses IRSA needs it. A
+// pod-identity installation does not use it, so its teardown does not mention it.
 func (b *builder) downOIDCProvider() {
-	if p := b.snap.OIDCProvider; p.Exists {
+	if p := b.snap.OIDCProvider; p.Exists && b.cfg.Identity != config.IdentityPodIdentity {
 		b.add(Resource{Key: KeyOIDCProvider, Kind: "IAM OIDC provider", Name: b.snap.Cluster.OIDCIssuer, Action: Keep,
 			Detail: "shared by everything on the cluster that uses IRSA; never deleted"})
 	}
