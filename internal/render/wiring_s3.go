@@ -150,7 +150,7 @@ func wireS3Credentials(o *overlay, v Values, inv inventory) {
 	}
 	// With Pod Identity the binding is an EKS association kfaws up creates; nothing in the cluster names the role.
 	for _, sa := range []string{"ml-pipeline", "ml-pipeline-ui"} {
-		if v.podIdentity() {
+		if len(v.binding().Annotations(v.BackendRoleARN)) == 0 {
 			break
 		}
 		o.patch("pipeline/sa-"+sa+".yaml", obj{
