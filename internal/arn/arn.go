@@ -88,3 +88,22 @@ func (b Builder) Objects(bucket string) string { return b.Object(bucket, "*") }
 func (b Builder) SecretPattern(name string) string {
 	return "arn:" + b.partition() + ":secretsmanager:" + b.Region + ":" + b.Account + ":secret:" + name + "-??????"
 }
+
+// Region returns the region of an ARN ("arn:PARTITION:SERVICE:REGION:..."), "" when s is not one or has none.
+func Region(s string) string {
+	parts := strings.SplitN(s, ":", 5)
+	if len(parts) < 5 || parts[0] != "arn" {
+		return ""
+	}
+	return parts[3]
+}
+
+// ServiceHost is the regional endpoint name of service as KMS's kms:ViaService condition names it, e.g.
+// "s3.us-west-2.amazonaws.com"; China's partition uses amazonaws.com.cn.
+func (b Builder) ServiceHost(service string) string {
+	host := service + "." + b.Region + ".amazonaws.com"
+	if b.partition() == PartitionChina {
+		host += ".cn"
+	}
+	return host
+}

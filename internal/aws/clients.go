@@ -18,6 +18,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/eks"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/aws/aws-sdk-go-v2/service/rds"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
@@ -34,6 +35,7 @@ type Clients struct {
 	EC2            *ec2.Client
 	EKS            *eks.Client
 	IAM            *iam.Client
+	KMS            *kms.Client
 	SecretsManager *secretsmanager.Client
 	RDS            *rds.Client
 	S3             *s3.Client
@@ -86,6 +88,7 @@ func NewClients(cfg aws.Config) *Clients {
 		EC2:            ec2.NewFromConfig(cfg),
 		EKS:            eks.NewFromConfig(cfg),
 		IAM:            iam.NewFromConfig(cfg),
+		KMS:            kms.NewFromConfig(cfg),
 		SecretsManager: secretsmanager.NewFromConfig(cfg),
 		RDS:            rds.NewFromConfig(cfg),
 		S3: s3.NewFromConfig(cfg, func(o *s3.Options) {

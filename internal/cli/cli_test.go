@@ -38,7 +38,7 @@ func golden(t *testing.T, name, got string) {
 }
 
 func TestHelpGolden(t *testing.T) {
-	for _, args := range [][]string{{"--help"}, {"plan", "--help"}, {"up", "--help"}, {"init", "--help"}, {"render", "--help"}, {"down", "--help"}, {"apply", "--help"}} {
+	for _, args := range [][]string{{"--help"}, {"plan", "--help"}, {"up", "--help"}, {"init", "--help"}, {"render", "--help"}, {"down", "--help"}, {"apply", "--help"}, {"migrate", "--help"}} {
 		out, _, code := run(t, args...)
 		if code != ExitOK {
 			t.Fatalf("%v: exit %d", args, code)

@@ -63,6 +63,8 @@ func addConfigFlags(fs *pflag.FlagSet) *configFlags {
 	fs.StringVar(&f.c.RDS.SecurityGroupName, "db-security-group-name", "", "name of the security group kfaws creates for the instance (default INSTANCE-sg)")
 	fs.StringVar(&f.c.RDS.SecurityGroupID, "db-security-group", "", "existing security group id for the instance instead of one kfaws creates")
 	fs.StringVar(&f.c.RDS.SecretName, "rds-secret-name", "", "Secrets Manager secret for the database credentials (default rds-secret)")
+	fs.StringVar(&f.c.KMS.Key, "kms-key", "", "customer managed KMS key for the bucket, the DB instance and the secrets: "+
+		"a key ARN, key id or alias/NAME, or create (kfaws creates alias/kfaws-NAME); default: AWS's own keys")
 	fs.StringVar(&f.c.IAM.ProfileNamespace, "profile-namespace", "", "profile namespace whose default-editor gets the S3 profile role (default kubeflow-user-example-com)")
 	return f
 }
@@ -148,6 +150,7 @@ var configOverrides = []configOverride{
 	{"db-security-group", "rds.securityGroupID", func(d *config.Config, f *configFlags) { d.RDS.SecurityGroupID = f.c.RDS.SecurityGroupID }},
 	{"rds-secret-name", "rds.secretName", func(d *config.Config, f *configFlags) { d.RDS.SecretName = f.c.RDS.SecretName }},
 	{"profile-namespace", "iam.profileNamespace", func(d *config.Config, f *configFlags) { d.IAM.ProfileNamespace = f.c.IAM.ProfileNamespace }},
+	{"kms-key", "kms.key", func(d *config.Config, f *configFlags) { d.KMS.Key = f.c.KMS.Key }},
 }
 
 // enumValue is a flag that accepts only listed values, so a typo fails at parse time.
@@ -187,7 +190,7 @@ func (f *configFlags) suggestFlags() string {
 	if f.file != "" {
 		s += " --config " + f.file
 	}
-	for _, name := range []string{"profile", "region", "cluster", "name", "option", "bucket", "s3-credentials", "identity", "state", "from-snapshot"} {
+	for _, name := range []string{"profile", "region", "cluster", "name", "option", "bucket", "s3-credentials", "kms-key", "identity", "state", "from-snapshot"} {
 		if fl := f.fs.Lookup(name); fl != nil && fl.Changed {
 			s += " --" + name + " " + fl.Value.String()
 		}

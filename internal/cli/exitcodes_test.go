@@ -55,15 +55,23 @@ func TestExitCodes(t *testing.T) {
 		{"plan unreachable AWS", func(t *testing.T) { t.Setenv("AWS_ENDPOINT_URL", closed) },
 			append([]string{"plan"}, flags...), ExitFailure, "cannot reach AWS"},
 		{"plan pending", nil, append([]string{"plan", "--detailed-exitcode"}, flags...), ExitPending, "To apply it"},
+		{"kms key of another form", nil, append([]string{"plan", "--kms-key", "my-key"}, flags...), ExitUsage, "kms.key"},
+		{"up with a missing kms key", nil, append([]string{"up", "--kms-key", "alias/no-such-key"}, flags...), ExitUsage,
+			`KMS key "alias/no-such-key" (kms.key) does not exist`},
 		{"adopt bad config", nil, []string{"adopt", "--config", "bad.yaml"}, ExitUsage, `"bukcet"`},
 		{"adopt bad metadata", nil, []string{"init", "--from-awslabs-metadata", "bad.yaml"}, ExitUsage, "invalid awslabs metadata"},
 		{"adopt finds nothing", nil, append([]string{"adopt", "--dry-run"}, flags...), ExitFailure, "nothing was recorded"},
+		{"migrate bad config", nil, []string{"migrate", "--config", "bad.yaml"}, ExitUsage, `"bukcet"`},
+		{"migrate bad part", nil, append([]string{"migrate", "--only", "tables"}, flags...), ExitUsage, "the parts are databases and objects"},
+		{"migrate before up", nil, append([]string{"migrate"}, flags...), ExitUsage, "run kfaws up first"},
 		{"up fails after changes", func(t *testing.T) {
 			if err := s.InjectFault("rds:CreateDBInstance", proxy.Fault500, 10, 0); err != nil {
 				t.Fatal(err)
 			}
 		}, append([]string{"up"}, flags...), ExitFailure, "run kfaws up again to resume"},
 		{"up resumes", nil, append([]string{"up"}, flags...), ExitOK, "Done:"},
+		{"migrate without a cluster", nil, append([]string{"migrate", "--kubeconfig", filepath.Join(t.TempDir(), "none")}, flags...),
+			ExitUsage, "through the cluster"},
 		{"adopt of kfaws's own", nil, append([]string{"adopt"}, flags...), ExitOK, "Nothing to adopt"},
 		{"plan nothing pending", nil, append([]string{"plan", "--detailed-exitcode"}, flags...), ExitOK, "Everything is in place"},
 		// Under a new secret name the existing instance's password must be given, and it is not the instance's.

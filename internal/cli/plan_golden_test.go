@@ -48,6 +48,8 @@ func TestPlanGolden(t *testing.T) {
 		golden(t, name+".json", mask(js))
 	}
 	plan("plan-fresh")
+	// With a KMS key kfaws creates: the key is a resource, the bucket, instance and secrets name it.
+	plan("plan-fresh-kms", "--kms-key", "create")
 	if _, errOut, code := run(t, append([]string{"up"}, flags...)...); code != ExitOK {
 		t.Fatalf("up: exit %d\n%s", code, errOut)
 	}

@@ -97,6 +97,7 @@ func newRoot(s Streams) *cobra.Command {
 		newUpCmd(s, g),
 		newDownCmd(s, g),
 		newAdoptCmd(s, g),
+		newMigrateCmd(s, g),
 		newVersionCmd(s),
 		newRenderCmd(s, g),
 		newApplyCmd(s, g),

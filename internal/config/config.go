@@ -112,6 +112,7 @@ type Config struct {
 	S3  S3  `json:"s3"`
 	RDS RDS `json:"rds"`
 	IAM IAM `json:"iam"`
+	KMS KMS `json:"kms"`
 
 	// sources records where each given field's value came from (see Given); Default fills only the others.
 	sources map[string]Source
@@ -175,6 +176,19 @@ type IAM struct {
 	// ProfileNamespace is the user profile namespace whose default-editor gets the profile role.
 	ProfileNamespace string `json:"profileNamespace"`
 }
+
+// KMS chooses the customer managed KMS key that encrypts the bucket, the DB instance's storage and the secrets.
+type KMS struct {
+	// Key is an existing key (its ARN, key id, alias/NAME or alias ARN), KMSCreate for a key kfaws creates, or
+	// "" for AWS's keys (SSE-S3, RDS's and Secrets Manager's AWS managed keys).
+	Key string `json:"key,omitempty"`
+}
+
+// KMSCreate as kms.key asks kfaws to create the key (and delete it on kfaws down).
+const KMSCreate = "create"
+
+// CreatesKey reports whether kfaws creates the KMS key.
+func (k KMS) CreatesKey() bool { return k.Key == KMSCreate }
 
 // Value returns *p, or the zero value when p is nil.
 func Value[T any](p *T) T {

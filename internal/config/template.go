@@ -81,6 +81,12 @@ iam:
   {{.Opt "iam.secretsRoleName" .IAM.SecretsRoleName}}
   # Profile namespace whose default-editor service account gets the profile role.
   profileNamespace: {{yaml .IAM.ProfileNamespace}}
+
+kms:
+  # Customer managed KMS key for the bucket (SSE-KMS), the DB instance's storage and the secrets kfaws creates:
+  # a key ARN, key id or alias/NAME in the region, or create (kfaws creates alias/kfaws-NAME and deletes it on
+  # kfaws down once no data it keeps needs it). Commented out, AWS's own keys are used (SSE-S3).
+  {{.Opt "kms.key" .KMSKey}}
 `))
 
 // Placeholders `kfaws init` writes for the values it cannot default; the file does not validate until they
@@ -112,6 +118,9 @@ func Starter(c *Config) ([]byte, error) {
 	if view.SecurityGroupID == "" {
 		view.SecurityGroupID = "sg-0123456789abcdef0"
 	}
+	if view.KMSKey = f.KMS.Key; view.KMSKey == "" {
+		view.KMSKey = KMSCreate
+	}
 	var b bytes.Buffer
 	if err := starter.Execute(&b, view); err != nil {
 		panic(err) // the template is fixed and its data always complete
@@ -137,6 +146,8 @@ type starterView struct {
 	*Config
 	given                      *Config
 	StatePath, SecurityGroupID string
+	// KMSKey is kms.key as given, else an example.
+	KMSKey string
 }
 
 // Opt is "key: value" for a field that was given, commented out otherwise.

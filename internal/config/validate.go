@@ -28,6 +28,9 @@ var (
 	sgNameRe      = regexp.MustCompile(`^[A-Za-z0-9 ._\-:/()#,@\[\]+=&;{}!$*]{1,255}$`)
 	namespaceRe   = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$`)
 	keyIDRe       = regexp.MustCompile(`^[A-Z0-9]{16,128}$`)
+	kmsKeyIDRe    = regexp.MustCompile(`^(mrk-[0-9a-f]{32}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$`)
+	kmsAliasRe    = regexp.MustCompile(`^alias/[A-Za-z0-9/_-]{1,250}$`)
+	kmsARNRe      = regexp.MustCompile(`^arn:aws[a-z-]*:kms:([a-z0-9-]+):[0-9]{12}:(key/.+|alias/.+)$`)
 )
 
 // storageBounds are RDS for MySQL's allocated storage limits in GiB, per storage type.
@@ -70,6 +73,7 @@ func (c *Config) Validate() error {
 		c.validateRDS(&v)
 	}
 	c.validateIAM(&v)
+	c.validateKMS(&v)
 	c.validateDistinctNames(&v)
 	if len(v.errs) == 0 {
 		return nil
@@ -163,6 +167,27 @@ func (c *Config) validateIAM(v *validator) {
 		v.match("iam.profileNamespace", i.ProfileNamespace, namespaceRe, "use a Kubernetes namespace name")
 	}
 	v.match("iam.secretsRoleName", i.SecretsRoleName, iamRoleRe, "use 1-64 letters, digits and +=,.@_-")
+}
+
+// validateKMS checks the form of kms.key; whether the key exists and can encrypt is for the plan to find.
+func (c *Config) validateKMS(v *validator) {
+	k := c.KMS.Key
+	const how = "use create, a key ARN, a key id, alias/NAME or an alias ARN of a customer managed symmetric key"
+	name := k
+	if m := kmsARNRe.FindStringSubmatch(k); m != nil {
+		if m[1] != c.Region {
+			v.add("kms.key", k, fmt.Sprintf("is in region %s, the installation in %s; KMS keys are regional: use a key in %s", m[1], c.Region, c.Region))
+			return
+		}
+		name = strings.TrimPrefix(m[2], "key/")
+	}
+	switch {
+	case k == "" || k == KMSCreate:
+	case strings.HasPrefix(name, "alias/aws/"):
+		v.add("kms.key", k, "names an AWS managed key, which kfaws cannot scope its grants to; "+how)
+	case !kmsAliasRe.MatchString(name) && !kmsKeyIDRe.MatchString(name):
+		v.add("kms.key", k, how)
+	}
 }
 
 // bucketNameProblem applies S3's general purpose bucket naming rules; it returns "" for a valid name.

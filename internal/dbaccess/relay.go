@@ -180,7 +180,7 @@ func (r Relay) Start(ctx context.Context, c *Cluster) (string, func(), error) {
 		remove()
 		return "", nil, err
 	}
-	local, stop, err := forward(c, r.Namespace, p.Name)
+	local, stop, err := Forward(c, r.Namespace, p.Name, relayPort)
 	if err != nil {
 		remove()
 		return "", nil, err
@@ -188,8 +188,9 @@ func (r Relay) Start(ctx context.Context, c *Cluster) (string, func(), error) {
 	return local, func() { stop(); remove() }, nil
 }
 
-// forward opens a port-forward from a free port on 127.0.0.1 to the pod's relay port.
-func forward(c *Cluster, ns, pod string) (string, func(), error) {
+// Forward opens a port-forward from a free port on 127.0.0.1 to port of the pod, as kubectl port-forward does,
+// and returns the local address and a function that stops it.
+func Forward(c *Cluster, ns, pod string, port int) (string, func(), error) {
 	transport, upgrader, err := spdy.RoundTripperFor(c.Config)
 	if err != nil {
 		return "", nil, fmt.Errorf("setting up the port-forward: %w", err)
@@ -201,7 +202,7 @@ func forward(c *Cluster, ns, pod string) (string, func(), error) {
 	u.Path = strings.TrimSuffix(u.Path, "/") + fmt.Sprintf("/api/v1/namespaces/%s/pods/%s/portforward", ns, pod)
 	dialer := spdy.NewDialer(upgrader, &http.Client{Transport: transport}, http.MethodPost, u)
 	stop, ready := make(chan struct{}), make(chan struct{})
-	fw, err := portforward.NewOnAddresses(dialer, []string{"127.0.0.1"}, []string{"0:" + strconv.Itoa(relayPort)},
+	fw, err := portforward.NewOnAddresses(dialer, []string{"127.0.0.1"}, []string{"0:" + strconv.Itoa(port)},
 		stop, ready, io.Discard, io.Discard)
 	if err != nil {
 		return "", nil, fmt.Errorf("port-forwarding to pod %q: %w", pod, err)

@@ -49,8 +49,12 @@ func (e *Executor) createPolicy(ctx context.Context, s plan.Step, p plan.CreateP
 	if err := e.intend(s.Resource, p.Name); err != nil {
 		return err
 	}
+	doc, err := e.withKey(p.Document)
+	if err != nil {
+		return err
+	}
 	out, err := e.AWS.IAM.CreatePolicy(ctx, &iam.CreatePolicyInput{
-		PolicyName: &p.Name, Description: &p.Description, PolicyDocument: &p.Document, Tags: e.iamTags(),
+		PolicyName: &p.Name, Description: &p.Description, PolicyDocument: &doc, Tags: e.iamTags(),
 	})
 	var exists *iamtypes.EntityAlreadyExistsException
 	switch {
@@ -78,8 +82,12 @@ func (e *Executor) updatePolicy(ctx context.Context, _ plan.Step, p plan.UpdateP
 			return fmt.Errorf("iam:DeletePolicyVersion %q %s: %w", p.Name, aws.ToString(oldest.VersionId), err)
 		}
 	}
+	doc, err := e.withKey(p.Document)
+	if err != nil {
+		return err
+	}
 	if _, err := e.AWS.IAM.CreatePolicyVersion(ctx, &iam.CreatePolicyVersionInput{
-		PolicyArn: &p.ARN, PolicyDocument: &p.Document, SetAsDefault: true,
+		PolicyArn: &p.ARN, PolicyDocument: &doc, SetAsDefault: true,
 	}); err != nil {
 		return fmt.Errorf("iam:CreatePolicyVersion %q: %w", p.Name, err)
 	}
@@ -126,8 +134,12 @@ func (e *Executor) ensureRole(ctx context.Context, s plan.Step, p plan.EnsureRol
 		}
 	}
 	for _, in := range p.InlinePolicies {
+		doc, err := e.withKey(in.Document)
+		if err != nil {
+			return err
+		}
 		if _, err := e.AWS.IAM.PutRolePolicy(ctx, &iam.PutRolePolicyInput{
-			RoleName: &name, PolicyName: &in.Name, PolicyDocument: &in.Document,
+			RoleName: &name, PolicyName: &in.Name, PolicyDocument: &doc,
 		}); err != nil {
 			return fmt.Errorf("iam:PutRolePolicy %q: %w", name, err)
 		}

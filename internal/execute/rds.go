@@ -138,7 +138,8 @@ func (e *Executor) createRDSSecret(ctx context.Context, s plan.Step, p plan.Crea
 	if err != nil {
 		return err
 	}
-	return e.createSecret(ctx, s.Resource, p.Name, "Kubeflow database credentials (RDS master user)", string(value), false)
+	return e.createSecret(ctx, s.Resource, secretSpec{name: p.Name, desc: "Kubeflow database credentials (RDS master user)",
+		value: string(value), kmsKey: p.KMSKey})
 }
 
 func (e *Executor) createInstance(ctx context.Context, s plan.Step, p plan.CreateInstance) error {
@@ -180,6 +181,13 @@ func (e *Executor) createInstance(ctx context.Context, s plan.Step, p plan.Creat
 	}
 	if p.MaxAllocatedStorage > 0 {
 		in.MaxAllocatedStorage = aws.Int32(p.MaxAllocatedStorage)
+	}
+	if p.KMSKey != "" {
+		key, err := e.keyARN(p.KMSKey)
+		if err != nil {
+			return err
+		}
+		in.KmsKeyId = &key
 	}
 	out, err := e.AWS.RDS.CreateDBInstance(ctx, in)
 	var made *rdstypes.DBInstance

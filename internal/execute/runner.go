@@ -74,10 +74,11 @@ type Executor struct {
 	// ApplyImmediately has RDS apply instance modifications now rather than at the next maintenance window.
 	ApplyImmediately bool
 
-	mu        sync.Mutex
-	password  string               // the master password, held in memory only
-	sgID      string               // the DB security group this run created
-	available *rdstypes.DBInstance // the instance as the wait last saw it
+	mu         sync.Mutex
+	password   string               // the master password, held in memory only
+	sgID       string               // the DB security group this run created
+	createdKey string               // the ARN of the KMS key this run created
+	available  *rdstypes.DBInstance // the instance as the wait last saw it
 }
 
 // Run executes every step. A failed step stops only the steps that depend on it; the rest run to completion, so

@@ -97,3 +97,45 @@ var (
 		{"DestinationRule", "ml-pipeline-seaweedfs"},
 	}
 )
+
+// Keys of pipeline-install-config that name KFP's databases and bucket (base/installs/generic/
+// pipeline-install-config.yaml, every release).
+const (
+	InstallConfigPipelineDB = "pipelineDb"
+	InstallConfigCacheDB    = "cacheDb"
+	InstallConfigMetadataDB = "mlmdDb"
+	InstallConfigBucket     = "bucketName"
+	InstallConfigVersion    = "appVersion"
+)
+
+// Defaults of the in-cluster storage a default install runs (third-party/mysql, katib components/mysql,
+// third-party/minio and third-party/seaweedfs).
+const (
+	DefaultPipelineDB = "mlpipeline"
+	DefaultCacheDB    = "cachedb"
+	DefaultMetadataDB = "metadb"
+	DefaultKatibDB    = "katib"
+	DefaultBucket     = "mlpipeline"
+
+	// KFPDatabaseService is the in-cluster MySQL of KFP; its user is root with the password in DBSecret.
+	KFPDatabaseService = "mysql"
+	// KatibDatabaseService is Katib's MySQL; root's password is KatibDatabaseSecret's KatibDatabasePasswordKey.
+	KatibDatabaseService     = "katib-mysql"
+	KatibDatabaseSecret      = "katib-mysql-secrets"
+	KatibDatabasePasswordKey = "MYSQL_ROOT_PASSWORD"
+	// KatibDatabaseNameEnv is the db-manager's environment variable naming its database (default DefaultKatibDB).
+	KatibDatabaseNameEnv = "KATIB_MYSQL_DB_DATABASE"
+
+	// MinIOService serves MinIO's S3 API up to v1.10 (port 9000); SeaweedFSService serves SeaweedFS's from v1.11
+	// (port 8333, named http-s3). v1.11 also keeps a minio-service alias in front of SeaweedFS.
+	MinIOService     = "minio-service"
+	SeaweedFSService = "seaweedfs"
+)
+
+// Writers are the Deployments in Namespace that write KFP's and Katib's databases or the object store, in the
+// order they are stopped: the schedulers and the workflow controller first, so no new run starts, then the
+// servers. The UI and the visualization server only read.
+var Writers = []string{
+	"ml-pipeline-scheduledworkflow", "workflow-controller", "ml-pipeline-persistenceagent", APIServer,
+	CacheServer, "metadata-writer", MetadataGRPC, KatibDBManager,
+}

@@ -22,6 +22,9 @@ type Observer struct {
 	// Recorded are resources the state file records under names the configuration no longer gives them, read
 	// into Snapshot.Recorded so the plan can say what happens to them.
 	Recorded []Recorded
+	// RecordedKey is the ARN of the KMS key the state records as this installation's, read when the configuration
+	// names no key so that kfaws down still finds it; "" for none.
+	RecordedKey string
 	// FromSnapshot names the DB snapshot up is asked to restore the instance from (kfaws up --from-snapshot),
 	// read into Snapshot.SourceSnapshot; "" for none.
 	FromSnapshot string
@@ -74,6 +77,12 @@ func (o *Observer) Observe(ctx context.Context) (*Snapshot, error) {
 	}
 	if c.Option.UsesRDS() {
 		o.observeRDS(run, s)
+	}
+	if ref := kmsKeyRef(c, o.RecordedKey); ref != "" {
+		run("KMS key "+q(ref), func(ctx context.Context) (err error) {
+			s.KMSKey, err = o.kmsKey(ctx, ref, o.RecordedKey)
+			return err
+		})
 	}
 	recorded := o.observeRecorded(run, s.Cluster.VPCID, arns)
 	if config.SyncsSecrets(c.Option, c.S3.Credentials) && c.CSIDriver.UsesAddon() {

@@ -43,12 +43,14 @@ func (o *Observer) instance(ctx context.Context, id string) (Instance, error) {
 // InstanceFrom converts the SDK's description of an instance.
 func InstanceFrom(db rdstypes.DBInstance) Instance {
 	in := Instance{
-		Presence:       Presence{Exists: true, ARN: aws.ToString(db.DBInstanceArn), Installation: rdsTag(db.TagList)},
-		Status:         aws.ToString(db.DBInstanceStatus),
-		Engine:         aws.ToString(db.Engine),
-		EngineVersion:  aws.ToString(db.EngineVersion),
-		DBName:         aws.ToString(db.DBName),
-		MasterUsername: aws.ToString(db.MasterUsername),
+		Presence:         Presence{Exists: true, ARN: aws.ToString(db.DBInstanceArn), Installation: rdsTag(db.TagList)},
+		Status:           aws.ToString(db.DBInstanceStatus),
+		Engine:           aws.ToString(db.Engine),
+		EngineVersion:    aws.ToString(db.EngineVersion),
+		DBName:           aws.ToString(db.DBName),
+		MasterUsername:   aws.ToString(db.MasterUsername),
+		StorageEncrypted: aws.ToBool(db.StorageEncrypted),
+		KMSKey:           aws.ToString(db.KmsKeyId),
 	}
 	if db.Endpoint != nil {
 		in.Address = aws.ToString(db.Endpoint.Address)

@@ -69,6 +69,14 @@ func (o *Observer) bucket(ctx context.Context, name, arn string) (Bucket, error)
 		return Bucket{}, fmt.Errorf("s3:GetBucketEncryption: %w", err)
 	default:
 		b.Encrypted = enc.ServerSideEncryptionConfiguration != nil && len(enc.ServerSideEncryptionConfiguration.Rules) > 0
+		if b.Encrypted {
+			if d := enc.ServerSideEncryptionConfiguration.Rules[0].ApplyServerSideEncryptionByDefault; d != nil && d.SSEAlgorithm != s3types.ServerSideEncryptionAes256 {
+				b.KMSKey = aws.ToString(d.KMSMasterKeyID)
+				if b.KMSKey == "" {
+					b.KMSKey = "alias/aws/s3" // SSE-KMS without a key id is S3's AWS managed key
+				}
+			}
+		}
 	}
 
 	pol, err := o.AWS.S3.GetBucketPolicy(ctx, &s3.GetBucketPolicyInput{Bucket: &name})

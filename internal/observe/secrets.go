@@ -22,7 +22,8 @@ func (o *Observer) secret(ctx context.Context, name string) (Secret, error) {
 	if err != nil {
 		return Secret{}, fmt.Errorf("secretsmanager:DescribeSecret: %w", err)
 	}
-	s := Secret{Presence: Presence{Exists: true, ARN: aws.ToString(out.ARN)}, Deleted: out.DeletedDate != nil}
+	s := Secret{Presence: Presence{Exists: true, ARN: aws.ToString(out.ARN)}, Deleted: out.DeletedDate != nil,
+		KMSKey: aws.ToString(out.KmsKeyId)}
 	for _, t := range out.Tags {
 		switch aws.ToString(t.Key) {
 		case ownership.TagInstallation:

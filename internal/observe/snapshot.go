@@ -27,6 +27,8 @@ type Snapshot struct {
 	// PodIdentity is the Pod Identity Agent add-on and the cluster's associations, observed when the
 	// configuration binds roles through EKS Pod Identity or the state records associations.
 	PodIdentity PodIdentity
+	// KMSKey is the key kms.key names (for create, the alias kfaws gives its key), or the one the state records.
+	KMSKey Key
 	// Recorded are the resources of Observer.Recorded, by their Key; one that does not exist is absent.
 	Recorded map[string]Presence
 }
@@ -75,6 +77,8 @@ type Bucket struct {
 	// PublicAccessBlocked is true when all four public access block settings are on.
 	PublicAccessBlocked bool
 	Encrypted           bool
+	// KMSKey is the key of its SSE-KMS default encryption as S3 reports it (an ARN, id or alias); "" for SSE-S3.
+	KMSKey string
 	// Policy is the bucket policy document, "" when the bucket has none.
 	Policy string
 }
@@ -87,6 +91,8 @@ type Secret struct {
 	Deleted bool
 	// Complete is true when kfaws has written the whole value (for the RDS secret: with the endpoint).
 	Complete bool
+	// KMSKey is the key that encrypts it as Secrets Manager reports it; "" for the AWS managed key.
+	KMSKey string
 	// PasswordDiffers is true for the RDS secret when KFAWS_DB_MASTER_PASSWORD is given and the secret does not
 	// hold that password (another one, or none); false when none is given.
 	PasswordDiffers bool
@@ -111,6 +117,9 @@ type Instance struct {
 	SubnetGroup     string
 	ParameterGroups []string
 	SecurityGroups  []string
+	// StorageEncrypted and KMSKey (the key's ARN) are how its storage is encrypted.
+	StorageEncrypted bool
+	KMSKey           string
 }
 
 // InstanceSettings are the settings of an instance kfaws keeps as the configuration says.

@@ -76,8 +76,14 @@ func (in *install) awslabsSetup(ctx context.Context, t *testing.T, pw string) {
 // fromMetadata names the resources as kfaws init --from-awslabs-metadata does, from the fixture with this
 // test's cluster, bucket and account.
 func fromMetadata(t *testing.T, account, bucket string) func(*config.Config) {
+	return fromMetadataFile(t, "testdata/awslabs-metadata.yaml", "admin", account, bucket)
+}
+
+// fromMetadataFile is fromMetadata for another fixture and master user (one MariaDB serves every test's
+// instances, and their master users must differ).
+func fromMetadataFile(t *testing.T, file, master, account, bucket string) func(*config.Config) {
 	return func(c *config.Config) {
-		data, err := os.ReadFile("testdata/awslabs-metadata.yaml")
+		data, err := os.ReadFile(file)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -88,7 +94,7 @@ func fromMetadata(t *testing.T, account, bucket string) func(*config.Config) {
 		}
 		c.RDS.InstanceName, c.RDS.SecretName, c.RDS.SubnetGroupName, c.S3.Bucket = "", "", "", ""
 		m.ApplyTo(c)
-		c.RDS.MasterUsername = "admin" // the script's master user; one MariaDB serves every test, so only here
+		c.RDS.MasterUsername = master // the script's is admin; one MariaDB serves every test, so only one test uses it
 	}
 }
 
@@ -129,6 +135,100 @@ func (in *install) account(ctx context.Context, t *testing.T) string {
 		t.Fatal(err)
 	}
 	return aws.ToString(id.Account)
+}
+
+// awslabsStaticSetup creates what auto-rds-s3-setup.py creates in static mode: the bucket, the RDS part as in IRSA
+// mode, and s3-secret holding an IAM user's keys in the script's shape; no roles, no policy.
+func (in *install) awslabsStaticSetup(ctx context.Context, t *testing.T, pw string) {
+	t.Helper()
+	c, cl := in.cfg, in.cluster
+	ok := must(t)
+	ok(in.clients.S3.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: &c.S3.Bucket, ACL: s3types.BucketCannedACLPrivate,
+		CreateBucketConfiguration: &s3types.CreateBucketConfiguration{LocationConstraint: s3types.BucketLocationConstraint(c.Region)}}))
+	keys, _ := json.Marshal(map[string]string{"accesskey": "AKIAAWSLABSSTATIC001", "secretkey": "awslabs-static-secret-key"})
+	ok(in.clients.SecretsManager.CreateSecret(ctx, &secretsmanager.CreateSecretInput{Name: &c.S3.SecretName, SecretString: aws.String(string(keys))}))
+	ok(in.clients.RDS.CreateDBSubnetGroup(ctx, &rds.CreateDBSubnetGroupInput{DBSubnetGroupName: &c.RDS.SubnetGroupName,
+		DBSubnetGroupDescription: aws.String("Subnet group for Kubeflow metadata db"), SubnetIds: cl.PrivateSubnetIDs}))
+	ok(in.clients.RDS.CreateDBInstance(ctx, &rds.CreateDBInstanceInput{DBInstanceIdentifier: &c.RDS.InstanceName,
+		DBName: &c.RDS.DatabaseName, DBInstanceClass: aws.String("db.m5.large"), Engine: aws.String("mysql"),
+		EngineVersion: aws.String("8.0.39"), MasterUsername: &c.RDS.MasterUsername, MasterUserPassword: &pw,
+		AllocatedStorage: aws.Int32(20), StorageType: aws.String("gp2"), PubliclyAccessible: aws.Bool(false),
+		DBSubnetGroupName: &c.RDS.SubnetGroupName, VpcSecurityGroupIds: []string{cl.SecurityGroupID}}))
+	out, err := in.clients.RDS.DescribeDBInstances(ctx, &rds.DescribeDBInstancesInput{DBInstanceIdentifier: &c.RDS.InstanceName})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ep := out.DBInstances[0].Endpoint
+	v, _ := json.Marshal(map[string]string{"username": c.RDS.MasterUsername, "password": pw, "database": c.RDS.DatabaseName,
+		"host": aws.ToString(ep.Address), "port": fmt.Sprint(aws.ToInt32(ep.Port))})
+	ok(in.clients.SecretsManager.CreateSecret(ctx, &secretsmanager.CreateSecretInput{Name: &c.RDS.SecretName, SecretString: aws.String(string(v))}))
+}
+
+// An awslabs static-keys installation is adopted from its metadata.yaml (static mode: s3-secret, no roles); up
+// changes none of it (the keys in s3-secret stay the user's), down keeps it, down --delete-adopted deletes it.
+func TestAdoptAwslabsStaticSetup(t *testing.T) {
+	ctx := context.Background()
+	in := newInstall(t, func(c *config.Config) {
+		fromMetadataFile(t, "testdata/awslabs-metadata-static.yaml", "adminstatic", "123456789012", c.S3.Bucket)(c)
+	})
+	if in.cfg.S3.Credentials != config.CredentialsStatic || in.cfg.S3.SecretName != "s3-secret-static" {
+		t.Fatalf("the static metadata.yaml gave credentials %q, s3 secret %q", in.cfg.S3.Credentials, in.cfg.S3.SecretName)
+	}
+	in.awslabsStaticSetup(ctx, t, "Awslabs-static-1")
+	keys := []string{plan.KeyBucket, plan.KeyS3Secret, plan.KeySubnetGroup, plan.KeyRDSSecret, plan.KeyInstance}
+	if _, err := (&operation.Adopt{Configuration: in.configuration()}).Run(ctx); err != nil {
+		t.Fatalf("adopt: %v", err)
+	}
+	st := in.configuration().State.Snapshot()
+	for _, k := range keys {
+		if r := st.Resources[k]; !r.Adopted || r.Owned || r.ID == "" {
+			t.Errorf("state %s: %+v", k, r)
+		}
+	}
+	for _, k := range []string{plan.KeyBackendRole, plan.KeyProfileRole, plan.KeyS3Policy} {
+		if r, ok := st.Resources[k]; ok && r.Adopted {
+			t.Errorf("static mode adopted %s: %+v", k, r)
+		}
+	}
+	s3Keys := func() map[string]string { return in.secretJSON(ctx, in.cfg.S3.SecretName) }
+	before := s3Keys()
+	p := in.plan(ctx)
+	for _, k := range keys {
+		if r, _ := p.Resource(k); r.Action != plan.Exists || !r.Adopted {
+			t.Errorf("plan %s: %s adopted=%t", k, r.Action, r.Adopted)
+		}
+	}
+	in.mustUp(ctx)
+	if after := s3Keys(); !reflect.DeepEqual(after, before) {
+		t.Error("up changed the keys in the adopted s3-secret")
+	}
+	down := func(deleteAdopted bool) *operation.DownResult {
+		t.Helper()
+		res, err := (&operation.Down{Configuration: in.configuration(), DeleteAdopted: deleteAdopted, DeleteData: true,
+			SkipFinalSnapshot: true, ForceDeleteSecrets: true, SkipCluster: true, PollInterval: 20 * time.Millisecond}).Run(ctx)
+		if err != nil {
+			t.Fatalf("down (delete adopted %t): %v", deleteAdopted, err)
+		}
+		return res
+	}
+	kept := down(false)
+	for _, k := range keys {
+		if r, _ := kept.Plan.Resource(k); r.Action != plan.Keep {
+			t.Errorf("down: %s %s %q", k, r.Action, r.Detail)
+		}
+	}
+	if got := s3Keys(); !reflect.DeepEqual(got, before) {
+		t.Error("down changed the adopted s3-secret")
+	}
+	res := down(true)
+	for _, k := range keys {
+		if r, _ := res.Plan.Resource(k); r.Action != plan.Delete {
+			t.Errorf("down --delete-adopted: %s %s %q", k, r.Action, r.Detail)
+		}
+	}
+	if _, err := in.clients.SecretsManager.DescribeSecret(ctx, &secretsmanager.DescribeSecretInput{SecretId: &in.cfg.S3.SecretName}); err == nil {
+		t.Error("down --delete-adopted --force-delete-secrets kept s3-secret")
+	}
 }
 
 // An awslabs IRSA installation is adopted from its metadata.yaml; up then changes none of it, down keeps it,

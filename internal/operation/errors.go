@@ -44,6 +44,7 @@ func Classify(err error) Class {
 		ie     *InputError
 		ce     config.Errors
 		pc     *ConflictError
+		dest   *DestinationError
 		ac     *apply.ConflictError
 		nowned *apply.NotOwnedError
 		// A pre-flight finds what the cluster or AWS account lacks before anything changes.
@@ -53,7 +54,7 @@ func Classify(err error) Class {
 		creds *kaws.CredentialsError
 	)
 	switch {
-	case errors.As(err, &pc), errors.As(err, &ac), errors.As(err, &nowned):
+	case errors.As(err, &pc), errors.As(err, &dest), errors.As(err, &ac), errors.As(err, &nowned):
 		return Conflicting
 	case errors.As(err, &ie), errors.As(err, &ce), errors.As(err, &kpre), errors.As(err, &apre), errors.As(err, &creds):
 		return BadInput

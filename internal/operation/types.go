@@ -4,6 +4,9 @@ import (
 	"github.com/kfaws/kfaws/internal/dbaccess"
 	"github.com/kfaws/kfaws/internal/execute"
 	"github.com/kfaws/kfaws/internal/kubeflow"
+	"github.com/kfaws/kfaws/internal/migrate"
+	"github.com/kfaws/kfaws/internal/migrate/dbcopy"
+	"github.com/kfaws/kfaws/internal/migrate/objcopy"
 	"github.com/kfaws/kfaws/internal/plan"
 	"github.com/kfaws/kfaws/internal/verify"
 )
@@ -46,3 +49,13 @@ const (
 
 // DefaultInstanceTimeout is how long up and down wait for the DB instance unless told otherwise.
 const DefaultInstanceTimeout = execute.DefaultInstanceTimeout
+
+// The values kfaws migrate reports, under the names the CLI prints them by.
+type (
+	// MigrateTable is one table copied and verified.
+	MigrateTable = dbcopy.TableResult
+	// MigrateObjectProgress is how far the object copy is.
+	MigrateObjectProgress = objcopy.Progress
+	// MigrateDatabaseName is a database's name on the source and the destination.
+	MigrateDatabaseName = migrate.DatabaseName
+)

@@ -48,19 +48,74 @@ func runningKFP(ctx context.Context, k *kube.Client) (string, error) {
 	return v, nil
 }
 
-// versionChange decides what the objects' KFP version needs against the cluster's, and refuses a downgrade as
-// bad input before anything changes.
+// The versions of MLMD's metadata server and Katib's db-manager are their images' tags (every release pins them:
+// manifests@v1.7.0 … community-distribution@release-26.03.1, applications/pipeline/upstream/base/metadata/base/
+// metadata-grpc-deployment.yaml and applications/katib/upstream/components/db-manager/db-manager.yaml): the
+// server that ran last is the one whose schema the database holds.
+
+// imageTag is the tag of the first container's image of Deployment name in the kubeflow namespace of objs, ""
+// when objs hold no such Deployment or the image is pinned by digest only.
+func imageTag(objs []*unstructured.Unstructured, name string) string {
+	for _, o := range objs {
+		if o.GetKind() == "Deployment" && o.GetName() == name && o.GetNamespace() == kubeflow.Namespace {
+			return deploymentTag(o)
+		}
+	}
+	return ""
+}
+
+func deploymentTag(o *unstructured.Unstructured) string {
+	cs, _, _ := unstructured.NestedSlice(o.Object, "spec", "template", "spec", "containers")
+	if len(cs) == 0 {
+		return ""
+	}
+	c, _ := cs[0].(map[string]any)
+	img, _ := c["image"].(string)
+	img, _, _ = strings.Cut(img, "@")
+	if i := strings.LastIndex(img, ":"); i > strings.LastIndex(img, "/") {
+		return img[i+1:]
+	}
+	return ""
+}
+
+var deployments = schema.GroupVersionResource{Group: "apps", Version: "v1", Resource: "deployments"}
+
+// runningTag is the image tag of the cluster's Deployment name in the kubeflow namespace, "" when it is absent.
+func runningTag(ctx context.Context, k *kube.Client, name string) (string, error) {
+	d, err := k.Dynamic.Resource(deployments).Namespace(kubeflow.Namespace).Get(ctx, name, metav1.GetOptions{})
+	switch {
+	case apierrors.IsNotFound(err):
+		return "", nil
+	case err != nil:
+		return "", fmt.Errorf("reading the running version from Deployment %s/%s: %w", kubeflow.Namespace, name, err)
+	}
+	return deploymentTag(d), nil
+}
+
+// versionChange decides what the objects' KFP, MLMD and Katib versions need against the cluster's, and refuses a
+// downgrade as bad input before anything changes.
 func (a *Apply) versionChange(ctx context.Context, k *kube.Client, objs []*unstructured.Unstructured) (upgrade.Decision, error) {
-	target := targetKFP(objs)
-	if target == "" {
-		return upgrade.Decision{}, nil
+	in := upgrade.Input{Target: targetKFP(objs), RDS: a.Config.Option.UsesRDS(), AllowDowngrade: a.AllowDowngrade,
+		SkipSnapshot: a.SkipUpgradeSnapshot}
+	in.MLMD.Target, in.Katib.Target = imageTag(objs, kubeflow.MetadataGRPC), imageTag(objs, kubeflow.KatibDBManager)
+	var err error
+	if in.Target != "" {
+		if in.Running, err = runningKFP(ctx, k); err != nil {
+			return upgrade.Decision{}, err
+		}
 	}
-	running, err := runningKFP(ctx, k)
-	if err != nil {
-		return upgrade.Decision{}, err
+	for _, c := range []struct {
+		v    *upgrade.Versions
+		name string
+	}{{&in.MLMD, kubeflow.MetadataGRPC}, {&in.Katib, kubeflow.KatibDBManager}} {
+		if c.v.Target == "" {
+			continue
+		}
+		if c.v.Running, err = runningTag(ctx, k, c.name); err != nil {
+			return upgrade.Decision{}, err
+		}
 	}
-	d := upgrade.Decide(upgrade.Input{Running: running, Target: target, RDS: a.Config.Option.UsesRDS(),
-		AllowDowngrade: a.AllowDowngrade, SkipSnapshot: a.SkipUpgradeSnapshot})
+	d := upgrade.Decide(in)
 	if d.Action == upgrade.Refuse {
 		return d, badInput(a.downgradeError(ctx, d))
 	}
@@ -78,33 +133,33 @@ func (a *Apply) protectData(ctx context.Context, k *kube.Client, objs []*unstruc
 	progress, id := a.progress(), a.Config.RDS.InstanceName
 	switch {
 	case d.Action == upgrade.Unprotected && !a.Config.Option.UsesRDS():
-		fmt.Fprintf(progress, "! KFP %s %s → %s: its databases are in the cluster (option %s) and kfaws takes no "+
-			"snapshot of them; KFP migrates its schema with no way back\n", d.Verb(), d.From, d.To, a.Config.Option)
+		fmt.Fprintf(progress, "! %s %s %s → %s: its databases are in the cluster (option %s) and kfaws takes no "+
+			"snapshot of them; %s migrates its schema with no way back\n", d.Component, d.Verb(), d.From, d.To, a.Config.Option, d.Component)
 		return "", nil
 	case d.Action == upgrade.Unprotected:
-		fmt.Fprintf(progress, "! KFP %s %s → %s without a snapshot of DB instance %q (--skip-upgrade-snapshot): KFP "+
-			"migrates its schema with no way back\n", d.Verb(), d.From, d.To, id)
+		fmt.Fprintf(progress, "! %s %s %s → %s without a snapshot of DB instance %q (--skip-upgrade-snapshot): %s "+
+			"migrates its schema with no way back\n", d.Component, d.Verb(), d.From, d.To, id, d.Component)
 		return "", nil
 	case a.AWS == nil:
-		return "", badInput(fmt.Errorf("KFP %s %s → %s needs a snapshot of DB instance %q first, and this run has no "+
-			"AWS access; configure it, or back the database up yourself and pass --skip-upgrade-snapshot", d.Verb(), d.From, d.To, id))
+		return "", badInput(fmt.Errorf("%s %s %s → %s needs a snapshot of DB instance %q first, and this run has no "+
+			"AWS access; configure it, or back the database up yourself and pass --skip-upgrade-snapshot", d.Component, d.Verb(), d.From, d.To, id))
 	}
 	snap := a.snapshotter()
 	inst, err := snap.Instance(ctx, id)
 	if err != nil {
-		return "", kaws.AccessError("reading DB instance "+id+" before the KFP "+d.Verb(), err)
+		return "", kaws.AccessError("reading DB instance "+id+" before the "+d.Component+" "+d.Verb(), err)
 	}
 	if inst == nil {
-		return "", badInput(fmt.Errorf("KFP %s %s → %s: kfaws snapshots DB instance %q (rds.instanceName) first, and %s has "+
+		return "", badInput(fmt.Errorf("%s %s %s → %s: kfaws snapshots DB instance %q (rds.instanceName) first, and %s has "+
 			"no such instance; if the databases are elsewhere, back them up yourself and pass --skip-upgrade-snapshot",
-			d.Verb(), d.From, d.To, id, a.AWS.Region))
+			d.Component, d.Verb(), d.From, d.To, id, a.AWS.Region))
 	}
 	name, err := a.upgradeSnapshotName(id, d)
 	if err != nil {
 		return "", err
 	}
-	fmt.Fprintf(progress, "  KFP %s %s → %s migrates its database schema with no way back: taking DB snapshot %s of "+
-		"instance %q first\n", d.Verb(), d.From, d.To, name, id)
+	fmt.Fprintf(progress, "  %s %s %s → %s migrates its database schema with no way back: taking DB snapshot %s of "+
+		"instance %q first\n", d.Component, d.Verb(), d.From, d.To, name, id)
 	if err := snap.Take(ctx, id, name); err != nil {
 		return "", err
 	}
@@ -118,12 +173,12 @@ func (a *Apply) protectData(ctx context.Context, k *kube.Client, objs []*unstruc
 // instead of taking another.
 func (a *Apply) upgradeSnapshotName(id string, d upgrade.Decision) (string, error) {
 	if a.State == nil {
-		return upgrade.SnapshotName(id, d.From, d.To, time.Now()), nil
+		return upgrade.SnapshotName(id, d.Component, d.From, d.To, time.Now()), nil
 	}
-	prefix := upgrade.SnapshotPrefix(id, d.From, d.To)
+	prefix := upgrade.SnapshotPrefix(id, d.Component, d.From, d.To)
 	name := a.State.Snapshot().Outputs.UpgradeSnapshot
 	if !strings.HasPrefix(name, prefix) && !strings.HasPrefix(name, "kfaws-"+prefix) {
-		name = upgrade.SnapshotName(id, d.From, d.To, time.Now())
+		name = upgrade.SnapshotName(id, d.Component, d.From, d.To, time.Now())
 	}
 	return name, a.State.Update(func(st *state.State) { st.Outputs.UpgradeSnapshot = name })
 }
@@ -131,7 +186,7 @@ func (a *Apply) upgradeSnapshotName(id string, d upgrade.Decision) (string, erro
 // downgradeError says what runs, what the manifests pin and how to go back; it names the snapshot kfaws took
 // before the upgrade when it finds one.
 func (a *Apply) downgradeError(ctx context.Context, d upgrade.Decision) error {
-	e := &upgrade.DowngradeError{From: d.From, To: d.To}
+	e := &upgrade.DowngradeError{Component: d.Component, From: d.From, To: d.To}
 	if !a.Config.Option.UsesRDS() {
 		return e
 	}
@@ -144,7 +199,7 @@ func (a *Apply) downgradeError(ctx context.Context, d upgrade.Decision) error {
 		if got, err := snap.Instance(ctx, e.Instance); err == nil && got != nil {
 			inst = *got
 		}
-		if name, err := snap.Latest(ctx, e.Instance, upgrade.SnapshotPrefix(e.Instance, d.To, d.From)); err == nil && name != "" {
+		if name, err := snap.Latest(ctx, e.Instance, upgrade.SnapshotPrefix(e.Instance, d.Component, d.To, d.From)); err == nil && name != "" {
 			e.Snapshot, snapshot = name, name
 		} else if err != nil {
 			a.logger().Debug("looking for the snapshot taken before the upgrade", "instance", e.Instance, "error", err)

@@ -193,6 +193,12 @@ func (v *Verify) checkS3(ctx context.Context, r *verify.Report) {
 	}
 	in.TLS = verify.TLSInput{Owned: v.ownsBucket(ctx, bucket), Required: config.Value(v.Config.S3.RequireTLS),
 		Statement: plan.TLSOnlyStatement(in.Partition, bucket)}
+	if v.Config.KMS.Key != "" {
+		in.KMS, in.KMSKey = v.AWS.KMS, v.State.Snapshot().Resources[plan.KeyKMSKey].ARN
+		if in.KMSKey == "" {
+			in.KMSKey = v.Config.KMS.Key // not recorded yet (no up since kms.key was set): as given
+		}
+	}
 	verify.CheckS3(ctx, r, in)
 }
 

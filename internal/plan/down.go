@@ -61,6 +61,7 @@ func BuildDown(cfg *config.Config, snap *observe.Snapshot, recorded state.State,
 	for _, t := range b.downTargets() {
 		b.down(t, o)
 	}
+	b.downKMSKey(o)
 	return p
 }
 

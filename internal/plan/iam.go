@@ -64,13 +64,17 @@ func (b *builder) secretsRole() {
 	if config.StaticS3(c.Option, c.S3.Credentials) {
 		secrets = append(secrets, c.S3.SecretName)
 	}
-	doc := SecretsPolicy(b.p.Partition, c.Region, b.p.Account, secrets...)
+	doc := SecretsPolicyWithKey(b.p.Partition, c.Region, b.p.Account, b.key, secrets...)
 	ok := SameGrants(obs.InlineDocuments[SecretsInlinePolicy], doc)
 	params := EnsureRole{Name: c.IAM.SecretsRoleName,
 		ServiceAccount: identity.ServiceAccount{Namespace: KubeflowNamespace, Name: SecretsServiceAccount},
 		InlinePolicies: []InlinePolicy{{Name: SecretsInlinePolicy, Document: doc}}}
-	b.decideRole(roleDecision{key: KeySecretsRole, params: params, obs: obs, permsOK: ok, perms: "read access to the secrets"},
-		KeyOIDCProvider)
+	perms := "read access to the secrets"
+	if b.key != "" {
+		perms += " and decrypt with KMS key " + b.keyName
+	}
+	b.decideRole(roleDecision{key: KeySecretsRole, params: params, obs: obs, permsOK: ok, perms: perms},
+		KeyOIDCProvider, KeyKMSKey)
 }
 
 // roleDecision is what decideRole needs about one role.

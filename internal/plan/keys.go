@@ -15,6 +15,7 @@ const (
 	KeyRDSSecret      = "rds/secret"
 	KeyInstance       = "rds/instance"
 	KeyCSIAddon       = "eks/csi-driver-addon"
+	KeyKMSKey         = "kms/key"
 )
 
 // Service accounts that assume kfaws's roles.

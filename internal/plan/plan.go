@@ -187,6 +187,9 @@ type builder struct {
 	old map[string][]*former
 	// assocKeys are the pod identity associations a teardown deletes, which roles and the agent wait for.
 	assocKeys []string
+	// key is the ARN of the KMS key kms.key names (CreatedKeyARN: the one this run creates), "" for none;
+	// keyName is how plan lines name it.
+	key, keyName string
 }
 
 // Build decides every resource and the steps to get there. recorded is the state file's content, used only to
@@ -206,6 +209,9 @@ func Build(cfg *config.Config, snap *observe.Snapshot, recorded state.State) (*P
 	} else {
 		p.Binding = identity.IRSA{Issuer: snap.Cluster.OIDCIssuer, ProviderARN: b.arns.OIDCProvider(snap.Cluster.OIDCIssuer)}
 		b.oidc()
+	}
+	if err := b.kmsKey(); err != nil {
+		return nil, err
 	}
 	if cfg.Option.UsesS3() {
 		b.s3()

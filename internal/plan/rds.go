@@ -53,7 +53,7 @@ func (b *builder) instanceAndSecret() {
 	restored := b.restoreSecret(KeyRDSSecret, c.RDS.SecretName, sec)
 	sec.Deleted = sec.Deleted && !restored
 	_, instanceOwned := b.existingInstance()
-	deps := []string{KeySubnetGroup, KeyParameterGroup, KeySecurityGroup, KeyRDSSecret}
+	deps := []string{KeySubnetGroup, KeyParameterGroup, KeySecurityGroup, KeyRDSSecret, KeyKMSKey}
 	switch {
 	case sec.Deleted:
 		sr.Action, sr.Detail = Conflict, "secret is scheduled for deletion; restore it (aws secretsmanager restore-secret) or choose another rds.secretName"
@@ -82,8 +82,9 @@ func (b *builder) instanceAndSecret() {
 			b.p.ReuseSecretPassword = !b.givenPassword(&sr, true, false)
 		} else {
 			sr.Action, sr.Detail = Create, "master credentials; endpoint added once the instance is available"
+			sr.Detail += b.secretEncryption()
 			b.step(KeyRDSSecret, "create", b.rdsSecretParams(),
-				fmt.Sprintf("generate the master password into secret %q", c.RDS.SecretName))
+				fmt.Sprintf("generate the master password into secret %q", c.RDS.SecretName), KeyKMSKey)
 		}
 		if b.restoring() {
 			b.restoreInstance(&ir, deps...)
@@ -113,7 +114,7 @@ func (b *builder) instanceAndSecret() {
 		b.testGivenPassword()
 		b.step(KeyRDSSecret, "create", b.rdsSecretParams(),
 			fmt.Sprintf("record the master password given in %s, which logged in to DB instance %q, in secret %q",
-				config.EnvDBMasterPassword, c.RDS.InstanceName, c.RDS.SecretName))
+				config.EnvDBMasterPassword, c.RDS.InstanceName, c.RDS.SecretName), KeyKMSKey)
 		b.instanceSettings(&ir)
 		b.waitAndRecord(in.Status, b.passwordPending(instanceOwned))
 	default:
@@ -140,6 +141,10 @@ func (b *builder) instanceAndSecret() {
 	if restored && sr.Action == Exists {
 		sr.Action, sr.Detail = Update, "restored from the deletion kfaws down scheduled; its password is reused"
 	}
+	if sec.Exists {
+		b.secretKey(&sr, sec, secretOwned)
+	}
+	b.instanceKey(&ir)
 	b.ignoredSnapshot()
 	b.add(sr)
 	b.add(ir)
@@ -202,9 +207,13 @@ func existsOrCreate(exists bool) Action {
 
 func (b *builder) instanceDetail() string {
 	r := b.cfg.RDS
-	return fmt.Sprintf("MySQL %s, %s, %d GiB %s (autoscaling to %d), multi-AZ %t, encrypted, private, deletion protection %t, backups %d days",
+	enc := "encrypted"
+	if b.key != "" {
+		enc = "encrypted with KMS key " + b.keyName
+	}
+	return fmt.Sprintf("MySQL %s, %s, %d GiB %s (autoscaling to %d), multi-AZ %t, %s, private, deletion protection %t, backups %d days",
 		r.EngineVersion, r.InstanceClass, r.AllocatedStorage, r.StorageType, config.Value(r.MaxAllocatedStorage),
-		config.Value(r.MultiAZ), config.Value(r.DeletionProtection), config.Value(r.BackupRetentionPeriod))
+		config.Value(r.MultiAZ), enc, config.Value(r.DeletionProtection), config.Value(r.BackupRetentionPeriod))
 }
 
 // unusableStatus reports RDS statuses from which kfaws cannot continue on its own.
@@ -235,7 +244,7 @@ func (b *builder) rdsSecretParams() CreateRDSSecret {
 	if s := b.snap.SourceSnapshot; b.restoring() && s.MasterUsername != "" {
 		user = s.MasterUsername // a restored instance keeps the snapshot's master user
 	}
-	return CreateRDSSecret{Name: r.SecretName, Username: user, Database: r.DatabaseName, Generate: r.MasterPassword == ""}
+	return CreateRDSSecret{Name: r.SecretName, Username: user, Database: r.DatabaseName, Generate: r.MasterPassword == "", KMSKey: b.key}
 }
 
 // instanceParams are the instance's settings from the configuration and the security group it joins: the one
@@ -251,6 +260,6 @@ func (b *builder) instanceParams() CreateInstance {
 		MasterUsername: r.MasterUsername, AllocatedStorage: r.AllocatedStorage, MaxAllocatedStorage: config.Value(r.MaxAllocatedStorage),
 		StorageType: r.StorageType, BackupRetentionPeriod: r.BackupRetentionPeriod, MultiAZ: r.MultiAZ,
 		DeletionProtection: r.DeletionProtection, SubnetGroup: r.SubnetGroupName, ParameterGroup: r.ParameterGroupName,
-		SecurityGroupID: sg, SecretName: r.SecretName,
+		SecurityGroupID: sg, SecretName: r.SecretName, KMSKey: b.key,
 	}
 }

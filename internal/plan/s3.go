@@ -15,13 +15,17 @@ func (b *builder) s3() {
 	case bk.Foreign:
 		r.Action, r.Detail = Conflict, "the name is taken by a bucket this account cannot use (bucket names are global); choose another s3.bucket"
 	case !bk.Exists:
-		r.Action, r.Owned, r.Detail = Create, true, "private, public access blocked, SSE-S3 encryption, region "+c.Region
-		desc := fmt.Sprintf("create S3 bucket %q (private, public access blocked, encrypted)", c.S3.Bucket)
+		r.Action, r.Owned, r.Detail = Create, true, "private, public access blocked, "+b.encryption("SSE-S3 encryption")+", region "+c.Region
+		what := "private, public access blocked, encrypted"
+		if b.key != "" {
+			what = "private, public access blocked, " + b.encryption("")
+		}
 		if b.requireTLS() {
 			r.Detail += ", TLS-only bucket policy"
-			desc = fmt.Sprintf("create S3 bucket %q (private, public access blocked, encrypted, TLS only)", c.S3.Bucket)
+			what += ", TLS only"
 		}
-		b.step(KeyBucket, "create", CreateBucket{Bucket: c.S3.Bucket, Region: c.Region, TLSOnly: b.tlsOnly()}, desc)
+		b.step(KeyBucket, "create", CreateBucket{Bucket: c.S3.Bucket, Region: c.Region, TLSOnly: b.tlsOnly(), KMSKey: b.key},
+			fmt.Sprintf("create S3 bucket %q (%s)", c.S3.Bucket, what), KeyKMSKey)
 	case bk.Region != "" && bk.Region != c.Region:
 		r.Action, r.Detail = Conflict, fmt.Sprintf("bucket is in region %s, the cluster in %s; choose a bucket in %s", bk.Region, c.Region, c.Region)
 	case b.foreign(bk.Presence):
@@ -29,9 +33,14 @@ func (b *builder) s3() {
 	case b.owned(KeyBucket, c.S3.Bucket, bk.Presence):
 		r.Owned = true
 		r.Action = Exists
-		if bk.Installation == "" || !bk.PublicAccessBlocked || !bk.Encrypted {
+		switch {
+		case bk.Installation == "" || !bk.PublicAccessBlocked || !bk.Encrypted:
 			r.Action, r.Detail = Update, "restore tags, public access block and encryption"
-			b.step(KeyBucket, "configure", ConfigureBucket{Bucket: c.S3.Bucket}, fmt.Sprintf("configure S3 bucket %q (tags, public access block, encryption)", c.S3.Bucket))
+			b.step(KeyBucket, "configure", ConfigureBucket{Bucket: c.S3.Bucket, KMSKey: b.key}, fmt.Sprintf("configure S3 bucket %q (tags, public access block, encryption)", c.S3.Bucket), KeyKMSKey)
+		case b.key != "" && !b.usesKey(bk.KMSKey):
+			r.Action, r.Detail = Update, "switch default encryption to "+b.encryption("")+" (new objects; existing ones keep theirs)"
+			b.step(KeyBucket, "configure", ConfigureBucket{Bucket: c.S3.Bucket, KMSKey: b.key},
+				fmt.Sprintf("configure S3 bucket %q (default encryption %s)", c.S3.Bucket, b.encryption("")), KeyKMSKey)
 		}
 		b.bucketTLSPolicy(&r)
 	default:
@@ -40,6 +49,10 @@ func (b *builder) s3() {
 		if !bk.PublicAccessBlocked || !bk.Encrypted {
 			b.warn("bucket %q is not fully protected (public access block: %t, default encryption: %t); kfaws does not change buckets it did not create",
 				c.S3.Bucket, bk.PublicAccessBlocked, bk.Encrypted)
+		}
+		if b.key != "" && !b.usesKey(bk.KMSKey) {
+			b.warn("bucket %q, which kfaws did not create, is not encrypted with KMS key %s (kms.key) by default; kfaws does not change "+
+				"it: set its default encryption yourself (aws s3api put-bucket-encryption)", c.S3.Bucket, b.keyName)
 		}
 	}
 	b.add(r)
@@ -101,7 +114,9 @@ func (b *builder) s3Secret() {
 		r.Action, r.Detail = Conflict, "secret does not exist and no keys were given; set "+config.EnvS3AccessKeyID+" and "+config.EnvS3SecretAccessKey
 	case !s.Exists:
 		r.Action, r.Owned, r.Detail = Create, true, "static S3 keys {accesskey, secretkey}"
-		b.step(KeyS3Secret, "create", CreateStaticKeys{SecretName: c.S3.SecretName}, fmt.Sprintf("create secret %q with the static S3 keys", c.S3.SecretName))
+		r.Detail += b.secretEncryption()
+		b.step(KeyS3Secret, "create", CreateStaticKeys{SecretName: c.S3.SecretName, KMSKey: b.key},
+			fmt.Sprintf("create secret %q with the static S3 keys", c.S3.SecretName), KeyKMSKey)
 	case b.foreign(s.Presence):
 		belongsToAnother(&r, s.Installation, "secret")
 	default:
@@ -112,6 +127,7 @@ func (b *builder) s3Secret() {
 		if haveKeys {
 			r.Detail = joinDetail(r.Detail, r.Detail != "", "kept as is; the keys given were not written (update the secret yourself to rotate them)")
 		}
+		b.secretKey(&r, s, r.Owned)
 	}
 	b.add(r)
 }
@@ -119,13 +135,16 @@ func (b *builder) s3Secret() {
 func (b *builder) s3Policy() {
 	c, p := b.cfg, b.snap.S3Policy
 	r := Resource{Key: KeyS3Policy, Kind: "IAM policy", Name: c.IAM.S3PolicyName, Field: "iam.s3PolicyName", ARN: b.arns.Policy(c.IAM.S3PolicyName)}
-	doc := S3Policy(b.p.Partition, c.S3.Bucket)
+	doc := S3PolicyWithKey(b.p.Partition, c.Region, c.S3.Bucket, b.key)
 	switch {
 	case !p.Exists:
 		r.Action, r.Owned, r.Detail = Create, true, "least privilege on bucket "+c.S3.Bucket
+		if b.key != "" {
+			r.Detail += " and on its KMS key " + b.keyName + " through S3"
+		}
 		params := CreatePolicy{Name: c.IAM.S3PolicyName, Description: "Kubeflow Pipelines access to S3 bucket " + c.S3.Bucket,
 			Document: doc}
-		b.step(KeyS3Policy, "create", params, fmt.Sprintf("create IAM policy %q for bucket %q", c.IAM.S3PolicyName, c.S3.Bucket))
+		b.step(KeyS3Policy, "create", params, fmt.Sprintf("create IAM policy %q for bucket %q", c.IAM.S3PolicyName, c.S3.Bucket), KeyKMSKey)
 	case b.foreign(p.Presence):
 		belongsToAnother(&r, p.Installation, "policy")
 	case b.useAdopted(&r, p.Presence):
@@ -135,7 +154,7 @@ func (b *builder) s3Policy() {
 		// The bucket changed, or someone edited the policy: what it grants must be what plan writes.
 		r.Action, r.Owned, r.Detail = Update, true, "rewrite to least privilege on bucket "+c.S3.Bucket+" (it grants something else)"
 		b.step(KeyS3Policy, "update", UpdatePolicy{ARN: r.ARN, Name: c.IAM.S3PolicyName, Document: doc},
-			fmt.Sprintf("update IAM policy %q to grant access to bucket %q", c.IAM.S3PolicyName, c.S3.Bucket))
+			fmt.Sprintf("update IAM policy %q to grant access to bucket %q", c.IAM.S3PolicyName, c.S3.Bucket), KeyKMSKey)
 	default:
 		r.Action, r.Owned = Exists, true
 	}

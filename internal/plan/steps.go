@@ -37,6 +37,9 @@ const (
 	KindStoreGivenPassword   StepKind = "store-given-password"
 	KindRestoreInstance      StepKind = "restore-instance"
 	KindSetMasterPassword    StepKind = "set-master-password"
+	KindCreateKMSKey         StepKind = "create-kms-key"
+	KindRestoreKMSKey        StepKind = "restore-kms-key"
+	KindEncryptSecret        StepKind = "encrypt-secret"
 
 	// Teardown (BuildDown).
 	KindDeleteAddon          StepKind = "delete-addon"
@@ -49,6 +52,7 @@ const (
 	KindDeleteSecurityGroup  StepKind = "delete-security-group"
 	KindDeleteSecret         StepKind = "delete-secret"
 	KindDeleteBucket         StepKind = "delete-bucket"
+	KindDeleteKMSKey         StepKind = "delete-kms-key"
 )
 
 // StepKinds lists every kind Build and BuildDown can emit; execute's tests check it has an implementation for each.
@@ -58,9 +62,10 @@ func StepKinds() []StepKind {
 		KindUpdatePolicy, KindEnsureRole, KindCreateSubnetGroup, KindCreateParameterGroup, KindSetParameters,
 		KindCreateSecurityGroup, KindAdmitMySQL, KindCreateRDSSecret, KindCreateInstance, KindModifyInstance,
 		KindWaitInstance, KindRecordEndpoint, KindCreateAddon, KindConfigureAddon, KindRestoreSecret, KindStoreGivenPassword,
-		KindRestoreInstance, KindSetMasterPassword, KindCreateAssociation, KindUpdateAssociation,
+		KindRestoreInstance, KindSetMasterPassword, KindCreateKMSKey, KindRestoreKMSKey, KindEncryptSecret,
+		KindCreateAssociation, KindUpdateAssociation,
 		KindDeleteAddon, KindDeleteAssociation, KindDeleteRole, KindDeletePolicy, KindDeleteInstance, KindDeleteSubnetGroup,
-		KindDeleteParameterGroup, KindDeleteSecurityGroup, KindDeleteSecret, KindDeleteBucket,
+		KindDeleteParameterGroup, KindDeleteSecurityGroup, KindDeleteSecret, KindDeleteBucket, KindDeleteKMSKey,
 	}
 }
 
@@ -69,7 +74,7 @@ func StepKinds() []StepKind {
 func (k StepKind) Deletes() bool {
 	switch k {
 	case KindDeleteAddon, KindDeleteAssociation, KindDeleteRole, KindDeletePolicy, KindDeleteInstance, KindDeleteSubnetGroup,
-		KindDeleteParameterGroup, KindDeleteSecurityGroup, KindDeleteSecret, KindDeleteBucket:
+		KindDeleteParameterGroup, KindDeleteSecurityGroup, KindDeleteSecret, KindDeleteBucket, KindDeleteKMSKey:
 		return true
 	}
 	return false
@@ -94,6 +99,9 @@ type CreateBucket struct {
 	Bucket  string
 	Region  string
 	TLSOnly *policy.Statement
+	// KMSKey is the ARN of the key for SSE-KMS default encryption (CreatedKeyARN: the key this run creates);
+	// "" for SSE-S3.
+	KMSKey string
 }
 
 // BucketTLSPolicy puts Statement into the policy of a bucket kfaws owns, replacing the statement with its Sid and
@@ -106,11 +114,15 @@ type BucketTLSPolicy struct {
 // ConfigureBucket sets the ownership tags, the public access block and default encryption on a bucket.
 type ConfigureBucket struct {
 	Bucket string
+	// KMSKey is as in CreateBucket.
+	KMSKey string
 }
 
 // CreateStaticKeys stores the configured static S3 keys in a new secret.
 type CreateStaticKeys struct {
 	SecretName string
+	// KMSKey encrypts the secret (CreatedKeyARN: the key this run creates); "" for the AWS managed key.
+	KMSKey string
 }
 
 // CreatePolicy creates a customer managed IAM policy.
@@ -191,6 +203,8 @@ type CreateRDSSecret struct {
 	Database string
 	// Generate asks Secrets Manager for a password; otherwise the configured one is written.
 	Generate bool
+	// KMSKey is as in CreateStaticKeys.
+	KMSKey string
 }
 
 // StoreGivenPassword writes the master password given in KFAWS_DB_MASTER_PASSWORD, and Username, into the RDS
@@ -219,6 +233,8 @@ type CreateInstance struct {
 	SecurityGroupID string
 	// SecretName is where the master password is, when this run did not generate it.
 	SecretName string
+	// KMSKey encrypts the storage (CreatedKeyARN: the key this run creates); "" for RDS's AWS managed key.
+	KMSKey string
 }
 
 // RestoreInstance creates the DB instance from a DB snapshot, with the settings CreateInstance would give it
@@ -318,6 +334,31 @@ type RestoreSecret struct {
 	Name string
 }
 
+// CreateKMSKey creates a symmetric encryption key tagged as kfaws's and gives it Alias.
+type CreateKMSKey struct {
+	Alias       string
+	Description string
+}
+
+// RestoreKMSKey cancels the deletion kfaws down scheduled for the key kfaws created, and enables it.
+type RestoreKMSKey struct {
+	ARN   string
+	Alias string
+}
+
+// EncryptSecret has a secret kfaws created encrypted with KMSKey from its next version on.
+type EncryptSecret struct {
+	Name   string
+	KMSKey string
+}
+
+// DeleteKMSKey schedules the deletion of the key kfaws created, after KMS's shortest waiting period (WindowDays).
+type DeleteKMSKey struct {
+	ARN        string
+	Alias      string
+	WindowDays int32
+}
+
 // DeleteAddon deletes an EKS add-on and waits until it is gone.
 type DeleteAddon struct {
 	Cluster string
@@ -407,3 +448,7 @@ func (DeleteParameterGroup) Kind() StepKind { return KindDeleteParameterGroup }
 func (DeleteSecurityGroup) Kind() StepKind  { return KindDeleteSecurityGroup }
 func (DeleteSecret) Kind() StepKind         { return KindDeleteSecret }
 func (DeleteBucket) Kind() StepKind         { return KindDeleteBucket }
+func (CreateKMSKey) Kind() StepKind         { return KindCreateKMSKey }
+func (RestoreKMSKey) Kind() StepKind        { return KindRestoreKMSKey }
+func (EncryptSecret) Kind() StepKind        { return KindEncryptSecret }
+func (DeleteKMSKey) Kind() StepKind         { return KindDeleteKMSKey }

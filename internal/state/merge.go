@@ -128,6 +128,7 @@ func merge(base, mine, theirs State) State {
 			oo.Field(i).Set(mo.Field(i))
 		}
 	}
+	out.Migration = mergeMigration(base.Migration, mine.Migration, theirs.Migration)
 	return out
 }
 
@@ -142,5 +143,6 @@ func (st State) clone() State {
 	for k, v := range st.Resources {
 		c.Resources[k] = v
 	}
+	c.Migration = st.Migration.clone()
 	return c
 }

@@ -31,6 +31,8 @@ type State struct {
 	Resources map[string]Resource `json:"resources"`
 	// Outputs are the values later commands (render, verify, down) need.
 	Outputs Outputs `json:"outputs"`
+	// Migration is kfaws migrate's record, from its start; nil when no migration ran.
+	Migration *Migration `json:"migration,omitempty"`
 }
 
 // Resource is one AWS resource kfaws created (Owned), adopted (Adopted), or found and reused.
@@ -159,6 +161,7 @@ func (s *Store) Snapshot() State {
 	for k, v := range s.st.Resources {
 		c.Resources[k] = v
 	}
+	c.Migration = s.st.Migration.clone()
 	return c
 }
 

@@ -12,6 +12,9 @@ import (
 
 // Input is what decides the action before an apply.
 type Input struct {
+	// MLMD and Katib are the versions of MLMD's metadata server and Katib's db-manager, which own their own
+	// schemas (MLMDEnv.schema_version; Katib's observation_logs).
+	MLMD, Katib Versions
 	// Running is the KFP version on the cluster ("" when none is there yet); Target the one about to be applied
 	// ("" when the objects hold no KFP).
 	Running, Target string
@@ -22,6 +25,16 @@ type Input struct {
 	// SkipSnapshot applies a change of version without a snapshot.
 	SkipSnapshot bool
 }
+
+// Versions are a component's version on the cluster and in the objects about to be applied ("" when absent).
+type Versions struct{ Running, Target string }
+
+// The components whose versions are compared, as messages and snapshot names call them.
+const (
+	KFP   = "KFP"
+	MLMD  = "MLMD"
+	Katib = "Katib"
+)
 
 // Action is what to do before applying.
 type Action int
@@ -42,27 +55,51 @@ const (
 // Decision is Decide's answer.
 type Decision struct {
 	Action Action
+	// Component is the one whose change decided: KFP when its version changes, else MLMD or Katib.
+	Component string
 	// From and To are the running and target versions; Downgrade is true when To is older than From, Unordered
 	// when they differ but one is not a semantic version.
 	From, To             string
 	Downgrade, Unordered bool
 }
 
-// Decide says what to do before applying in. A version that cannot be ordered counts as a change, never as a
-// downgrade: kfaws protects the data and lets the apply go on.
+// Decide says what to do before applying in. KFP decides when its version changes; otherwise a change of MLMD's
+// or Katib's version does, since each migrates its own schema. A downgrade of KFP or MLMD is refused: both fail on
+// a schema newer than they know (kubeflow/pipelines#3636; MLMD's server refuses a database schema_version above
+// its own). Katib's one table has kept its DDL since v0.15 (katib#183 asks for migrations), so its downgrade is
+// only a change. A version that cannot be ordered counts as a change, never as a downgrade: kfaws protects the
+// data and lets the apply go on.
 func Decide(in Input) Decision {
-	d := Decision{From: in.Running, To: in.Target}
-	if in.Running == "" || in.Target == "" || in.Running == in.Target {
+	kfp := decide(KFP, Versions{in.Running, in.Target}, in, true)
+	if kfp.Action == Refuse {
+		return kfp
+	}
+	mlmd := decide(MLMD, in.MLMD, in, true)
+	if mlmd.Action == Refuse || kfp.Action == Proceed && mlmd.Action != Proceed {
+		return mlmd
+	}
+	if kfp.Action != Proceed {
+		return kfp
+	}
+	if katib := decide(Katib, in.Katib, in, false); katib.Action != Proceed {
+		return katib
+	}
+	return kfp
+}
+
+func decide(component string, v Versions, in Input, refuseDowngrade bool) Decision {
+	d := Decision{Component: component, From: v.Running, To: v.Target}
+	if v.Running == "" || v.Target == "" || v.Running == v.Target {
 		return d
 	}
-	switch c, err := detect.CompareKFP(in.Target, in.Running); {
+	switch c, err := detect.CompareKFP(v.Target, v.Running); {
 	case err != nil:
 		d.Unordered = true
 	case c == 0:
 		return d // the same version spelled differently (v2.5.0, 2.5.0+build)
 	case c < 0:
 		d.Downgrade = true
-		if !in.AllowDowngrade {
+		if refuseDowngrade && !in.AllowDowngrade {
 			d.Action = Refuse
 			return d
 		}
@@ -88,7 +125,9 @@ func (d Decision) Verb() string {
 
 // DowngradeError refuses manifests whose KFP is older than the one running; nothing was changed.
 type DowngradeError struct {
-	From, To string
+	// Component is KFP or MLMD.
+	Component string
+	From, To  string
 	// Instance is the RDS instance, "" when the database is in the cluster.
 	Instance string
 	// Snapshot is the newest snapshot kfaws took before upgrading from To to From, "" when none was found.
@@ -101,6 +140,11 @@ func (e *DowngradeError) Error() string {
 	msg := fmt.Sprintf("the manifests pin KFP %s, older than KFP %s running on the cluster (pipeline-install-config "+
 		"appVersion); KFP %s has migrated the database schema forward and KFP %s cannot use it "+
 		"(kubeflow/pipelines#3636), so nothing was changed", e.To, e.From, e.From, e.To)
+	if e.Component == MLMD {
+		msg = fmt.Sprintf("the manifests pin MLMD's metadata server %s, older than %s running on the cluster (the image of "+
+			"Deployment metadata-grpc-deployment); %s has moved the metadata database's schema (MLMDEnv.schema_version) "+
+			"past what %s knows, and MLMD refuses to start on a newer schema, so nothing was changed", e.To, e.From, e.From, e.To)
+	}
 	switch {
 	case e.Instance == "":
 		return msg + "; to go back, restore a backup of the in-cluster database from before the upgrade, then " +

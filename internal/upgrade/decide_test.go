@@ -36,6 +36,38 @@ func TestDecide(t *testing.T) {
 	}
 }
 
+// MLMD and Katib own their schemas: a change of either alone is protected like KFP's, an MLMD downgrade is
+// refused even when KFP goes up, and a Katib downgrade is only a change.
+func TestDecideComponents(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		in        Input
+		want      Action
+		component string
+		from, to  string
+	}{
+		{"MLMD alone changes", Input{Running: "2.5.0", Target: "2.5.0", RDS: true, MLMD: Versions{"1.5.0", "1.14.0"}}, Snapshot, MLMD, "1.5.0", "1.14.0"},
+		{"Katib alone changes", Input{Running: "2.5.0", Target: "2.5.0", RDS: true, Katib: Versions{"v0.17.0", "v0.18.0"}}, Snapshot, Katib, "v0.17.0", "v0.18.0"},
+		{"KFP and MLMD change: KFP names it", Input{Running: "2.0.5", Target: "2.5.0", RDS: true, MLMD: Versions{"1.5.0", "1.14.0"}}, Snapshot, KFP, "2.0.5", "2.5.0"},
+		{"MLMD downgrade refused under a KFP upgrade", Input{Running: "2.0.5", Target: "2.5.0", RDS: true, MLMD: Versions{"1.14.0", "1.5.0"}}, Refuse, MLMD, "1.14.0", "1.5.0"},
+		{"MLMD downgrade allowed", Input{RDS: true, AllowDowngrade: true, MLMD: Versions{"1.14.0", "1.5.0"}}, Snapshot, MLMD, "1.14.0", "1.5.0"},
+		{"Katib downgrade is a change", Input{RDS: true, Katib: Versions{"v0.19.0", "v0.17.0"}}, Snapshot, Katib, "v0.19.0", "v0.17.0"},
+		{"Katib change, database in the cluster", Input{Katib: Versions{"v0.17.0", "v0.19.0"}}, Unprotected, Katib, "v0.17.0", "v0.19.0"},
+		{"nothing changes", Input{Running: "2.5.0", Target: "2.5.0", RDS: true, MLMD: Versions{"1.14.0", "1.14.0"}, Katib: Versions{"v0.18.0", ""}}, Proceed, KFP, "2.5.0", "2.5.0"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			d := Decide(tc.in)
+			if d.Action != tc.want || d.Component != tc.component || d.From != tc.from || d.To != tc.to {
+				t.Errorf("Decide(%+v) = %+v, want action %d by %s %s → %s", tc.in, d, tc.want, tc.component, tc.from, tc.to)
+			}
+		})
+	}
+	e := &DowngradeError{Component: MLMD, From: "1.14.0", To: "1.5.0"}
+	if !strings.Contains(e.Error(), "schema_version") || !strings.Contains(e.Error(), "nothing was changed") {
+		t.Errorf("MLMD downgrade message: %s", e)
+	}
+}
+
 func TestDowngradeErrorSaysHowToGoBack(t *testing.T) {
 	in := Instance{Identifier: "kubeflow-db", SubnetGroup: "kubeflow-db-subnets", ParameterGroup: "kubeflow-db-params",
 		SecurityGroups: []string{"sg-1", "sg-2"}}

@@ -15,17 +15,17 @@ const (
 	maxVersionPart = 60
 )
 
-// SnapshotPrefix is how every snapshot kfaws takes of instance before a change from one KFP version to another
-// begins; the time follows it.
-func SnapshotPrefix(instance, from, to string) string {
-	return identifier(instance, maxInstanceID) + "-pre-kfp-" + identifier(from, maxVersionPart) + "-to-" +
-		identifier(to, maxVersionPart) + "-"
+// SnapshotPrefix is how every snapshot kfaws takes of instance before a component (KFP, MLMD, Katib) changes
+// from one version to another begins; the time follows it.
+func SnapshotPrefix(instance, component, from, to string) string {
+	return identifier(instance, maxInstanceID) + "-pre-" + identifier(component, 8) + "-" + identifier(from, maxVersionPart) +
+		"-to-" + identifier(to, maxVersionPart) + "-"
 }
 
-// SnapshotName names the snapshot taken of instance at now, before KFP changes from one version to another:
-// INSTANCE-pre-kfp-FROM-to-TO-YYYYMMDD-HHMMSS (UTC), the versions' dots as hyphens.
-func SnapshotName(instance, from, to string, now time.Time) string {
-	name := SnapshotPrefix(instance, from, to) + now.UTC().Format("20060102-150405")
+// SnapshotName names the snapshot taken of instance at now, before a component changes from one version to
+// another: INSTANCE-pre-COMPONENT-FROM-to-TO-YYYYMMDD-HHMMSS (UTC, lowercase), the versions' dots as hyphens.
+func SnapshotName(instance, component, from, to string, now time.Time) string {
+	name := SnapshotPrefix(instance, component, from, to) + now.UTC().Format("20060102-150405")
 	if !isLetter(name[0]) {
 		name = "kfaws-" + name
 	}

@@ -19,13 +19,16 @@ func TestSnapshotName(t *testing.T) {
 		{"db", "v2.16.0+build.5", "master", "db-pre-kfp-v2-16-0-build-5-to-master-20261130-080507"},
 		{"db", "--", "", "db-pre-kfp-x-to-x-20261130-080507"},
 	} {
-		got := SnapshotName(tc.instance, tc.from, tc.to, at)
+		got := SnapshotName(tc.instance, KFP, tc.from, tc.to, at)
 		if got != tc.want {
 			t.Errorf("SnapshotName(%q, %q, %q) = %q, want %q", tc.instance, tc.from, tc.to, got, tc.want)
 		}
-		if !strings.HasPrefix(got, SnapshotPrefix(tc.instance, tc.from, tc.to)) {
-			t.Errorf("%q does not start with its prefix %q", got, SnapshotPrefix(tc.instance, tc.from, tc.to))
+		if !strings.HasPrefix(got, SnapshotPrefix(tc.instance, KFP, tc.from, tc.to)) {
+			t.Errorf("%q does not start with its prefix %q", got, SnapshotPrefix(tc.instance, KFP, tc.from, tc.to))
 		}
+	}
+	if got := SnapshotName("kubeflow-db", MLMD, "1.5.0", "1.14.0", at); got != "kubeflow-db-pre-mlmd-1-5-0-to-1-14-0-20261130-080507" {
+		t.Errorf("MLMD snapshot name = %q", got)
 	}
 }
 
@@ -35,7 +38,7 @@ func FuzzSnapshotName(f *testing.F) {
 	f.Add("a", "..--..", strings.Repeat("9.", 200))
 	f.Add("0db", "-", "ü")
 	f.Fuzz(func(t *testing.T, instance, from, to string) {
-		name := SnapshotName(instance, from, to, time.Now())
+		name := SnapshotName(instance, MLMD, from, to, time.Now())
 		if len(name) > maxSnapshotID || !rdsIdentifier.MatchString(name) {
 			t.Fatalf("SnapshotName(%q, %q, %q) = %q (%d characters) is not an RDS identifier", instance, from, to, name, len(name))
 		}

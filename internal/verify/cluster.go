@@ -70,7 +70,7 @@ func InstallConfigDBNames(ctx context.Context, k *kube.Client, n DBNames) DBName
 		return n
 	}
 	data, _, _ := unstructured.NestedStringMap(cm.Object, "data")
-	for key, p := range map[string]*string{"pipelineDb": &n.Pipeline, "cacheDb": &n.Cache, "mlmdDb": &n.Metadata} {
+	for key, p := range map[string]*string{kubeflow.InstallConfigPipelineDB: &n.Pipeline, kubeflow.InstallConfigCacheDB: &n.Cache, kubeflow.InstallConfigMetadataDB: &n.Metadata} {
 		if data[key] != "" {
 			*p = data[key]
 		}

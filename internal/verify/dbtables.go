@@ -1,5 +1,7 @@
 package verify
 
+import "github.com/kfaws/kfaws/internal/kubeflow"
+
 // Component is one of the programs that keep data in MySQL.
 type Component struct {
 	// Name is how the report names it: the Deployment that owns the database.
@@ -20,7 +22,7 @@ type DBNames struct {
 // DefaultDBNames are the names pipeline-install-config ships (pipelineDb, cacheDb, mlmdDb) and katib, the
 // database kfaws creates on the instance and writes into the RDS secret.
 func DefaultDBNames(katib string) DBNames {
-	return DBNames{Pipeline: "mlpipeline", Cache: "cachedb", Metadata: "metadb", Katib: katib}
+	return DBNames{Pipeline: kubeflow.DefaultPipelineDB, Cache: kubeflow.DefaultCacheDB, Metadata: kubeflow.DefaultMetadataDB, Katib: katib}
 }
 
 // Components lists what each component creates, from the upstream sources (kfp@2.16.0:

@@ -12,7 +12,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 
 	kaws "github.com/kfaws/kfaws/internal/aws"
 	"github.com/kfaws/kfaws/internal/identity"
@@ -36,6 +38,9 @@ type S3Input struct {
 	// Partition is the ARN partition of the account (arn.Partition); when unset, the IRSA role's.
 	Partition string
 	TLS       TLSInput
+	// KMSKey is the ARN of the KMS key kms.key names, "" for none; KMS resolves a key the bucket names otherwise.
+	KMSKey string
+	KMS    *kms.Client
 }
 
 // probePrefix is where the write/read/delete probe puts its one object.
@@ -111,11 +116,45 @@ func checkEncryption(ctx context.Context, w recorder, in S3Input) {
 	}
 	for _, rule := range out.ServerSideEncryptionConfiguration.Rules {
 		if d := rule.ApplyServerSideEncryptionByDefault; d != nil && d.SSEAlgorithm != "" {
+			if in.KMSKey != "" {
+				checkKMSKey(ctx, w, in, d)
+				return
+			}
 			w.ok(name, "default encryption "+string(d.SSEAlgorithm))
 			return
 		}
 	}
 	w.add(name, Fail, "the encryption configuration has no default algorithm", action)
+}
+
+// checkKMSKey checks that the bucket's default encryption is SSE-KMS with the key kms.key names.
+func checkKMSKey(ctx context.Context, w recorder, in S3Input, d *s3types.ServerSideEncryptionByDefault) {
+	const name = "encryption"
+	action := fmt.Sprintf("kfaws up (a bucket kfaws created), or aws s3api put-bucket-encryption --bucket %s --server-side-encryption-configuration "+
+		`'{"Rules":[{"ApplyServerSideEncryptionByDefault":{"SSEAlgorithm":"aws:kms","KMSMasterKeyID":"%s"},"BucketKeyEnabled":true}]}'`, in.Bucket, in.KMSKey)
+	have := aws.ToString(d.KMSMasterKeyID)
+	if d.SSEAlgorithm == s3types.ServerSideEncryptionAes256 || have == "" {
+		w.add(name, Fail, fmt.Sprintf("default encryption %s, not SSE-KMS with KMS key %s (kms.key)", firstNonEmpty(have, string(d.SSEAlgorithm)), in.KMSKey), action)
+		return
+	}
+	if have != in.KMSKey && in.KMS != nil {
+		// The bucket may name the key by id or alias: KMS says which key that is.
+		if out, err := in.KMS.DescribeKey(ctx, &kms.DescribeKeyInput{KeyId: &have}); err == nil && aws.ToString(out.KeyMetadata.Arn) == in.KMSKey {
+			have = in.KMSKey
+		}
+	}
+	if have != in.KMSKey {
+		w.add(name, Fail, fmt.Sprintf("default encryption SSE-KMS with key %s, not KMS key %s (kms.key)", have, in.KMSKey), action)
+		return
+	}
+	w.ok(name, "default encryption SSE-KMS with KMS key "+in.KMSKey)
+}
+
+func firstNonEmpty(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
 }
 
 // checkProbe writes, reads back and deletes one object with the static keys the cluster uses.

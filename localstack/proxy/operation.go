@@ -130,6 +130,31 @@ var s3SubResources = []struct{ param, noun string }{
 	{"location", "BucketLocation"},
 }
 
+// s3ObjectAction names the operation of a request on an object: multipart uploads and copies are told apart by
+// their query parameters and the copy-source header, as S3 does, so a fault or a recording can target UploadPart
+// without PutObject.
+func s3ObjectAction(r *http.Request, q url.Values) string {
+	copying := r.Header.Get("X-Amz-Copy-Source") != ""
+	switch {
+	case r.Method == http.MethodPost && q.Has("uploads"):
+		return "CreateMultipartUpload"
+	case r.Method == http.MethodPut && q.Has("uploadId") && copying:
+		return "UploadPartCopy"
+	case r.Method == http.MethodPut && q.Has("uploadId"):
+		return "UploadPart"
+	case r.Method == http.MethodPost && q.Has("uploadId"):
+		return "CompleteMultipartUpload"
+	case r.Method == http.MethodDelete && q.Has("uploadId"):
+		return "AbortMultipartUpload"
+	case r.Method == http.MethodGet && q.Has("uploadId"):
+		return "ListParts"
+	case r.Method == http.MethodPut && copying:
+		return "CopyObject"
+	}
+	return map[string]string{http.MethodPut: "PutObject", http.MethodGet: "GetObject",
+		http.MethodHead: "HeadObject", http.MethodDelete: "DeleteObject"}[r.Method]
+}
+
 // s3Action names the S3 operation of a path-style request.
 func s3Action(r *http.Request) string {
 	path := strings.Trim(r.URL.Path, "/")
@@ -140,8 +165,9 @@ func s3Action(r *http.Request) string {
 	case bucket == "":
 		return "ListBuckets"
 	case key != "":
-		return map[string]string{http.MethodPut: "PutObject", http.MethodGet: "GetObject",
-			http.MethodHead: "HeadObject", http.MethodDelete: "DeleteObject"}[r.Method]
+		return s3ObjectAction(r, q)
+	case r.Method == http.MethodGet && q.Has("uploads"):
+		return "ListMultipartUploads"
 	}
 	for _, sr := range s3SubResources {
 		if q.Has(sr.param) && method != "" {

@@ -29,6 +29,10 @@ func TestIdentify(t *testing.T) {
 	rest := func(service, method, url string) *http.Request {
 		return signed(httptest.NewRequest(method, url, nil), service)
 	}
+	copySource := func(r *http.Request) *http.Request {
+		r.Header.Set("X-Amz-Copy-Source", "/other/key")
+		return r
+	}
 	cases := []struct {
 		req      *http.Request
 		want     string
@@ -68,6 +72,15 @@ func TestIdentify(t *testing.T) {
 		{rest("s3", http.MethodHead, "/bucket"), "s3:HeadBucket", ProtocolRESTXML},
 		{rest("s3", http.MethodGet, "/bucket?list-type=2"), "s3:ListObjectsV2", ProtocolRESTXML},
 		{rest("s3", http.MethodPut, "/bucket/some/key"), "s3:PutObject", ProtocolRESTXML},
+		{rest("s3", http.MethodPost, "/bucket/some/key?uploads"), "s3:CreateMultipartUpload", ProtocolRESTXML},
+		{rest("s3", http.MethodPut, "/bucket/some/key?partNumber=2&uploadId=u1"), "s3:UploadPart", ProtocolRESTXML},
+		{copySource(rest("s3", http.MethodPut, "/bucket/some/key?partNumber=2&uploadId=u1")), "s3:UploadPartCopy", ProtocolRESTXML},
+		{rest("s3", http.MethodPost, "/bucket/some/key?uploadId=u1"), "s3:CompleteMultipartUpload", ProtocolRESTXML},
+		{rest("s3", http.MethodDelete, "/bucket/some/key?uploadId=u1"), "s3:AbortMultipartUpload", ProtocolRESTXML},
+		{rest("s3", http.MethodGet, "/bucket/some/key?uploadId=u1"), "s3:ListParts", ProtocolRESTXML},
+		{copySource(rest("s3", http.MethodPut, "/bucket/some/key")), "s3:CopyObject", ProtocolRESTXML},
+		{rest("s3", http.MethodGet, "/bucket?uploads&prefix=a"), "s3:ListMultipartUploads", ProtocolRESTXML},
+		{rest("s3", http.MethodHead, "/bucket/some/key"), "s3:HeadObject", ProtocolRESTXML},
 		{rest("s3", http.MethodGet, "/"), "s3:ListBuckets", ProtocolRESTXML},
 	}
 	for _, tc := range cases {

@@ -121,6 +121,9 @@ func ScenariosIn(partition, region string) []Scenario {
 		{Name: "fresh rds-s3 pod-identity", Config: Config(region, PodIdentity), Snapshot: Fresh(partition, region)},
 		{Name: "pod identity association moved to another role", Config: Config(region, PodIdentity),
 			Snapshot: movedAssociation(partition, region)},
+		{Name: "fresh with a key kfaws creates", Config: Config(region, createKey), Snapshot: Fresh(partition, region)},
+		{Name: "up again within a week of down, with the key kfaws created", Config: Config(region, createKey),
+			Snapshot: afterDownWithKey(partition, region)},
 	}
 }
 
@@ -140,6 +143,28 @@ func movedAssociation(partition, region string) *observe.Snapshot {
 		ID: "a-0000000000000000a", ServiceAccount: identity.ServiceAccount{Namespace: "kubeflow", Name: "ml-pipeline"},
 		RoleARN: "arn:" + partition + ":iam::123456789012:role/someone-elses",
 	}}}
+	return s
+}
+
+func createKey(c *config.Config) { c.KMS.Key = config.KMSCreate }
+
+// KeyARN is the ARN of the KMS key of the scenarios that have one.
+func KeyARN(partition, region string) string {
+	return "arn:" + partition + ":kms:" + region + ":123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+}
+
+// ownKey is the key kfaws created for the installation, in state (Enabled, PendingDeletion, ...).
+func ownKey(partition, region, state string) observe.Key {
+	return observe.Key{Presence: observe.Presence{Exists: true, Installation: Installation, ARN: KeyARN(partition, region)},
+		Ref: observe.KMSAlias(Installation), ID: "1234abcd-12ab-34cd-56ef-1234567890ab", State: state, Spec: "SYMMETRIC_DEFAULT",
+		Usage: "ENCRYPT_DECRYPT", Manager: "CUSTOMER", Aliases: []string{observe.KMSAlias(Installation)}}
+}
+
+// afterDownWithKey is afterDown with the key kfaws created scheduled for deletion, and its RDS secret on the AWS
+// managed key (made before kms.key was set).
+func afterDownWithKey(partition, region string) *observe.Snapshot {
+	s := afterDown(partition, region)
+	s.KMSKey = ownKey(partition, region, "PendingDeletion")
 	return s
 }
 
@@ -199,10 +224,15 @@ func Teardowns(partition, region string) []Teardown {
 	everything, recorded := Everything(partition, region)
 	pi := movedAssociation(partition, region)
 	pi.SecretsRole = observe.Role{Presence: ours}
+	withKey, _ := Everything(partition, region)
+	withKey.KMSKey = ownKey(partition, region, "Enabled")
 	return []Teardown{{
 		Scenario:   Scenario{Name: "down everything, data included", Config: Config(region), Snapshot: everything, Recorded: recorded},
 		DeleteData: true, FinalSnapshot: Installation + "-final",
 	}, {
 		Scenario: Scenario{Name: "down pod-identity", Config: Config(region, PodIdentity), Snapshot: pi},
+	}, {
+		Scenario:   Scenario{Name: "down with the key kfaws created, no data kept", Config: Config(region, createKey), Snapshot: withKey},
+		DeleteData: true,
 	}}
 }

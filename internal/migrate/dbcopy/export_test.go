@@ -1,0 +1,4 @@
+package dbcopy
+
+// SetUnitRows makes tests split small tables into key ranges too.
+func SetUnitRows(n int64) { unitRows = n }
