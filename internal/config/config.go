@@ -159,6 +159,9 @@ type RDS struct {
 	// SecurityGroupID brings an existing security group instead of creating one.
 	SecurityGroupID string `json:"securityGroupID,omitempty"`
 	SecretName      string `json:"secretName"`
+	// ComponentUsers gives KFP's API server, its cache server, MLMD and Katib each a MySQL user of its own,
+	// granted only its own database, instead of all of them logging in as the master user.
+	ComponentUsers *bool `json:"componentUsers,omitempty"`
 	// MasterPassword is never read from the file: it comes from KFAWS_DB_MASTER_PASSWORD or is generated.
 	MasterPassword string `json:"-"`
 }
@@ -197,4 +200,10 @@ func Value[T any](p *T) T {
 		return zero
 	}
 	return *p
+}
+
+// UsesComponentUsers reports whether each Kubeflow component logs in to RDS as a user of its own
+// (rds.componentUsers on an option that puts the databases on RDS).
+func (c *Config) UsesComponentUsers() bool {
+	return c.Option.UsesRDS() && Value(c.RDS.ComponentUsers)
 }

@@ -57,6 +57,7 @@ func (c *Config) Default() {
 	defaultTo(c, "rds.secretName", &r.SecretName, DefaultRDSSecretName)
 	setPtr(&r.MultiAZ, true)
 	setPtr(&r.DeletionProtection, true)
+	setPtr(&r.ComponentUsers, false)
 
 	// IAM names are account-wide, so they carry the installation name to let several clusters share an account.
 	i := &c.IAM

@@ -72,6 +72,10 @@ rds:
   # Set securityGroupID to bring your own security group instead.
   {{.Opt "rds.securityGroupID" .SecurityGroupID}}
   secretName: {{yaml .RDS.SecretName}}
+  # true: KFP's API server, cache server, MLMD and Katib each log in as a MySQL user of their own, granted only
+  # their own database, its password generated into secret secretName-COMPONENT; only kfaws uses the master user.
+  # kfaws up then logs in to the instance (directly, through --db-address, or a relay pod) to create the users.
+  componentUsers: {{yaml .RDS.ComponentUsers}}
 
 iam:
   # Commented out, the IAM names follow name (kfaws-NAME-...), so each installation in an account has its own.

@@ -124,14 +124,10 @@ func (e *Executor) createRDSSecret(ctx context.Context, s plan.Step, p plan.Crea
 	// The configured password, which the plan does not carry; plan asks for a generated one when none is configured.
 	pw := e.Config.RDS.MasterPassword
 	if p.Generate {
-		out, err := e.AWS.SecretsManager.GetRandomPassword(ctx, &secretsmanager.GetRandomPasswordInput{
-			PasswordLength: aws.Int64(32), ExcludePunctuation: aws.Bool(true), IncludeSpace: aws.Bool(false),
-			RequireEachIncludedType: aws.Bool(true),
-		})
-		if err != nil {
-			return fmt.Errorf("secretsmanager:GetRandomPassword: %w", err)
+		var err error
+		if pw, err = e.generatePassword(ctx); err != nil {
+			return err
 		}
-		pw = aws.ToString(out.RandomPassword)
 	}
 	e.setPassword(pw)
 	value, err := json.Marshal(rdsSecret{Username: p.Username, Password: pw, Database: p.Database})
@@ -363,4 +359,17 @@ func (e *Executor) storeGivenPassword(ctx context.Context, _ plan.Step, p plan.S
 	}
 	e.setPassword(pw)
 	return nil
+}
+
+// generatePassword asks Secrets Manager for a password within RDS for MySQL's rule (config's password rule:
+// 8 to 41 printable ASCII characters other than / @ " and space): 32 letters and digits.
+func (e *Executor) generatePassword(ctx context.Context) (string, error) {
+	out, err := e.AWS.SecretsManager.GetRandomPassword(ctx, &secretsmanager.GetRandomPasswordInput{
+		PasswordLength: aws.Int64(32), ExcludePunctuation: aws.Bool(true), IncludeSpace: aws.Bool(false),
+		RequireEachIncludedType: aws.Bool(true),
+	})
+	if err != nil {
+		return "", fmt.Errorf("secretsmanager:GetRandomPassword: %w", err)
+	}
+	return aws.ToString(out.RandomPassword), nil
 }

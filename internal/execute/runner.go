@@ -73,6 +73,8 @@ type Executor struct {
 	Sequential bool
 	// ApplyImmediately has RDS apply instance modifications now rather than at the next maintenance window.
 	ApplyImmediately bool
+	// OpenDB reaches the instance for the steps that log in to it (the components' users); nil when none can.
+	OpenDB DBOpener
 
 	mu         sync.Mutex
 	password   string               // the master password, held in memory only

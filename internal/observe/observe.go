@@ -180,6 +180,7 @@ func (o *Observer) observeRDS(run runFunc, s *Snapshot) {
 		})
 		return g.Wait()
 	})
+	o.observeComponentSecrets(run, s)
 	if o.FromSnapshot != "" {
 		run("DB snapshot "+q(o.FromSnapshot), func(ctx context.Context) (err error) {
 			s.SourceSnapshot, err = o.dbSnapshot(ctx, o.FromSnapshot)

@@ -8,13 +8,15 @@ type Snapshot struct {
 	Partition string
 	Cluster   Cluster
 
-	Bucket         Bucket
-	S3Secret       Secret
-	RDSSecret      Secret
-	Instance       Instance
-	SubnetGroup    SubnetGroup
-	ParameterGroup ParameterGroup
-	SecurityGroup  SecurityGroup
+	Bucket    Bucket
+	S3Secret  Secret
+	RDSSecret Secret
+	// ComponentSecrets are the secrets of the components' own database users, by component ID (dbusers).
+	ComponentSecrets map[string]Secret
+	Instance         Instance
+	SubnetGroup      SubnetGroup
+	ParameterGroup   ParameterGroup
+	SecurityGroup    SecurityGroup
 	// SourceSnapshot is the DB snapshot up was asked to restore the instance from; its Name is "" when none was.
 	SourceSnapshot DBSnapshot
 	OIDCProvider   Presence

@@ -33,16 +33,7 @@ func (u *Up) checkGivenPassword(ctx context.Context, c *plan.LoginCheck) error {
 			c.Instance, c.Status, env)
 	}
 	t := dbaccess.Target{Host: c.Host, Port: int(c.Port), User: c.Username, Password: u.Config.RDS.MasterPassword}
-	opts := u.DB
-	opts.Log = u.logger()
-	opts.Relay.Installation = u.Config.Name
-	if opts.Cluster == nil {
-		if k, err := u.KubeClient(); err == nil {
-			if cl, err := kubeCluster(k); err == nil {
-				opts.Cluster = cl
-			}
-		}
-	}
+	opts := u.dbOptions()
 	u.logger().Info("testing the given master password by logging in", "instance", c.Instance, "user", c.Username)
 	conn, err := dbaccess.Open(ctx, t, opts)
 	if err == nil {
@@ -78,4 +69,20 @@ func loginError(err error, c *plan.LoginCheck) error {
 			env, c.Instance, err))
 	}
 	return fmt.Errorf("testing %s by logging in to DB instance %q as %q: %w; nothing was changed", env, c.Instance, c.Username, err)
+}
+
+// dbOptions are the paths up reaches the instance by: --db-address, the endpoint, or a relay pod through the
+// Kubernetes client when there is one.
+func (u *Up) dbOptions() dbaccess.Options {
+	opts := u.DB
+	opts.Log = u.logger()
+	opts.Relay.Installation = u.Config.Name
+	if opts.Cluster == nil {
+		if k, err := u.KubeClient(); err == nil {
+			if cl, err := kubeCluster(k); err == nil {
+				opts.Cluster = cl
+			}
+		}
+	}
+	return opts
 }

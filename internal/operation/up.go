@@ -82,11 +82,11 @@ func (u *Up) Run(ctx context.Context) (*UpResult, error) {
 	ex := &execute.Executor{
 		AWS: u.AWS, Config: u.Config, Plan: pr.Plan, Snapshot: pr.Snapshot, State: u.State,
 		Reporter: u.Reporter, Log: u.logger(), PollInterval: u.PollInterval, InstanceTimeout: u.InstanceTimeout,
-		Sequential: u.Sequential, ApplyImmediately: u.ApplyImmediately,
+		Sequential: u.Sequential, ApplyImmediately: u.ApplyImmediately, OpenDB: u.openDB,
 	}
 	res.Changed = pr.Plan.HasChanges()
 	if err := ex.Run(ctx); err != nil {
-		return res, err
+		return res, dbUsersError(err)
 	}
 	if u.Cluster != nil {
 		res.Render, res.Apply, err = u.Cluster.run(ctx, u.Configuration, u.State.Snapshot().Outputs)

@@ -49,6 +49,7 @@ func combine(c *config.Config, out state.Outputs, o Overrides) render.Values {
 		BackendRoleARN:   pick(o.BackendRoleARN, out.BackendRoleARN),
 		ProfileRoleARN:   pick(o.ProfileRoleARN, out.ProfileRoleARN),
 		ProfileNamespace: c.IAM.ProfileNamespace,
+		ComponentUsers:   c.UsesComponentUsers(),
 	}
 	if o.DBPort != 0 {
 		v.DBPort = o.DBPort

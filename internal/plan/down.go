@@ -62,6 +62,7 @@ func BuildDown(cfg *config.Config, snap *observe.Snapshot, recorded state.State,
 		b.down(t, o)
 	}
 	b.downKMSKey(o)
+	b.downComponentUsers(o)
 	return p
 }
 
@@ -213,7 +214,7 @@ func (b *builder) deleteStep(t target, r *Resource, o DownOptions) {
 		b.step(k, "delete", DeleteParameterGroup{Name: name}, fmt.Sprintf("delete DB parameter group %q", name), afterInstance...)
 	case KeySecurityGroup:
 		b.step(k, "delete", DeleteSecurityGroup{ID: t.id, Name: name, VPCID: b.snap.Cluster.VPCID}, fmt.Sprintf("delete security group %q", name), afterInstance...)
-	case KeyRDSSecret, KeyS3Secret:
+	case KeyRDSSecret, KeyS3Secret, KeyComponentSecret(componentID(t.key)):
 		if t.scheduled {
 			r.Detail = "already scheduled for deletion: Secrets Manager removes it when its recovery window ends"
 			return

@@ -61,6 +61,7 @@ func (b *builder) secretsRole() {
 	if c.Option.UsesRDS() {
 		secrets = append(secrets, c.RDS.SecretName)
 	}
+	secrets = append(secrets, componentSecretNames(c)...)
 	if config.StaticS3(c.Option, c.S3.Credentials) {
 		secrets = append(secrets, c.S3.SecretName)
 	}

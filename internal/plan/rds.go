@@ -41,6 +41,7 @@ func (b *builder) rds() error {
 	b.parameterGroup()
 	b.securityGroup()
 	b.instanceAndSecret()
+	b.componentUsers()
 	return nil
 }
 

@@ -40,6 +40,7 @@ const (
 	KindCreateKMSKey         StepKind = "create-kms-key"
 	KindRestoreKMSKey        StepKind = "restore-kms-key"
 	KindEncryptSecret        StepKind = "encrypt-secret"
+	KindEnsureDBUser         StepKind = "ensure-db-user"
 
 	// Teardown (BuildDown).
 	KindDeleteAddon          StepKind = "delete-addon"
@@ -62,7 +63,7 @@ func StepKinds() []StepKind {
 		KindUpdatePolicy, KindEnsureRole, KindCreateSubnetGroup, KindCreateParameterGroup, KindSetParameters,
 		KindCreateSecurityGroup, KindAdmitMySQL, KindCreateRDSSecret, KindCreateInstance, KindModifyInstance,
 		KindWaitInstance, KindRecordEndpoint, KindCreateAddon, KindConfigureAddon, KindRestoreSecret, KindStoreGivenPassword,
-		KindRestoreInstance, KindSetMasterPassword, KindCreateKMSKey, KindRestoreKMSKey, KindEncryptSecret,
+		KindRestoreInstance, KindSetMasterPassword, KindCreateKMSKey, KindRestoreKMSKey, KindEncryptSecret, KindEnsureDBUser,
 		KindCreateAssociation, KindUpdateAssociation,
 		KindDeleteAddon, KindDeleteAssociation, KindDeleteRole, KindDeletePolicy, KindDeleteInstance, KindDeleteSubnetGroup,
 		KindDeleteParameterGroup, KindDeleteSecurityGroup, KindDeleteSecret, KindDeleteBucket, KindDeleteKMSKey,

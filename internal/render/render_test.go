@@ -16,6 +16,8 @@ type renderCase struct {
 	release string
 	opt     config.Option
 	creds   config.CredentialMode
+	// users renders with a database user per component (rds.componentUsers).
+	users bool
 	// ident is "" for irsa, the cases that predate the field.
 	ident config.Identity
 }
@@ -24,6 +26,9 @@ func (c renderCase) name() string {
 	suffix := ""
 	if c.ident == config.IdentityPodIdentity {
 		suffix = "-pod-identity"
+	}
+	if c.users {
+		suffix = "-users" + suffix
 	}
 	if c.opt == config.OptionRDSOnly {
 		return c.release + "/" + string(c.opt) + suffix
@@ -34,7 +39,7 @@ func (c renderCase) name() string {
 // values are the case's Values.
 func (c renderCase) values() Values {
 	v := testValues(c.opt, c.creds)
-	v.Identity = c.ident
+	v.Identity, v.ComponentUsers = c.ident, c.users
 	return v
 }
 
@@ -45,20 +50,21 @@ func allCases() []renderCase {
 	var cases []renderCase
 	for _, rel := range releases {
 		cases = append(cases,
-			renderCase{rel, config.OptionRDSS3, config.CredentialsIRSA, ""},
-			renderCase{rel, config.OptionRDSS3, config.CredentialsStatic, ""},
-			renderCase{rel, config.OptionRDSOnly, config.CredentialsIRSA, ""},
-			renderCase{rel, config.OptionS3Only, config.CredentialsIRSA, ""},
-			renderCase{rel, config.OptionS3Only, config.CredentialsStatic, ""},
+			renderCase{rel, config.OptionRDSS3, config.CredentialsIRSA, false, ""},
+			renderCase{rel, config.OptionRDSS3, config.CredentialsStatic, false, ""},
+			renderCase{rel, config.OptionRDSOnly, config.CredentialsIRSA, false, ""},
+			renderCase{rel, config.OptionRDSOnly, config.CredentialsIRSA, true, ""},
+			renderCase{rel, config.OptionS3Only, config.CredentialsIRSA, false, ""},
+			renderCase{rel, config.OptionS3Only, config.CredentialsStatic, false, ""},
 		)
 	}
 	for _, rel := range podIdentityReleases {
 		pi := config.IdentityPodIdentity
 		cases = append(cases,
-			renderCase{rel, config.OptionRDSS3, config.CredentialsIRSA, pi},
-			renderCase{rel, config.OptionRDSS3, config.CredentialsStatic, pi},
-			renderCase{rel, config.OptionRDSOnly, config.CredentialsIRSA, pi},
-			renderCase{rel, config.OptionS3Only, config.CredentialsIRSA, pi},
+			renderCase{rel, config.OptionRDSS3, config.CredentialsIRSA, false, pi},
+			renderCase{rel, config.OptionRDSS3, config.CredentialsStatic, false, pi},
+			renderCase{rel, config.OptionRDSOnly, config.CredentialsIRSA, false, pi},
+			renderCase{rel, config.OptionS3Only, config.CredentialsIRSA, false, pi},
 		)
 	}
 	return cases
@@ -118,7 +124,7 @@ func TestRenderDetectsReleases(t *testing.T) {
 	}
 	mirror := argoMirror(t)
 	for rel, w := range want {
-		res, err := runCase(t, renderCase{rel, config.OptionRDSOnly, config.CredentialsIRSA, ""}, mirror)
+		res, err := runCase(t, renderCase{rel, config.OptionRDSOnly, config.CredentialsIRSA, false, ""}, mirror)
 		if err != nil {
 			t.Fatalf("%s: %v", rel, err)
 		}

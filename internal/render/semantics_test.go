@@ -7,6 +7,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/kfaws/kfaws/internal/config"
+	"github.com/kfaws/kfaws/internal/dbusers"
 	"github.com/kfaws/kfaws/internal/identity"
 	"github.com/kfaws/kfaws/internal/kubeflow"
 )
@@ -154,6 +155,9 @@ func checkBuilt(t *testing.T, c renderCase, res *Result, objs []obj) {
 	b := newBuilt(objs)
 	v := c.values()
 	b.checkSecretRefs(t)
+	if c.users {
+		checkComponentUsers(t, b)
+	}
 	if c.opt.UsesRDS() {
 		checkRDS(t, b, v)
 	} else if b.get("Deployment", "mysql") == nil || b.get("Deployment", "katib-mysql") == nil {
@@ -204,8 +208,12 @@ func checkRDS(t *testing.T, b *built, v Values) {
 	katib := containerEnv(t, b.get("Deployment", "katib-db-manager"), "katib-db-manager")
 	for env, key := range map[string]string{"DB_USER": "username", "DB_PASSWORD": "password",
 		"KATIB_MYSQL_DB_HOST": "host", "KATIB_MYSQL_DB_PORT": "port", "KATIB_MYSQL_DB_DATABASE": "database"} {
-		if got := b.resolve(t, katib[env]); got != "secret:mysql-secret/"+key {
-			t.Errorf("katib-db-manager %s = %q, want the synced mysql-secret key %q", env, got, key)
+		want := "secret:mysql-secret/" + key
+		if v.ComponentUsers && (key == "username" || key == "password") {
+			want = "secret:" + dbusers.Katib.KubeSecret() + "/" + key
+		}
+		if got := b.resolve(t, katib[env]); got != want {
+			t.Errorf("katib-db-manager %s = %q, want %q", env, got, want)
 		}
 	}
 	if b.resolve(t, katib["DB_NAME"]) != "mysql" {
@@ -363,5 +371,32 @@ func checkLauncher(t *testing.T, data map[string]any, v Values, res *Result, roo
 	fromEnv := p.S3.Default.Credentials["fromEnv"] == true
 	if fromEnv != (v.Credentials == config.CredentialsIRSA) {
 		t.Errorf("kfp-launcher credentials %v in %s mode", p.S3.Default.Credentials, v.Credentials)
+	}
+}
+
+// checkComponentUsers: every database client reads its user and password from its own synced Secret.
+func checkComponentUsers(t *testing.T, b *built) {
+	t.Helper()
+	for _, r := range []struct {
+		c                   dbusers.Component
+		container           string
+		user, password, alt string
+	}{
+		{dbusers.KFPAPI, "ml-pipeline-api-server", "DBCONFIG_USER", "DBCONFIG_PASSWORD", "DBCONFIG_MYSQLCONFIG_USER"},
+		{dbusers.Cache, "server", "DBCONFIG_USER", "DBCONFIG_PASSWORD", ""},
+		{dbusers.MLMD, "container", "DBCONFIG_USER", "DBCONFIG_PASSWORD", ""},
+	} {
+		env := containerEnv(t, b.get("Deployment", r.c.Workload), r.container)
+		for _, name := range []string{r.user, r.password, r.alt} {
+			if name == "" {
+				continue
+			}
+			if got := b.resolve(t, env[name]); !strings.HasPrefix(got, "secret:"+r.c.KubeSecret()+"/") {
+				t.Errorf("%s %s = %q, want the component's own Secret %q", r.c.Workload, name, got, r.c.KubeSecret())
+			}
+		}
+		if b.get("SecretProviderClass", r.c.ProviderClass()) == nil {
+			t.Errorf("no SecretProviderClass %q syncs the %s's secret", r.c.ProviderClass(), r.c.What)
+		}
 	}
 }

@@ -24,6 +24,8 @@ type Values struct {
 	DBPort int32
 	// RDSSecretName is the Secrets Manager secret synced to mysql-secret; its database key names Katib's database.
 	RDSSecretName string
+	// ComponentUsers wires each database client to its own user's secret (rds.componentUsers).
+	ComponentUsers bool
 	// SecretsRoleARN is assumed by kubeflow/kubeflow-secrets-manager-sa to read the Secrets Manager secrets.
 	SecretsRoleARN string
 

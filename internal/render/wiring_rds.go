@@ -4,6 +4,7 @@ import (
 	"strconv"
 
 	"github.com/kfaws/kfaws/internal/config"
+	"github.com/kfaws/kfaws/internal/dbusers"
 	"github.com/kfaws/kfaws/internal/kubeflow"
 	"github.com/kfaws/kfaws/internal/render/detect"
 )
@@ -32,15 +33,22 @@ func wireRDS(o *overlay, l *detect.Layout, v Values, inv inventory) {
 
 	// Katib keeps katib-with-kubeflow (roles, VirtualService, AuthorizationPolicy, cert-manager) and only swaps the
 	// db-manager's connection for the synced RDS credentials.
+	katibUser := kubeflow.DBSecret
+	if v.ComponentUsers {
+		katibUser = dbusers.Katib.KubeSecret()
+	}
 	o.patch("katib/db-manager.yaml", containerEnvPatch("katib-db-manager", "katib-db-manager", []obj{
 		envValue("DB_NAME", "mysql"),
-		envSecret("DB_USER", kubeflow.DBSecret, "username"),
-		envSecret("DB_PASSWORD", kubeflow.DBSecret, "password"),
+		envSecret("DB_USER", katibUser, "username"),
+		envSecret("DB_PASSWORD", katibUser, "password"),
 		envSecret("KATIB_MYSQL_DB_DATABASE", kubeflow.DBSecret, "database"),
 		envSecret("KATIB_MYSQL_DB_HOST", kubeflow.DBSecret, "host"),
 		envSecret("KATIB_MYSQL_DB_PORT", kubeflow.DBSecret, "port"),
 	}))
 	o.removeAll(inv, kubeflow.KatibDatabase)
+	if v.ComponentUsers {
+		wireComponentUsers(o)
+	}
 }
 
 // wireSecrets adds the SecretProviderClasses that sync Secrets Manager secrets into Kubernetes Secrets and the
@@ -52,6 +60,9 @@ func wireSecrets(o *overlay, v Values) {
 		o.resource("aws-secrets/rds-secret.yaml", providerClass(v, kubeflow.RDSProviderClass, v.RDSSecretName, kubeflow.DBSecret,
 			[][2]string{{"username", "username"}, {"password", "password"}, {"host", "host"},
 				{"database", "database"}, {"port", "port"}}))
+	}
+	if v.Option.UsesRDS() && v.ComponentUsers {
+		classes = append(classes, componentProviderClasses(o, v)...)
 	}
 	if config.StaticS3(v.Option, v.Credentials) {
 		classes = append(classes, kubeflow.S3ProviderClass)

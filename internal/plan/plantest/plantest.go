@@ -124,6 +124,9 @@ func ScenariosIn(partition, region string) []Scenario {
 		{Name: "fresh with a key kfaws creates", Config: Config(region, createKey), Snapshot: Fresh(partition, region)},
 		{Name: "up again within a week of down, with the key kfaws created", Config: Config(region, createKey),
 			Snapshot: afterDownWithKey(partition, region)},
+		{Name: "fresh rds-only, a database user per component", Config: Config(region, func(c *config.Config) {
+			c.Option, c.RDS.ComponentUsers = config.OptionRDSOnly, &yes
+		}), Snapshot: Fresh(partition, region)},
 	}
 }
 
@@ -167,6 +170,8 @@ func afterDownWithKey(partition, region string) *observe.Snapshot {
 	s.KMSKey = ownKey(partition, region, "PendingDeletion")
 	return s
 }
+
+var yes = true
 
 // FinalSnapshot is the name of the DB snapshot fromSnapshot restores.
 const FinalSnapshot = "kubeflow-db-final-20260101-120000"

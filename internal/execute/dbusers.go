@@ -1,0 +1,121 @@
+package execute
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+	smtypes "github.com/aws/aws-sdk-go-v2/service/secretsmanager/types"
+
+	"github.com/kfaws/kfaws/internal/dbaccess"
+	"github.com/kfaws/kfaws/internal/dbusers"
+	"github.com/kfaws/kfaws/internal/observe"
+	"github.com/kfaws/kfaws/internal/ownership"
+	"github.com/kfaws/kfaws/internal/plan"
+	"github.com/kfaws/kfaws/internal/state"
+)
+
+// DBOpener opens a connection to the instance as the given account, by whichever path reaches it (dbaccess).
+type DBOpener func(ctx context.Context, t dbaccess.Target) (*dbaccess.Conn, error)
+
+// componentSecret is a component's secret: its MySQL user, password and database.
+type componentSecret struct {
+	Username string `json:"username"`
+	Password string `json:"password"`
+	Database string `json:"database"`
+}
+
+// ensureDBUser creates a component's secret with a generated password (unless an earlier attempt did), logs in
+// as the master user and creates the component's user with that password, granted only its database, then
+// marks the secret complete, which tells later plans the user is made.
+func (e *Executor) ensureDBUser(ctx context.Context, s plan.Step, p plan.EnsureDBUser) error {
+	comp, ok := dbusers.ByID(p.Component)
+	if !ok {
+		return fmt.Errorf("step %q names no known component %q", s.ID, p.Component)
+	}
+	if e.OpenDB == nil {
+		return fmt.Errorf("creating MySQL user %q: this run has no way to reach the database", p.User)
+	}
+	pw, err := e.componentPassword(ctx, comp, p)
+	if err != nil {
+		return err
+	}
+	db, err := e.availableInstance(ctx, p.Instance)
+	if err != nil {
+		return err
+	}
+	in := observe.InstanceFrom(*db)
+	master, err := e.masterPassword(ctx, p.RDSSecretName)
+	if err != nil {
+		return err
+	}
+	e.progress(s, "logging in to DB instance %q as its master user", p.Instance)
+	conn, err := e.OpenDB(ctx, dbaccess.Target{Host: in.Address, Port: int(in.Port), User: in.MasterUsername, Password: master})
+	if err != nil {
+		return &DBAccessError{Instance: p.Instance, Err: err}
+	}
+	defer func() {
+		if err := conn.Close(); err != nil {
+			e.Log.Warn("closing the database connection", "instance", p.Instance, "error", err)
+		}
+	}()
+	// Recorded before CREATE USER, so a run killed right after it still knows the user is kfaws's.
+	intend := func() error {
+		return e.State.SetResource(s.Resource, state.Resource{Kind: "MySQL user", ID: p.User, Owned: true})
+	}
+	if err := dbusers.Ensure(ctx, conn.DB, comp, p.User, pw, p.Database, p.Recorded, intend); err != nil {
+		return err
+	}
+	complete := ownership.CompleteTag()
+	if _, err := e.AWS.SecretsManager.TagResource(ctx, &secretsmanager.TagResourceInput{
+		SecretId: &p.SecretName, Tags: []smtypes.Tag{{Key: aws.String(complete.Key), Value: aws.String(complete.Value)}},
+	}); err != nil {
+		return fmt.Errorf("secretsmanager:TagResource %q: %w", p.SecretName, err)
+	}
+	return nil
+}
+
+// componentPassword generates the component's password into a new secret, or reads the one an earlier attempt
+// stored: a user's password never changes once it is in its secret.
+func (e *Executor) componentPassword(ctx context.Context, comp dbusers.Component, p plan.EnsureDBUser) (string, error) {
+	if !p.NewSecret {
+		out, err := e.AWS.SecretsManager.GetSecretValue(ctx, &secretsmanager.GetSecretValueInput{SecretId: &p.SecretName})
+		if err != nil {
+			return "", fmt.Errorf("secretsmanager:GetSecretValue %q: %w", p.SecretName, err)
+		}
+		var v componentSecret
+		if err := json.Unmarshal([]byte(aws.ToString(out.SecretString)), &v); err != nil || v.Password == "" || v.Username != p.User {
+			return "", fmt.Errorf("secret %q does not hold the JSON credentials of MySQL user %q; delete it (kfaws creates it again) or fix it", p.SecretName, p.User)
+		}
+		return v.Password, nil
+	}
+	pw, err := e.generatePassword(ctx)
+	if err != nil {
+		return "", err
+	}
+	value, err := json.Marshal(componentSecret{Username: p.User, Password: pw, Database: p.Database})
+	if err != nil {
+		return "", err
+	}
+	desc := fmt.Sprintf("Kubeflow database credentials (MySQL user of the %s)", comp.What)
+	if err := e.createSecret(ctx, plan.KeyComponentSecret(comp.ID), secretSpec{name: p.SecretName, desc: desc,
+		value: string(value), kmsKey: p.KMSKey}); err != nil {
+		return "", err
+	}
+	return pw, nil
+}
+
+// DBAccessError says the database could not be reached, or refused the master user, while creating the
+// components' users; the operation turns it into advice.
+type DBAccessError struct {
+	Instance string
+	Err      error
+}
+
+func (e *DBAccessError) Error() string {
+	return fmt.Sprintf("logging in to DB instance %q as its master user: %v", e.Instance, e.Err)
+}
+
+func (e *DBAccessError) Unwrap() error { return e.Err }
