@@ -23,6 +23,7 @@ type configFlags struct {
 	option  enumValue[config.Option]
 	creds   enumValue[config.CredentialMode]
 	csi     enumValue[config.CSIDriver]
+	ident   enumValue[config.Identity]
 	fs      *pflag.FlagSet
 }
 
@@ -31,6 +32,7 @@ func addConfigFlags(fs *pflag.FlagSet) *configFlags {
 	f.option = enumValue[config.Option]{allowed: config.Options, p: &f.c.Option}
 	f.creds = enumValue[config.CredentialMode]{allowed: config.CredentialModes, p: &f.c.S3.Credentials}
 	f.csi = enumValue[config.CSIDriver]{allowed: config.CSIDrivers, p: &f.c.CSIDriver}
+	f.ident = enumValue[config.Identity]{allowed: config.Identities, p: &f.c.Identity}
 	fs.StringVarP(&f.file, "config", "f", "", "config file (kfaws.yaml); flags override its values")
 	fs.StringVar(&f.profile, "profile", "", "AWS shared config profile (default: AWS_PROFILE or default)")
 	fs.StringVar(&f.c.Name, "name", "", "installation name used in tags and IAM names (default: the cluster name)")
@@ -40,6 +42,9 @@ func addConfigFlags(fs *pflag.FlagSet) *configFlags {
 	fs.Var(&f.csi, "csi-driver", "how the Secrets Store CSI driver gets onto the cluster: "+
 		strings.Join(enumStrings(config.CSIDrivers), ", ")+" (default auto: the EKS add-on, which kfaws up creates, "+
 		"where EKS offers it, else kfaws's manifests)")
+	fs.Var(&f.ident, "identity", "how Kubeflow's service accounts assume kfaws's IAM roles: "+
+		strings.Join(enumStrings(config.Identities), ", ")+" (default irsa; pod-identity uses EKS Pod Identity "+
+		"associations and needs no OIDC provider)")
 	fs.StringVar(&f.c.StateFile, "state", "", "state file (default .kfaws/NAME.state.json)")
 	fs.StringVar(&f.c.S3.Bucket, "bucket", "", "S3 bucket for pipeline artifacts")
 	fs.Var(&f.creds, "s3-credentials", "how KFP authenticates to S3: "+strings.Join(enumStrings(config.CredentialModes), ", ")+" (default irsa); static reads "+config.EnvS3AccessKeyID+" and "+config.EnvS3SecretAccessKey)
@@ -125,6 +130,7 @@ var configOverrides = []configOverride{
 	{"cluster", "cluster", func(d *config.Config, f *configFlags) { d.Cluster = f.c.Cluster }},
 	{"option", "option", func(d *config.Config, f *configFlags) { d.Option = f.c.Option }},
 	{"csi-driver", "csiDriver", func(d *config.Config, f *configFlags) { d.CSIDriver = f.c.CSIDriver }},
+	{"identity", "identity", func(d *config.Config, f *configFlags) { d.Identity = f.c.Identity }},
 	{"state", "stateFile", func(d *config.Config, f *configFlags) { d.StateFile = f.c.StateFile }},
 	{"bucket", "s3.bucket", func(d *config.Config, f *configFlags) { d.S3.Bucket = f.c.S3.Bucket }},
 	{"s3-credentials", "s3.credentials", func(d *config.Config, f *configFlags) { d.S3.Credentials = f.c.S3.Credentials }},
@@ -184,7 +190,7 @@ func (f *configFlags) suggestFlags() string {
 	if f.file != "" {
 		s += " --config " + f.file
 	}
-	for _, name := range []string{"profile", "region", "cluster", "name", "option", "bucket", "s3-credentials", "kms-key", "state", "from-snapshot"} {
+	for _, name := range []string{"profile", "region", "cluster", "name", "option", "bucket", "s3-credentials", "kms-key", "identity", "state", "from-snapshot"} {
 		if fl := f.fs.Lookup(name); fl != nil && fl.Changed {
 			s += " --" + name + " " + fl.Value.String()
 		}

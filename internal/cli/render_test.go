@@ -123,6 +123,12 @@ func TestRenderBadInput(t *testing.T) {
 		{"bad mirror", []string{"render", "--manifests", filepath.Join(dir, "manifests"), "--option", "rds-only",
 			"--region", "us-east-1", "--db-host", "h", "--secrets-role-arn", "arn:aws:iam::123456789012:role/r",
 			"--git-mirror", "nodir"}, []string{"want URL=DIR"}},
+		// KFP 2.5.0: its API server's minio-go predates Pod Identity; refused before anything is written.
+		{"pod identity on KFP 2.5", []string{"render", "--manifests", filepath.Join(renderTree(t, "v1.10"), "manifests"),
+			"--option", "s3-only", "--identity", "pod-identity", "--region", "us-east-1", "--bucket", "b-artifacts",
+			"--state", filepath.Join(dir, "absent.json"),
+			"--backend-role-arn", "arn:aws:iam::123456789012:role/b", "--profile-role-arn", "arn:aws:iam::123456789012:role/p"},
+			[]string{"KFP 2.5.0 cannot use EKS Pod Identity", "its API server:", "minio-go", "--identity irsa"}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -59,12 +59,28 @@ var CSIDrivers = []CSIDriver{CSIAuto, CSIAddon, CSIManifests, CSISkip}
 // UsesAddon reports whether the driver may come from the EKS add-on.
 func (d CSIDriver) UsesAddon() bool { return d == CSIAuto || d == CSIAddon }
 
+// Identity is how the cluster's service accounts assume the IAM roles kfaws creates.
+type Identity string
+
+// The two bindings.
+const (
+	// IdentityIRSA binds through the cluster's OIDC issuer (an IAM OIDC provider) and ServiceAccount annotations.
+	IdentityIRSA Identity = "irsa"
+	// IdentityPodIdentity binds through EKS Pod Identity: roles trust pods.eks.amazonaws.com, EKS associations
+	// name the service accounts, and the EKS Pod Identity Agent add-on hands out the credentials.
+	IdentityPodIdentity Identity = "pod-identity"
+)
+
+// Identities lists every valid Identity.
+var Identities = []Identity{IdentityIRSA, IdentityPodIdentity}
+
 // CredentialMode is how KFP's workloads authenticate to S3.
 type CredentialMode string
 
 // The two S3 credential modes of the reference setup.
 const (
-	// CredentialsIRSA gives KFP's service accounts IAM roles through the cluster's OIDC issuer.
+	// CredentialsIRSA gives KFP's service accounts IAM roles, bound as Config.Identity says (the name predates
+	// Pod Identity: it means "roles", not "IRSA").
 	CredentialsIRSA CredentialMode = "irsa"
 	// CredentialsStatic stores an IAM user's long-term keys in a Secrets Manager secret.
 	CredentialsStatic CredentialMode = "static"
@@ -88,6 +104,8 @@ type Config struct {
 	Option Option `json:"option"`
 	// CSIDriver is how the Secrets Store CSI driver gets onto the cluster, when the option syncs secrets.
 	CSIDriver CSIDriver `json:"csiDriver,omitempty"`
+	// Identity binds every role kfaws creates to its service account: irsa (default) or pod-identity.
+	Identity Identity `json:"identity,omitempty"`
 	// StateFile is where kfaws records what it created; relative paths are relative to the config file.
 	StateFile string `json:"stateFile,omitempty"`
 

@@ -37,6 +37,7 @@ func (c *Config) Default() {
 	defaultTo(c, "option", &c.Option, DefaultOption)
 	defaultTo(c, "s3.credentials", &c.S3.Credentials, DefaultCredentials)
 	defaultTo(c, "csiDriver", &c.CSIDriver, CSIAuto)
+	defaultTo(c, "identity", &c.Identity, IdentityIRSA)
 	defaultTo(c, "s3.secretName", &c.S3.SecretName, DefaultS3SecretName)
 	setPtr(&c.S3.RequireTLS, true)
 

@@ -28,6 +28,10 @@ option: {{yaml .Option}}
 # the EKS add-on where EKS offers it (kfaws up creates it), else kfaws's pinned manifests; eks-addon, manifests,
 # or skip (you install it).
 csiDriver: {{yaml .CSIDriver}}
+# How Kubeflow's service accounts assume the IAM roles kfaws creates: irsa (the cluster's OIDC issuer and
+# ServiceAccount annotations) or pod-identity (EKS Pod Identity associations; kfaws up installs the EKS Pod
+# Identity Agent add-on when missing; needs KFP 2.16 or later).
+identity: {{yaml .Identity}}
 # Where kfaws records what it created (relative to this file). Keep it: 'kfaws down' reads it.
 {{.Opt "stateFile" .StatePath}}
 
@@ -180,6 +184,8 @@ func yamlScalar(v any) string {
 	case CredentialMode:
 		v = string(x)
 	case CSIDriver:
+		v = string(x)
+	case Identity:
 		v = string(x)
 	}
 	var n yaml.Node

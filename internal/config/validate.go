@@ -63,6 +63,9 @@ func (c *Config) Validate() error {
 	if !slices.Contains(CSIDrivers, c.CSIDriver) {
 		v.add("csiDriver", string(c.CSIDriver), "must be one of "+joinValues(CSIDrivers))
 	}
+	if !slices.Contains(Identities, c.Identity) {
+		v.add("identity", string(c.Identity), "must be one of "+joinValues(Identities))
+	}
 	if c.Option.UsesS3() {
 		c.validateS3(&v)
 	}

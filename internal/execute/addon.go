@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/eks"
 	ekstypes "github.com/aws/aws-sdk-go-v2/service/eks/types"
 
+	"github.com/kfaws/kfaws/internal/csidriver/eksaddon"
 	"github.com/kfaws/kfaws/internal/plan"
 )
 
@@ -22,20 +23,23 @@ func (e *Executor) createAddon(ctx context.Context, s plan.Step, p plan.CreateAd
 	if err := e.intend(s.Resource, p.Name); err != nil {
 		return err
 	}
-	tags := map[string]string{}
-	for _, t := range e.tags() {
-		tags[t.Key] = t.Value
-	}
-	out, err := e.AWS.EKS.CreateAddon(ctx, &eks.CreateAddonInput{
+	in := &eks.CreateAddonInput{
 		ClusterName: aws.String(p.Cluster), AddonName: aws.String(p.Name), AddonVersion: aws.String(p.Version),
-		ConfigurationValues: aws.String(p.Configuration), ResolveConflicts: ekstypes.ResolveConflictsNone, Tags: tags,
-	})
+		ResolveConflicts: ekstypes.ResolveConflictsNone, Tags: e.eksTags(),
+	}
+	if p.Configuration != "" {
+		in.ConfigurationValues = aws.String(p.Configuration)
+	}
+	out, err := e.AWS.EKS.CreateAddon(ctx, in)
 	var inUse *ekstypes.ResourceInUseException
 	switch {
 	case errors.As(err, &inUse): // an interrupted run created it: wait for it below
 	case err != nil:
-		return fmt.Errorf("eks:CreateAddon %q on cluster %q: %w (if the driver was installed another way, remove it "+
-			"or set csiDriver to manifests)", p.Name, p.Cluster, err)
+		hint := "if the driver was installed another way, remove it or set csiDriver to manifests"
+		if p.Name != eksaddon.Name {
+			hint = "if it was installed another way, remove it or install it as an EKS add-on"
+		}
+		return fmt.Errorf("eks:CreateAddon %q on cluster %q: %w (%s)", p.Name, p.Cluster, err, hint)
 	default:
 		if err := e.record(s.Resource, aws.ToString(out.Addon.AddonArn)); err != nil {
 			return err

@@ -3,6 +3,7 @@ package execute
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/rds"
@@ -44,6 +45,11 @@ func (e *Executor) observedID(key string) string {
 		return s.Instance.ARN
 	case plan.KeyCSIAddon:
 		return s.CSIAddon.ARN
+	case plan.KeyPodIdentityAgent:
+		return s.PodIdentity.Agent.ARN
+	}
+	if r, ok := e.Plan.Resource(key); ok && strings.HasPrefix(key, plan.KeyAssociationPrefix) {
+		return r.ARN // the ARN of the association observe found for the account
 	}
 	return ""
 }

@@ -1,7 +1,7 @@
 // Package identity is how a Kubernetes service account gets AWS credentials: the trust an IAM role needs so the
-// account can assume it, and how the account is bound to the role. IRSA (IAM roles for service accounts) is the
-// one binding today; EKS Pod Identity fits the same interface (trust in pods.eks.amazonaws.com, associations
-// instead of annotations), so adding it touches this package and not every caller.
+// account can assume it, and how the account is bound to the role: IRSA (IAM roles for service accounts: trust
+// in the cluster's OIDC provider, an annotation on the ServiceAccount) or EKS Pod Identity (trust in
+// pods.eks.amazonaws.com, an association in the EKS API).
 package identity
 
 // ServiceAccount is a Kubernetes service account.

@@ -14,7 +14,8 @@ import (
 	"github.com/kfaws/kfaws/internal/ownership"
 )
 
-// Addon is the Secrets Store CSI driver's EKS add-on on the cluster, and what EKS offers of it.
+// Addon is an EKS add-on on the cluster (the Secrets Store CSI driver's, the Pod Identity Agent), and what EKS
+// offers of it.
 type Addon struct {
 	Presence
 	Version       string
@@ -32,36 +33,42 @@ type Addon struct {
 
 // csiAddon reads the add-on and the versions EKS offers for the cluster's Kubernetes version.
 func (o *Observer) csiAddon(ctx context.Context, cl Cluster) (Addon, error) {
+	a, err := o.addon(ctx, cl, eksaddon.Name)
+	a.SyncEnabled = a.Exists && eksaddon.SyncEnabled(a.Configuration)
+	return a, err
+}
+
+// addon reads the add-on name and the versions EKS offers of it for the cluster's Kubernetes version.
+func (o *Observer) addon(ctx context.Context, cl Cluster, name string) (Addon, error) {
 	var a Addon
 	out, err := o.AWS.EKS.DescribeAddon(ctx, &eks.DescribeAddonInput{ClusterName: aws.String(cl.Name),
-		AddonName: aws.String(eksaddon.Name)})
+		AddonName: aws.String(name)})
 	var nf *ekstypes.ResourceNotFoundException
 	switch {
 	case errors.As(err, &nf):
 	case err != nil:
-		return a, fmt.Errorf("describing EKS add-on %q of cluster %q: %w", eksaddon.Name, cl.Name, err)
+		return a, fmt.Errorf("describing EKS add-on %q of cluster %q: %w", name, cl.Name, err)
 	default:
 		ad := out.Addon
 		a.Presence = Presence{Exists: true, Installation: ad.Tags[ownership.TagInstallation], ARN: aws.ToString(ad.AddonArn)}
 		a.Version, a.Status = aws.ToString(ad.AddonVersion), string(ad.Status)
 		a.Configuration = aws.ToString(ad.ConfigurationValues)
-		a.SyncEnabled = eksaddon.SyncEnabled(a.Configuration)
 	}
-	a.Offered, a.OfferUnknown = o.addonOffered(ctx, cl.Version)
+	a.Offered, a.OfferUnknown = o.addonOffered(ctx, name, cl.Version)
 	return a, nil
 }
 
 // addonOffered returns the add-on version EKS marks as default for Kubernetes k8s, else the newest compatible
 // one, or "" when it offers none.
-func (o *Observer) addonOffered(ctx context.Context, k8s string) (string, error) {
+func (o *Observer) addonOffered(ctx context.Context, name, k8s string) (string, error) {
 	var versions []string
 	var def string
 	p := eks.NewDescribeAddonVersionsPaginator(o.AWS.EKS, &eks.DescribeAddonVersionsInput{
-		AddonName: aws.String(eksaddon.Name), KubernetesVersion: aws.String(k8s)})
+		AddonName: aws.String(name), KubernetesVersion: aws.String(k8s)})
 	for p.HasMorePages() {
 		page, err := p.NextPage(ctx)
 		if err != nil {
-			return "", fmt.Errorf("asking EKS for versions of add-on %q on Kubernetes %s: %w", eksaddon.Name, k8s, err)
+			return "", fmt.Errorf("asking EKS for versions of add-on %q on Kubernetes %s: %w", name, k8s, err)
 		}
 		for _, ad := range page.Addons {
 			for _, v := range ad.AddonVersions {

@@ -28,6 +28,9 @@ type Observer struct {
 	// FromSnapshot names the DB snapshot up is asked to restore the instance from (kfaws up --from-snapshot),
 	// read into Snapshot.SourceSnapshot; "" for none.
 	FromSnapshot string
+	// PodIdentity reads the EKS Pod Identity Agent add-on and the cluster's associations into
+	// Snapshot.PodIdentity: set when the configuration uses pod-identity or the state records associations.
+	PodIdentity bool
 }
 
 // ErrClusterNotFound is returned when the configured EKS cluster does not exist in the region.
@@ -85,6 +88,12 @@ func (o *Observer) Observe(ctx context.Context) (*Snapshot, error) {
 	if config.SyncsSecrets(c.Option, c.S3.Credentials) && c.CSIDriver.UsesAddon() {
 		run("EKS add-on "+q(eksaddon.Name), func(ctx context.Context) (err error) {
 			s.CSIAddon, err = o.csiAddon(ctx, s.Cluster)
+			return err
+		})
+	}
+	if o.PodIdentity {
+		run("EKS Pod Identity", func(ctx context.Context) (err error) {
+			s.PodIdentity, err = o.podIdentity(ctx, s.Cluster)
 			return err
 		})
 	}

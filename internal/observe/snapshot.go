@@ -26,6 +26,9 @@ type Snapshot struct {
 	SecretsRole    Role
 	// CSIAddon is the Secrets Store CSI driver's EKS add-on, observed when the driver may come from it.
 	CSIAddon Addon
+	// PodIdentity is the Pod Identity Agent add-on and the cluster's associations, observed when the
+	// configuration binds roles through EKS Pod Identity or the state records associations.
+	PodIdentity PodIdentity
 	// KMSKey is the key kms.key names (for create, the alias kfaws gives its key), or the one the state records.
 	KMSKey Key
 	// Recorded are the resources of Observer.Recorded, by their Key; one that does not exist is absent.

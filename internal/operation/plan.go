@@ -32,7 +32,7 @@ func (p *Plan) Run(ctx context.Context) (*PlanResult, error) {
 	// What the state records under names the configuration no longer gives is read too, so the plan can say
 	// what happens to it.
 	o := &observe.Observer{AWS: p.AWS, Config: p.Config, Recorded: plan.Formers(p.Config, recorded), FromSnapshot: p.FromSnapshot,
-		RecordedKey: plan.RecordedKey(recorded)}
+		PodIdentity: plan.ObservesPodIdentity(p.Config, recorded), RecordedKey: plan.RecordedKey(recorded)}
 	p.logger().Info("observing AWS", "region", p.Config.Region, "cluster", p.Config.Cluster)
 	snap, err := o.Observe(ctx)
 	if err != nil {

@@ -38,6 +38,7 @@ func combine(c *config.Config, out state.Outputs, o Overrides) render.Values {
 	v := render.Values{
 		Option:           c.Option,
 		Credentials:      c.S3.Credentials,
+		Identity:         c.Identity,
 		Region:           c.Region,
 		DBHost:           pick(o.DBHost, out.DBHost),
 		DBPort:           out.DBPort,

@@ -224,7 +224,7 @@ func (v *Verify) checkS3(ctx context.Context, r *verify.Report) {
 	}
 	bucket, _, s3Secret := v.outputs()
 	in := verify.S3Input{S3: v.AWS.S3, Bucket: bucket, IAM: v.AWS.IAM, RoleName: v.backendRole(),
-		Partition: v.partition(), Static: v.Config.S3.Credentials == config.CredentialsStatic}
+		Partition: v.partition(), Static: v.Config.S3.Credentials == config.CredentialsStatic, Binding: v.binding()}
 	if in.Static {
 		sec, err := v.secretJSON(ctx, s3Secret)
 		in.KeysErr = err

@@ -35,6 +35,11 @@ func (v *Verify) clusterDBNames(ctx context.Context, n verify.DBNames) verify.DB
 }
 
 func (v *Verify) checkCluster(ctx context.Context, r *verify.Report) {
+	if v.Config.Identity == config.IdentityPodIdentity {
+		// In the EKS API, not the cluster: checked with or without cluster access.
+		verify.CheckAssociations(ctx, r, verify.AssociationsInput{EKS: v.AWS.EKS, Cluster: v.Config.Cluster,
+			Want: v.associations()})
+	}
 	k, err := v.KubeClient()
 	if k == nil {
 		detail := "no cluster access"
@@ -51,5 +56,5 @@ func (v *Verify) checkCluster(ctx context.Context, r *verify.Report) {
 		Static: v.Config.S3.Credentials == config.CredentialsStatic, RDSSecretName: rdsSecret, S3SecretName: s3Secret,
 		BackendRoleARN: o.BackendRoleARN, SecretsRoleARN: o.SecretsRoleARN, Bucket: bucket,
 		ProfileNamespace: v.Config.IAM.ProfileNamespace, ProfileRoleARN: o.ProfileRoleARN,
-		ComponentUsers: v.Config.UsesComponentUsers()})
+		ComponentUsers: v.Config.UsesComponentUsers(), PodIdentity: v.Config.Identity == config.IdentityPodIdentity})
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/kfaws/kfaws/internal/config"
 	"github.com/kfaws/kfaws/internal/csidriver/eksaddon"
+	"github.com/kfaws/kfaws/internal/identity"
 	"github.com/kfaws/kfaws/internal/observe"
 	"github.com/kfaws/kfaws/internal/state"
 )
@@ -52,6 +53,11 @@ func BuildDown(cfg *config.Config, snap *observe.Snapshot, recorded state.State,
 	p := &Plan{Account: snap.Account, Partition: snap.Partition, Region: cfg.Region, Teardown: true}
 	b := &builder{cfg: cfg, snap: snap, recorded: recorded, p: p, arns: p.ARNs(), last: map[string]string{}}
 	b.downOIDCProvider()
+	// Associations first: the roles and the agent they use go after them.
+	for _, t := range b.associationTargets() {
+		b.down(t, o)
+		b.assocKeys = append(b.assocKeys, t.stateKey)
+	}
 	for _, t := range b.downTargets() {
 		b.down(t, o)
 	}
@@ -67,6 +73,7 @@ func (b *builder) downTargets() []target {
 	names := configuredNames(c)
 	all := []target{
 		{key: KeyCSIAddon, name: eksaddon.Name, presence: s.CSIAddon.Presence},
+		{key: KeyPodIdentityAgent, name: observe.PodIdentityAgentAddon, presence: s.PodIdentity.Agent.Presence},
 		{key: KeyBackendRole, presence: s.BackendRole.Presence},
 		{key: KeyProfileRole, presence: s.ProfileRole.Presence},
 		{key: KeySecretsRole, presence: s.SecretsRole.Presence},
@@ -82,7 +89,7 @@ func (b *builder) downTargets() []target {
 	var targets []target
 	seen := map[string]bool{}
 	for _, t := range all {
-		if t.key != KeyCSIAddon {
+		if t.key != KeyCSIAddon && t.key != KeyPodIdentityAgent {
 			t.name = names[t.key]
 		}
 		if t.key == KeySecurityGroup {
@@ -112,9 +119,10 @@ func (b *builder) downTargets() []target {
 	return targets
 }
 
-// downOIDCProvider keeps the cluster's OIDC provider: everything on the cluster that uses IRSA needs it.
+// downOIDCProvider keeps the cluster's OIDC provider: everything on the cluster that uses IRSA needs it. A
+// pod-identity installation does not use it, so its teardown does not mention it.
 func (b *builder) downOIDCProvider() {
-	if p := b.snap.OIDCProvider; p.Exists {
+	if p := b.snap.OIDCProvider; p.Exists && b.cfg.Identity != config.IdentityPodIdentity {
 		b.add(Resource{Key: KeyOIDCProvider, Kind: "IAM OIDC provider", Name: b.snap.Cluster.OIDCIssuer, Action: Keep,
 			Detail: "shared by everything on the cluster that uses IRSA; never deleted"})
 	}
@@ -155,8 +163,11 @@ func (b *builder) down(t target, o DownOptions) {
 }
 
 func downKind(key string) string {
-	if key == KeyCSIAddon {
+	switch {
+	case key == KeyCSIAddon || key == KeyPodIdentityAgent:
 		return "EKS add-on"
+	case isAssociation(key):
+		return associationKind
 	}
 	return kinds[key]
 }
@@ -166,13 +177,24 @@ func (b *builder) deleteStep(t target, r *Resource, o DownOptions) {
 	k, name := t.stateKey, t.name
 	roles := []string{KeyBackendRole, KeyProfileRole, KeySecretsRole}
 	afterInstance := []string{KeyInstance}
+	if isAssociation(t.key) {
+		ns, sa, _ := strings.Cut(name, "/")
+		b.step(k, "delete", DeleteAssociation{Cluster: b.snap.Cluster.Name, ID: t.id,
+			ServiceAccount: identity.ServiceAccount{Namespace: ns, Name: sa}},
+			fmt.Sprintf("delete the EKS pod identity association of %s (%s)", name, t.id))
+		return
+	}
 	switch t.key {
 	case KeyCSIAddon:
 		r.Detail = "the Secrets Store CSI driver's provider, which kfaws installed"
 		b.step(k, "delete", DeleteAddon{Cluster: b.snap.Cluster.Name, Name: name},
 			fmt.Sprintf("delete EKS add-on %s from cluster %q", name, b.snap.Cluster.Name))
+	case KeyPodIdentityAgent:
+		r.Detail = "the EKS Pod Identity Agent, which kfaws installed"
+		b.step(k, "delete", DeleteAddon{Cluster: b.snap.Cluster.Name, Name: name},
+			fmt.Sprintf("delete EKS add-on %s from cluster %q", name, b.snap.Cluster.Name), b.assocKeys...)
 	case KeyBackendRole, KeyProfileRole, KeySecretsRole:
-		b.step(k, "delete", DeleteRole{Name: name}, fmt.Sprintf("delete IAM role %q (its policies detached first)", name))
+		b.step(k, "delete", DeleteRole{Name: name}, fmt.Sprintf("delete IAM role %q (its policies detached first)", name), b.assocKeys...)
 	case KeyS3Policy:
 		a := t.presence.ARN
 		if a == "" {

@@ -101,9 +101,9 @@ func (b *builder) decideRole(d roleDecision, deps ...string) {
 		belongsToAnother(&r, d.obs.Installation, "role")
 	case b.useAdopted(&r, d.obs.Presence):
 		if !b.p.Binding.Trusts(d.obs.TrustPolicy, sa) {
-			b.warn("IAM role %q, adopted from the awslabs setup, does not trust %s through the cluster's OIDC issuer; kfaws "+
-				"does not change it, so that service account cannot assume it: fix its trust policy, or set %s to a role kfaws creates",
-				name, subject, r.Field)
+			b.warn("IAM role %q, adopted from the awslabs setup, does not trust %s through %s; kfaws does not change it, "+
+				"so that service account cannot assume it: fix its trust policy, or set %s to a role kfaws creates",
+				name, subject, b.trustVia(), r.Field)
 		}
 	case !b.owned(d.key, name, d.obs.Presence):
 		r.Action = Conflict
@@ -115,6 +115,14 @@ func (b *builder) decideRole(d roleDecision, deps ...string) {
 		r.Action, r.Owned = Exists, true
 	}
 	b.add(r)
+}
+
+// trustVia says, for messages, what a role must trust under the binding.
+func (b *builder) trustVia() string {
+	if _, ok := b.p.Binding.(identity.PodIdentity); ok {
+		return "EKS Pod Identity (" + identity.PodIdentityPrincipal + ")"
+	}
+	return "the cluster's OIDC issuer"
 }
 
 // RoleARN is the ARN of a role at the IAM root path.

@@ -22,6 +22,7 @@ const (
 const (
 	KubeflowNamespace     = "kubeflow"
 	BackendServiceAccount = "ml-pipeline"
+	UIServiceAccount      = "ml-pipeline-ui"
 	ProfileServiceAccount = "default-editor"
 	SecretsServiceAccount = "kubeflow-secrets-manager-sa"
 )

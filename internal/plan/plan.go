@@ -185,6 +185,8 @@ type builder struct {
 	last map[string]string
 	// old are the resources the state records under names the configuration no longer gives, by key.
 	old map[string][]*former
+	// assocKeys are the pod identity associations a teardown deletes, which roles and the agent wait for.
+	assocKeys []string
 	// key is the ARN of the KMS key kms.key names (CreatedKeyARN: the one this run creates), "" for none;
 	// keyName is how plan lines name it.
 	key, keyName string
@@ -202,8 +204,12 @@ func Build(cfg *config.Config, snap *observe.Snapshot, recorded state.State) (*P
 		return nil, err
 	}
 	b.old = b.formers()
-	p.Binding = identity.IRSA{Issuer: snap.Cluster.OIDCIssuer, ProviderARN: b.arns.OIDCProvider(snap.Cluster.OIDCIssuer)}
-	b.oidc()
+	if cfg.Identity == config.IdentityPodIdentity {
+		p.Binding = identity.PodIdentity{} // no OIDC provider: EKS itself is the trusted principal
+	} else {
+		p.Binding = identity.IRSA{Issuer: snap.Cluster.OIDCIssuer, ProviderARN: b.arns.OIDCProvider(snap.Cluster.OIDCIssuer)}
+		b.oidc()
+	}
 	if err := b.kmsKey(); err != nil {
 		return nil, err
 	}
@@ -217,6 +223,7 @@ func Build(cfg *config.Config, snap *observe.Snapshot, recorded state.State) (*P
 	}
 	b.secretsRole()
 	b.csiAddon()
+	b.podIdentity()
 	b.orphans()
 	b.p.Renames = renames(cfg.Name, b.p.Resources)
 	return b.p, nil
@@ -227,7 +234,7 @@ func (b *builder) preflight() error {
 	if c.Status != "" && c.Status != "ACTIVE" && c.Status != "UPDATING" {
 		return &PreflightError{fmt.Sprintf("EKS cluster %q is %s; wait until it is ACTIVE", c.Name, c.Status)}
 	}
-	if c.OIDCIssuer == "" {
+	if c.OIDCIssuer == "" && b.cfg.Identity != config.IdentityPodIdentity {
 		return &PreflightError{fmt.Sprintf("EKS cluster %q has no OIDC issuer, which IAM roles for service accounts need", c.Name)}
 	}
 	return nil

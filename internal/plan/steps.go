@@ -31,6 +31,8 @@ const (
 	KindRecordEndpoint       StepKind = "record-endpoint"
 	KindCreateAddon          StepKind = "create-addon"
 	KindConfigureAddon       StepKind = "configure-addon"
+	KindCreateAssociation    StepKind = "create-pod-identity-association"
+	KindUpdateAssociation    StepKind = "update-pod-identity-association"
 	KindRestoreSecret        StepKind = "restore-secret"
 	KindStoreGivenPassword   StepKind = "store-given-password"
 	KindRestoreInstance      StepKind = "restore-instance"
@@ -42,6 +44,7 @@ const (
 
 	// Teardown (BuildDown).
 	KindDeleteAddon          StepKind = "delete-addon"
+	KindDeleteAssociation    StepKind = "delete-pod-identity-association"
 	KindDeleteRole           StepKind = "delete-role"
 	KindDeletePolicy         StepKind = "delete-policy"
 	KindDeleteInstance       StepKind = "delete-instance"
@@ -61,7 +64,8 @@ func StepKinds() []StepKind {
 		KindCreateSecurityGroup, KindAdmitMySQL, KindCreateRDSSecret, KindCreateInstance, KindModifyInstance,
 		KindWaitInstance, KindRecordEndpoint, KindCreateAddon, KindConfigureAddon, KindRestoreSecret, KindStoreGivenPassword,
 		KindRestoreInstance, KindSetMasterPassword, KindCreateKMSKey, KindRestoreKMSKey, KindEncryptSecret, KindEnsureDBUser,
-		KindDeleteAddon, KindDeleteRole, KindDeletePolicy, KindDeleteInstance, KindDeleteSubnetGroup,
+		KindCreateAssociation, KindUpdateAssociation,
+		KindDeleteAddon, KindDeleteAssociation, KindDeleteRole, KindDeletePolicy, KindDeleteInstance, KindDeleteSubnetGroup,
 		KindDeleteParameterGroup, KindDeleteSecurityGroup, KindDeleteSecret, KindDeleteBucket, KindDeleteKMSKey,
 	}
 }
@@ -70,7 +74,7 @@ func StepKinds() []StepKind {
 // resource instead of recording it.
 func (k StepKind) Deletes() bool {
 	switch k {
-	case KindDeleteAddon, KindDeleteRole, KindDeletePolicy, KindDeleteInstance, KindDeleteSubnetGroup,
+	case KindDeleteAddon, KindDeleteAssociation, KindDeleteRole, KindDeletePolicy, KindDeleteInstance, KindDeleteSubnetGroup,
 		KindDeleteParameterGroup, KindDeleteSecurityGroup, KindDeleteSecret, KindDeleteBucket, KindDeleteKMSKey:
 		return true
 	}
@@ -302,6 +306,29 @@ type ConfigureAddon struct {
 	Configuration string
 }
 
+// CreateAssociation creates the EKS Pod Identity association that lets ServiceAccount assume RoleARN on Cluster,
+// tagged as kfaws's.
+type CreateAssociation struct {
+	Cluster        string
+	ServiceAccount identity.ServiceAccount
+	RoleARN        string
+}
+
+// UpdateAssociation points the association ID, which kfaws created, at RoleARN again.
+type UpdateAssociation struct {
+	Cluster        string
+	ID             string
+	ServiceAccount identity.ServiceAccount
+	RoleARN        string
+}
+
+// DeleteAssociation deletes the association ID (already gone is success).
+type DeleteAssociation struct {
+	Cluster        string
+	ID             string
+	ServiceAccount identity.ServiceAccount
+}
+
 // RestoreSecret cancels the scheduled deletion of a secret kfaws created (an earlier kfaws down deleted it within
 // Secrets Manager's recovery window), so up uses it again, its value (the RDS master password) included.
 type RestoreSecret struct {
@@ -411,6 +438,9 @@ func (StoreGivenPassword) Kind() StepKind   { return KindStoreGivenPassword }
 func (RestoreInstance) Kind() StepKind      { return KindRestoreInstance }
 func (SetMasterPassword) Kind() StepKind    { return KindSetMasterPassword }
 func (DeleteAddon) Kind() StepKind          { return KindDeleteAddon }
+func (CreateAssociation) Kind() StepKind    { return KindCreateAssociation }
+func (UpdateAssociation) Kind() StepKind    { return KindUpdateAssociation }
+func (DeleteAssociation) Kind() StepKind    { return KindDeleteAssociation }
 func (DeleteRole) Kind() StepKind           { return KindDeleteRole }
 func (DeletePolicy) Kind() StepKind         { return KindDeletePolicy }
 func (DeleteInstance) Kind() StepKind       { return KindDeleteInstance }

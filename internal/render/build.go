@@ -178,6 +178,18 @@ func setGitEnv(mirrors map[string]string) func() {
 	}
 }
 
+// checkBuilt checks the built objects: patched containers exist, and Argo can use the identity.
+func (r *Render) checkBuilt(res *Result, m resmap.ResMap) error {
+	if err := checkContainers(m); err != nil {
+		return err
+	}
+	warn, err := checkArgoPodIdentity(m, r.Values)
+	if warn != "" {
+		res.Warnings = append(res.Warnings, warn)
+	}
+	return err
+}
+
 // checkContainers fails when a patch created a container instead of changing one: a strategic merge on a
 // container name the release does not have adds a container without an image.
 func checkContainers(m resmap.ResMap) error {

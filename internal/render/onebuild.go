@@ -119,7 +119,7 @@ func (r *Render) finishOnce(res *Result, o *overlay, m resmap.ResMap, marked []*
 	if r.SkipBuild {
 		return nil
 	}
-	if err := checkContainers(m); err != nil {
+	if err := r.checkBuilt(res, m); err != nil {
 		return err
 	}
 	res.objects, res.Built = m, m.Size()

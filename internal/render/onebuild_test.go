@@ -55,9 +55,7 @@ func TestRenderOneBuild(t *testing.T) {
 			}
 
 			manifests, out := manifestsDir(t, c.release)
-			v := testValues(c.opt, c.creds)
-			v.ComponentUsers = c.users
-			r := &Render{Manifests: manifests, Values: v, OutDir: out, GitMirrors: mirrors,
+			r := &Render{Manifests: manifests, Values: c.values(), OutDir: out, GitMirrors: mirrors,
 				twice: true}
 			twice, err := r.Run(context.Background())
 			if err != nil {

@@ -213,11 +213,11 @@ func containerEnvPatch(deployment, container string, env []obj) obj {
 	}
 }
 
-// bindingAnnotations are the annotations that bind a ServiceAccount to roleARN (IRSA: the role ARN annotation),
-// plus any extra key/value pairs.
-func bindingAnnotations(roleARN string, extra ...string) obj {
+// bindingAnnotations are the annotations that bind a ServiceAccount to roleARN (IRSA: the role ARN annotation;
+// Pod Identity: none), plus any extra key/value pairs.
+func bindingAnnotations(b identity.Binding, roleARN string, extra ...string) obj {
 	a := obj{}
-	for k, v := range (identity.IRSA{}).Annotations(roleARN) {
+	for k, v := range b.Annotations(roleARN) {
 		a[k] = v
 	}
 	for i := 0; i+1 < len(extra); i += 2 {

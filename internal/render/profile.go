@@ -29,13 +29,13 @@ const (
 // controller owns the per-namespace objects. The hook reads which objects to return from a templates file
 // rendered here (profile_templates.go).
 func wireProfiles(o *overlay, l *detect.Layout, v Values) {
-	if v.Credentials == config.CredentialsIRSA {
+	if v.Credentials == config.CredentialsIRSA && !v.podIdentity() {
 		// Kubeflow's profile controller creates default-editor with the profile's namespace: kfaws only sets the
 		// role annotation on it (a patch, applied once it exists, never deleted by kfaws).
 		o.resource("profile/default-editor.yaml", obj{
 			"apiVersion": "v1", "kind": "ServiceAccount",
 			"metadata": obj{"name": "default-editor", "namespace": v.ProfileNamespace,
-				"annotations": bindingAnnotations(v.ProfileRoleARN, ownership.PatchAnnotation,
+				"annotations": bindingAnnotations(v.binding(), v.ProfileRoleARN, ownership.PatchAnnotation,
 					"profile "+v.ProfileNamespace+" (Kubeflow's profile controller)")},
 		})
 	}

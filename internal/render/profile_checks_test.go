@@ -30,7 +30,10 @@ var releaseControllers = map[string]string{
 // the request body the release's metacontroller sends, and checks what a profile namespace gets.
 func checkProfiles(t *testing.T, b *built, v Values, res *Result) {
 	t.Helper()
-	if v.Credentials == config.CredentialsIRSA {
+	if v.podIdentity() && b.get("ServiceAccount", "default-editor") != nil {
+		t.Error("pod-identity: default-editor is patched, but its role comes from an EKS association")
+	}
+	if v.Credentials == config.CredentialsIRSA && !v.podIdentity() {
 		sa := b.get("ServiceAccount", "default-editor")
 		if str(sa, "metadata", "namespace") != v.ProfileNamespace ||
 			str(sa, "metadata", "annotations", identity.RoleARNAnnotation) != v.ProfileRoleARN {

@@ -208,7 +208,7 @@ func (r *Render) generateTwice(ctx context.Context, res *Result, mirrors map[str
 	if err != nil {
 		return fmt.Errorf("building the generated overlay: %w", err)
 	}
-	if err := checkContainers(m); err != nil {
+	if err := r.checkBuilt(res, m); err != nil {
 		return err
 	}
 	res.objects, res.Built = m, m.Size()
@@ -268,6 +268,11 @@ func wire(l *detect.Layout, v Values, inv inventory) *overlay {
 func limits(l *detect.Layout, v Values) ([]string, error) {
 	warn := append([]string(nil), l.Warnings...)
 	s3, irsa := v.Option.UsesS3(), v.Credentials == config.CredentialsIRSA
+	if s3 && irsa && v.podIdentity() {
+		if err := podIdentityRefusal(l); err != nil {
+			return warn, err
+		}
+	}
 	if s3 && irsa && !l.Caps.APIServerIRSA {
 		return warn, fmt.Errorf("KFP %s's API server cannot use IRSA: it refuses empty S3 keys "+
 			"(kubeflow/pipelines#12508, fixed in KFP 2.16.0); use --s3-credentials static, or a manifests tree of "+
@@ -316,6 +321,25 @@ func limits(l *detect.Layout, v Values) ([]string, error) {
 			"cluster")
 	}
 	return warn, nil
+}
+
+// podIdentityRefusal names every KFP component of the tree that reads S3 and cannot take Pod Identity
+// credentials: none of them has another way to the bucket in pod-identity mode.
+func podIdentityRefusal(l *detect.Layout) error {
+	pi := l.Caps.PodIdentity
+	var why []string
+	for _, c := range []struct{ name, reason string }{
+		{"API server", pi.APIServer}, {"v2 launcher", pi.Launcher}, {"UI", pi.UI},
+	} {
+		if c.reason != "" {
+			why = append(why, "its "+c.name+": "+c.reason)
+		}
+	}
+	if len(why) == 0 {
+		return nil
+	}
+	return fmt.Errorf("KFP %s cannot use EKS Pod Identity: %s; use --identity irsa, or a manifests tree with KFP 2.16 "+
+		"or later (26.03)", l.KFPVersion, strings.Join(why, "; "))
 }
 
 // YAML returns the built objects as one YAML stream, or an error when nothing was built.

@@ -18,28 +18,53 @@ type renderCase struct {
 	creds   config.CredentialMode
 	// users renders with a database user per component (rds.componentUsers).
 	users bool
+	// ident is "" for irsa, the cases that predate the field.
+	ident config.Identity
 }
 
 func (c renderCase) name() string {
-	if c.opt == config.OptionRDSOnly {
-		if c.users {
-			return c.release + "/" + string(c.opt) + "-users"
-		}
-		return c.release + "/" + string(c.opt)
+	suffix := ""
+	if c.ident == config.IdentityPodIdentity {
+		suffix = "-pod-identity"
 	}
-	return c.release + "/" + string(c.opt) + "-" + string(c.creds)
+	if c.users {
+		suffix = "-users" + suffix
+	}
+	if c.opt == config.OptionRDSOnly {
+		return c.release + "/" + string(c.opt) + suffix
+	}
+	return c.release + "/" + string(c.opt) + "-" + string(c.creds) + suffix
 }
+
+// values are the case's Values.
+func (c renderCase) values() Values {
+	v := testValues(c.opt, c.creds)
+	v.Identity, v.ComponentUsers = c.ident, c.users
+	return v
+}
+
+// podIdentityReleases are the releases whose KFP takes Pod Identity credentials in every component (2.16+).
+var podIdentityReleases = []string{"26.03", "26.03.1"}
 
 func allCases() []renderCase {
 	var cases []renderCase
 	for _, rel := range releases {
 		cases = append(cases,
-			renderCase{rel, config.OptionRDSS3, config.CredentialsIRSA, false},
-			renderCase{rel, config.OptionRDSS3, config.CredentialsStatic, false},
-			renderCase{rel, config.OptionRDSOnly, config.CredentialsIRSA, false},
-			renderCase{rel, config.OptionRDSOnly, config.CredentialsIRSA, true},
-			renderCase{rel, config.OptionS3Only, config.CredentialsIRSA, false},
-			renderCase{rel, config.OptionS3Only, config.CredentialsStatic, false},
+			renderCase{rel, config.OptionRDSS3, config.CredentialsIRSA, false, ""},
+			renderCase{rel, config.OptionRDSS3, config.CredentialsStatic, false, ""},
+			renderCase{rel, config.OptionRDSOnly, config.CredentialsIRSA, false, ""},
+			renderCase{rel, config.OptionRDSOnly, config.CredentialsIRSA, true, ""},
+			renderCase{rel, config.OptionS3Only, config.CredentialsIRSA, false, ""},
+			renderCase{rel, config.OptionS3Only, config.CredentialsStatic, false, ""},
+		)
+	}
+	for _, rel := range podIdentityReleases {
+		pi := config.IdentityPodIdentity
+		cases = append(cases,
+			renderCase{rel, config.OptionRDSS3, config.CredentialsIRSA, false, pi},
+			renderCase{rel, config.OptionRDSS3, config.CredentialsStatic, false, pi},
+			renderCase{rel, config.OptionRDSOnly, config.CredentialsIRSA, false, pi},
+			renderCase{rel, config.OptionS3Only, config.CredentialsIRSA, false, pi},
 		)
 	}
 	return cases
@@ -49,9 +74,7 @@ func allCases() []renderCase {
 func runCase(t *testing.T, c renderCase, mirror string) (*Result, error) {
 	t.Helper()
 	manifests, out := manifestsDir(t, c.release)
-	v := testValues(c.opt, c.creds)
-	v.ComponentUsers = c.users
-	r := &Render{Manifests: manifests, Values: v, OutDir: out,
+	r := &Render{Manifests: manifests, Values: c.values(), OutDir: out,
 		GitMirrors: map[string]string{argoRepo: mirror}}
 	return r.Run(context.Background())
 }
@@ -101,7 +124,7 @@ func TestRenderDetectsReleases(t *testing.T) {
 	}
 	mirror := argoMirror(t)
 	for rel, w := range want {
-		res, err := runCase(t, renderCase{rel, config.OptionRDSOnly, config.CredentialsIRSA, false}, mirror)
+		res, err := runCase(t, renderCase{rel, config.OptionRDSOnly, config.CredentialsIRSA, false, ""}, mirror)
 		if err != nil {
 			t.Fatalf("%s: %v", rel, err)
 		}

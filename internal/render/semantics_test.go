@@ -153,8 +153,7 @@ func (b *built) checkSecretRefs(t *testing.T) {
 // checkBuilt holds the semantic assertions for one case.
 func checkBuilt(t *testing.T, c renderCase, res *Result, objs []obj) {
 	b := newBuilt(objs)
-	v := testValues(c.opt, c.creds)
-	v.ComponentUsers = c.users
+	v := c.values()
 	b.checkSecretRefs(t)
 	if c.users {
 		checkComponentUsers(t, b)
@@ -233,7 +232,9 @@ func checkRDS(t *testing.T, b *built, v Values) {
 func checkSecretsSync(t *testing.T, b *built, v Values) {
 	t.Helper()
 	sa := b.get("ServiceAccount", kubeflow.SecretsSyncAccount)
-	if str(sa, "metadata", "annotations", identity.RoleARNAnnotation) != v.SecretsRoleARN {
+	if v.podIdentity() {
+		checkPodIdentitySecrets(t, b, sa)
+	} else if str(sa, "metadata", "annotations", identity.RoleARNAnnotation) != v.SecretsRoleARN {
 		t.Errorf("ServiceAccount %s lacks the secrets role annotation", kubeflow.SecretsSyncAccount)
 	}
 	d := b.get("Deployment", kubeflow.SecretsSync)
@@ -274,11 +275,14 @@ func checkS3(t *testing.T, b *built, v Values, res *Result) {
 	want := map[string]string{"OBJECTSTORECONFIG_HOST": "s3.us-west-2.amazonaws.com", "OBJECTSTORECONFIG_REGION": v.Region,
 		"OBJECTSTORECONFIG_BUCKETNAME": v.Bucket, "OBJECTSTORECONFIG_SECURE": "true", "OBJECTSTORECONFIG_PORT": ""}
 	ui := containerEnv(t, b.get("Deployment", "ml-pipeline-ui"), "ml-pipeline-ui")
+	if v.podIdentity() {
+		checkPodIdentityS3(t, b, v, api)
+	}
 	if v.Credentials == config.CredentialsIRSA {
 		// Present and empty, not removed.
 		want["OBJECTSTORECONFIG_ACCESSKEY"], want["OBJECTSTORECONFIG_SECRETACCESSKEY"] = "", ""
 		for _, sa := range []string{"ml-pipeline", "ml-pipeline-ui"} {
-			if str(b.get("ServiceAccount", sa), "metadata", "annotations", identity.RoleARNAnnotation) != v.BackendRoleARN {
+			if !v.podIdentity() && str(b.get("ServiceAccount", sa), "metadata", "annotations", identity.RoleARNAnnotation) != v.BackendRoleARN {
 				t.Errorf("ServiceAccount %s lacks the backend role annotation", sa)
 			}
 		}

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/kfaws/kfaws/internal/config"
+	"github.com/kfaws/kfaws/internal/identity"
 )
 
 // Values are everything the overlay needs to know about the AWS side. None of them is a secret: credentials
@@ -14,7 +15,9 @@ import (
 type Values struct {
 	Option      config.Option
 	Credentials config.CredentialMode
-	Region      string
+	// Identity binds the roles to the service accounts: irsa ("" too) or pod-identity.
+	Identity config.Identity
+	Region   string
 
 	// RDS (rds-s3, rds-only).
 	DBHost string
@@ -34,6 +37,21 @@ type Values struct {
 	BackendRoleARN   string
 	ProfileRoleARN   string
 	ProfileNamespace string
+}
+
+// podIdentity reports whether the roles are bound through EKS Pod Identity: no ServiceAccount annotation names
+// them, and the region must be in each pod's environment.
+func (v Values) podIdentity() bool { return v.Identity == config.IdentityPodIdentity }
+
+// usesRoles reports whether KFP reaches S3 with roles (s3.credentials irsa) rather than static keys.
+func (v Values) usesRoles() bool { return v.Credentials == config.CredentialsIRSA }
+
+// binding is how the service accounts get their roles.
+func (v Values) binding() identity.Binding {
+	if v.podIdentity() {
+		return identity.PodIdentity{}
+	}
+	return identity.IRSA{}
 }
 
 // FieldError names the flag (and the config or state field) a bad or missing value comes from.
@@ -82,6 +100,11 @@ func (v Values) Validate() error {
 		}
 		check(smNameRE.MatchString(v.RDSSecretName), "rds-secret-name", "config rds.secretName", v.RDSSecretName,
 			"a Secrets Manager secret name")
+	}
+	switch v.Identity {
+	case "", config.IdentityIRSA, config.IdentityPodIdentity:
+	default:
+		add("identity", "config identity", fmt.Sprintf("%q is not one of irsa, pod-identity", v.Identity))
 	}
 	// The region goes into the SecretProviderClasses and every S3 reader.
 	check(regionRE.MatchString(v.Region), "region", "config region", v.Region, "an AWS region")

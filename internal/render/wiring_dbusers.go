@@ -11,7 +11,7 @@ func componentProviderClasses(o *overlay, v Values) []string {
 	var classes []string
 	for _, c := range dbusers.All {
 		classes = append(classes, c.ProviderClass())
-		o.resource("aws-secrets/"+c.ProviderClass()+".yaml", providerClass(c.ProviderClass(), c.SecretName(v.RDSSecretName), v.Region,
+		o.resource("aws-secrets/"+c.ProviderClass()+".yaml", providerClass(v, c.ProviderClass(), c.SecretName(v.RDSSecretName),
 			c.KubeSecret(), [][2]string{{"username", "username"}, {"password", "password"}}))
 	}
 	return classes

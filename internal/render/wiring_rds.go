@@ -57,7 +57,7 @@ func wireSecrets(o *overlay, v Values) {
 	var classes []string
 	if v.Option.UsesRDS() {
 		classes = append(classes, kubeflow.RDSProviderClass)
-		o.resource("aws-secrets/rds-secret.yaml", providerClass(kubeflow.RDSProviderClass, v.RDSSecretName, v.Region, kubeflow.DBSecret,
+		o.resource("aws-secrets/rds-secret.yaml", providerClass(v, kubeflow.RDSProviderClass, v.RDSSecretName, kubeflow.DBSecret,
 			[][2]string{{"username", "username"}, {"password", "password"}, {"host", "host"},
 				{"database", "database"}, {"port", "port"}}))
 	}
@@ -66,17 +66,17 @@ func wireSecrets(o *overlay, v Values) {
 	}
 	if config.StaticS3(v.Option, v.Credentials) {
 		classes = append(classes, kubeflow.S3ProviderClass)
-		o.resource("aws-secrets/s3-secret.yaml", providerClass(kubeflow.S3ProviderClass, v.S3SecretName, v.Region, kubeflow.ObjectStoreSecret,
+		o.resource("aws-secrets/s3-secret.yaml", providerClass(v, kubeflow.S3ProviderClass, v.S3SecretName, kubeflow.ObjectStoreSecret,
 			[][2]string{{"accesskey", "accesskey"}, {"secretkey", "secretkey"}}))
 	}
 	if len(classes) == 0 {
 		return
 	}
-	o.resource("aws-secrets/service-account.yaml", obj{
-		"apiVersion": "v1", "kind": "ServiceAccount",
-		"metadata": obj{"name": kubeflow.SecretsSyncAccount, "namespace": kubeflow.Namespace, "labels": labels("secrets-sync"),
-			"annotations": bindingAnnotations(v.SecretsRoleARN)},
-	})
+	meta := obj{"name": kubeflow.SecretsSyncAccount, "namespace": kubeflow.Namespace, "labels": labels("secrets-sync")}
+	if a := bindingAnnotations(v.binding(), v.SecretsRoleARN); len(a) > 0 {
+		meta["annotations"] = a
+	}
+	o.resource("aws-secrets/service-account.yaml", obj{"apiVersion": "v1", "kind": "ServiceAccount", "metadata": meta})
 	var mounts, volumes []obj
 	for _, c := range classes {
 		mounts = append(mounts, obj{"name": c, "mountPath": "/mnt/" + c, "readOnly": true})
@@ -110,7 +110,18 @@ func wireSecrets(o *overlay, v Values) {
 }
 
 // providerClass syncs the JSON keys of one Secrets Manager secret into Kubernetes Secret target.
-func providerClass(name, smName, region, target string, keys [][2]string) obj {
+// providerParameters are the AWS provider's parameters; usePodIdentity has it take the mounting pod's Pod
+// Identity credentials instead of its IRSA role (aws/secrets-store-csi-driver-provider-aws README,
+// SecretProviderClass parameters).
+func providerParameters(v Values, objects []obj) obj {
+	p := obj{"region": v.Region, "objects": mustYAML(objects)}
+	if v.podIdentity() {
+		p["usePodIdentity"] = "true"
+	}
+	return p
+}
+
+func providerClass(v Values, name, smName, target string, keys [][2]string) obj {
 	var jmes, data []obj
 	for _, k := range keys {
 		jmes = append(jmes, obj{"path": k[0], "objectAlias": k[1]})
@@ -123,7 +134,7 @@ func providerClass(name, smName, region, target string, keys [][2]string) obj {
 		"metadata":   obj{"name": name, "namespace": kubeflow.Namespace, "labels": labels("secrets-sync")},
 		"spec": obj{
 			"provider":      "aws",
-			"parameters":    obj{"region": region, "objects": mustYAML(objects)},
+			"parameters":    providerParameters(v, objects),
 			"secretObjects": []obj{{"secretName": target, "type": "Opaque", "data": data}},
 		},
 	}

@@ -112,12 +112,24 @@ func wireS3(o *overlay, l *detect.Layout, v Values, inv inventory) {
 		ui = append(ui, envSecret("AWS_ACCESS_KEY_ID", kubeflow.ObjectStoreSecret, "accesskey"),
 			envSecret("AWS_SECRET_ACCESS_KEY", kubeflow.ObjectStoreSecret, "secretkey"))
 	}
+	if v.podIdentity() {
+		// The Pod Identity webhook injects the credentials endpoint only, not the region the IRSA webhook adds;
+		// the API server's SDK client needs it (kfp@2.16.0:backend/src/apiserver/client_manager/client_manager.go).
+		api = append(api, envValue("AWS_REGION", v.Region))
+	}
 	o.patch("pipeline/api-server.yaml", containerEnvPatch("ml-pipeline", "ml-pipeline-api-server", api))
 	o.patch("pipeline/ui.yaml", containerEnvPatch("ml-pipeline-ui", "ml-pipeline-ui", ui))
+	argo := obj{"artifactRepository": artifactRepository(l, v, "{{workflow.namespace}}")}
+	if v.podIdentity() {
+		// Pipeline pods' main containers run the v2 launcher, whose fromEnv client takes the region only from
+		// AWS_REGION (launcherData); Argo merges mainContainer into every workflow's main containers. No release
+		// kfaws knows sets mainContainer, so nothing upstream is replaced.
+		argo["mainContainer"] = mustYAML(obj{"env": []obj{{"name": "AWS_REGION", "value": v.Region}}})
+	}
 	o.patch("pipeline/workflow-controller-configmap.yaml", obj{
 		"apiVersion": "v1", "kind": "ConfigMap",
 		"metadata": obj{"name": kubeflow.WorkflowControllerConfig, "namespace": kubeflow.Namespace},
-		"data":     obj{"artifactRepository": artifactRepository(l, v, "{{workflow.namespace}}")},
+		"data":     argo,
 	})
 	o.patch("pipeline/kfp-launcher.yaml", obj{
 		"apiVersion": "v1", "kind": "ConfigMap",
@@ -136,11 +148,15 @@ func wireS3Credentials(o *overlay, v Values, inv inventory) {
 		o.remove(inv, "Secret", kubeflow.ObjectStoreSecret)
 		return
 	}
+	// With Pod Identity the binding is an EKS association kfaws up creates; nothing in the cluster names the role.
 	for _, sa := range []string{"ml-pipeline", "ml-pipeline-ui"} {
+		if len(v.binding().Annotations(v.BackendRoleARN)) == 0 {
+			break
+		}
 		o.patch("pipeline/sa-"+sa+".yaml", obj{
 			"apiVersion": "v1", "kind": "ServiceAccount",
 			"metadata": obj{"name": sa, "namespace": kubeflow.Namespace,
-				"annotations": bindingAnnotations(v.BackendRoleARN)},
+				"annotations": bindingAnnotations(v.binding(), v.BackendRoleARN)},
 		})
 	}
 	// Emptied rather than removed: Deployments that still reference it must start, and no default key may

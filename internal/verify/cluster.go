@@ -53,6 +53,9 @@ type ClusterInput struct {
 	Bucket, ProfileNamespace, ProfileRoleARN string
 	// ComponentUsers is true when each database client has its own user, synced into a Secret of its own.
 	ComponentUsers bool
+	// PodIdentity is true when the roles are bound by EKS Pod Identity associations (CheckAssociations checks
+	// them) instead of ServiceAccount annotations.
+	PodIdentity bool
 }
 
 // credentials is the S3 credentials mode the input describes.

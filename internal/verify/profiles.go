@@ -67,7 +67,7 @@ func checkProfile(ctx context.Context, w recorder, in ClusterInput, ns string) {
 			good = append(good, "Secret "+kubeflow.ObjectStoreSecret)
 		}
 	}
-	if !in.Static && ns == in.ProfileNamespace {
+	if !in.Static && ns == in.ProfileNamespace && !in.PodIdentity {
 		got, err := roleOf(ctx, in.Kube, ns, kubeflow.PipelineRunnerAccount)
 		switch {
 		case err != nil:

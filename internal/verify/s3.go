@@ -17,6 +17,7 @@ import (
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 
 	kaws "github.com/kfaws/kfaws/internal/aws"
+	"github.com/kfaws/kfaws/internal/identity"
 )
 
 // S3Input is what the object-store checks need.
@@ -32,6 +33,8 @@ type S3Input struct {
 	IAM      *iam.Client
 	RoleName string
 	Static   bool
+	// Binding is how the role is bound to ml-pipeline; nil means IRSA.
+	Binding identity.Binding
 	// Partition is the ARN partition of the account (arn.Partition); when unset, the IRSA role's.
 	Partition string
 	TLS       TLSInput

@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 
 	"github.com/kfaws/kfaws/internal/arn"
+	"github.com/kfaws/kfaws/internal/identity"
 )
 
 // kfpNeeds are the S3 permissions KFP's API server, Argo and the v2 launcher use
@@ -24,15 +25,19 @@ var kfpNeeds = []struct{ action, resource string }{
 }
 
 // kfpServiceAccount is the identity that assumes the backend role.
-const kfpServiceAccount = "system:serviceaccount:kubeflow:ml-pipeline"
+var kfpServiceAccount = identity.ServiceAccount{Namespace: "kubeflow", Name: "ml-pipeline"}
 
-// checkRolePolicy evaluates the IRSA role's identity policies for what KFP needs. It cannot act as the role
-// (only the cluster's service account can), and moto lacks iam:SimulatePrincipalPolicy, so kfaws reads the
-// attached and inline policies and evaluates them itself.
+// checkRolePolicy evaluates the backend role's identity policies for what KFP needs, and its trust for the
+// binding (IRSA or Pod Identity). It cannot act as the role (only the cluster's service account can), and moto
+// lacks iam:SimulatePrincipalPolicy, so kfaws reads the attached and inline policies and evaluates them itself.
 func checkRolePolicy(ctx context.Context, w recorder, in S3Input) {
-	const name = "IRSA role permissions"
+	b := in.Binding
+	if b == nil {
+		b = identity.IRSA{}
+	}
+	name := b.Kind() + " role permissions"
 	if in.RoleName == "" {
-		w.add(name, Fail, "no IRSA role is recorded for ml-pipeline", "run kfaws up")
+		w.add(name, Fail, "no "+b.Kind()+" role is recorded for ml-pipeline", "run kfaws up")
 		return
 	}
 	role, err := in.IAM.GetRole(ctx, &iam.GetRoleInput{RoleName: &in.RoleName})
@@ -58,13 +63,17 @@ func checkRolePolicy(ctx context.Context, w recorder, in S3Input) {
 		return
 	}
 	trust, _ := url.QueryUnescape(aws.ToString(role.Role.AssumeRolePolicyDocument))
-	if !strings.Contains(trust, kfpServiceAccount) {
-		w.add(name, Fail, fmt.Sprintf("role %q does not trust %s", in.RoleName, kfpServiceAccount),
+	trusted := kfpServiceAccount.Subject()
+	if _, pi := b.(identity.PodIdentity); pi {
+		trusted = "EKS Pod Identity (" + identity.PodIdentityPrincipal + ")"
+	}
+	if !b.Trusts(trust, kfpServiceAccount) {
+		w.add(name, Fail, fmt.Sprintf("role %q does not trust %s", in.RoleName, trusted),
 			"restore the role's trust policy (kfaws up)")
 		return
 	}
 	w.ok(name, fmt.Sprintf("role %q allows what KFP needs on the bucket and trusts %s (policies evaluated by kfaws)",
-		in.RoleName, kfpServiceAccount))
+		in.RoleName, trusted))
 }
 
 // rolePartition is the partition the policies must name the bucket in: the one given, else the role's own (an

@@ -14,6 +14,9 @@ import (
 // (without it the CSI provider cannot read Secrets Manager and no Secret is synced) and, in IRSA mode, the
 // role of KFP's API server and UI.
 func checkServiceAccounts(ctx context.Context, w recorder, in ClusterInput) {
+	if in.PodIdentity {
+		return // no annotation names the roles: CheckAssociations checks the bindings
+	}
 	if config.SyncsSecrets(in.Option, in.credentials()) {
 		checkRoleAnnotation(ctx, w, in.Kube, kubeflow.SecretsSyncAccount, in.SecretsRoleARN)
 	}

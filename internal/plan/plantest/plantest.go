@@ -4,6 +4,7 @@ package plantest
 
 import (
 	"github.com/kfaws/kfaws/internal/config"
+	"github.com/kfaws/kfaws/internal/identity"
 	"github.com/kfaws/kfaws/internal/observe"
 	"github.com/kfaws/kfaws/internal/state"
 )
@@ -43,7 +44,8 @@ func Fresh(partition, region string) *observe.Snapshot {
 				{ID: "subnet-c1", AZ: region + "c", Private: true}, {ID: "subnet-a2", AZ: region + "a"},
 			},
 		},
-		CSIAddon: observe.Addon{Offered: "v2.2.2-eksbuild.1"},
+		CSIAddon:    observe.Addon{Offered: "v2.2.2-eksbuild.1"},
+		PodIdentity: observe.PodIdentity{Agent: observe.Addon{Offered: "v1.3.10-eksbuild.3"}},
 	}
 }
 
@@ -116,6 +118,9 @@ func ScenariosIn(partition, region string) []Scenario {
 			c.S3.Credentials = config.CredentialsStatic
 		}), Snapshot: afterDown(partition, region)},
 		{Name: "up from the final snapshot after down", Config: Config(region), Snapshot: fromSnapshot(partition, region)},
+		{Name: "fresh rds-s3 pod-identity", Config: Config(region, PodIdentity), Snapshot: Fresh(partition, region)},
+		{Name: "pod identity association moved to another role", Config: Config(region, PodIdentity),
+			Snapshot: movedAssociation(partition, region)},
 		{Name: "fresh with a key kfaws creates", Config: Config(region, createKey), Snapshot: Fresh(partition, region)},
 		{Name: "up again within a week of down, with the key kfaws created", Config: Config(region, createKey),
 			Snapshot: afterDownWithKey(partition, region)},
@@ -123,6 +128,25 @@ func ScenariosIn(partition, region string) []Scenario {
 			c.Option, c.RDS.ComponentUsers = config.OptionRDSOnly, &yes
 		}), Snapshot: Fresh(partition, region)},
 	}
+}
+
+// PodIdentity makes a configuration bind its roles through EKS Pod Identity.
+func PodIdentity(c *config.Config) { c.Identity = config.IdentityPodIdentity }
+
+// podIdentityAgent is the agent add-on of the installation, ACTIVE.
+var podIdentityAgent = observe.Addon{Presence: ours, Version: "v1.3.10-eksbuild.3", Status: "ACTIVE", Offered: "v1.3.10-eksbuild.3"}
+
+// movedAssociation is Fresh with the agent and the API server's association of the installation, which someone
+// pointed at another role.
+func movedAssociation(partition, region string) *observe.Snapshot {
+	s := Fresh(partition, region)
+	s.PodIdentity = observe.PodIdentity{Agent: podIdentityAgent, Associations: []observe.Association{{
+		Presence: observe.Presence{Exists: true, Installation: Installation,
+			ARN: "arn:" + partition + ":eks:" + region + ":123456789012:podidentityassociation/prod/a-0000000000000000a"},
+		ID: "a-0000000000000000a", ServiceAccount: identity.ServiceAccount{Namespace: "kubeflow", Name: "ml-pipeline"},
+		RoleARN: "arn:" + partition + ":iam::123456789012:role/someone-elses",
+	}}}
+	return s
 }
 
 func createKey(c *config.Config) { c.KMS.Key = config.KMSCreate }
@@ -203,11 +227,15 @@ type Teardown struct {
 // Teardowns are the inputs that, together, reach every step plan.BuildDown emits.
 func Teardowns(partition, region string) []Teardown {
 	everything, recorded := Everything(partition, region)
+	pi := movedAssociation(partition, region)
+	pi.SecretsRole = observe.Role{Presence: ours}
 	withKey, _ := Everything(partition, region)
 	withKey.KMSKey = ownKey(partition, region, "Enabled")
 	return []Teardown{{
 		Scenario:   Scenario{Name: "down everything, data included", Config: Config(region), Snapshot: everything, Recorded: recorded},
 		DeleteData: true, FinalSnapshot: Installation + "-final",
+	}, {
+		Scenario: Scenario{Name: "down pod-identity", Config: Config(region, PodIdentity), Snapshot: pi},
 	}, {
 		Scenario:   Scenario{Name: "down with the key kfaws created, no data kept", Config: Config(region, createKey), Snapshot: withKey},
 		DeleteData: true,

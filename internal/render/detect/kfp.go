@@ -31,6 +31,9 @@ type Capabilities struct {
 	// minio-go v6.0.57's IAM provider reads AWS_WEB_IDENTITY_TOKEN_FILE; 2.14 moved to minio-go v7 with the same
 	// chain; 2.16 uses the AWS SDK v2 default chain.
 	APIServerIRSA bool
+	// PodIdentity says, per KFP component, whether its AWS client reads EKS Pod Identity credentials (the
+	// container credentials full URI): "" when it does, else why not.
+	PodIdentity PodIdentitySupport
 	// NamespacedArtifacts: Argo keys and v2 pipeline roots live under private-artifacts/<namespace>/ (the
 	// SeaweedFS releases' layout, manifests@v1.11.0:applications/pipeline/upstream/third-party/argo/base/
 	// workflow-controller-configmap-patch.yaml), read from the tree's object store.
@@ -41,9 +44,34 @@ type Capabilities struct {
 	GHCRImages bool
 }
 
+// PodIdentitySupport is why each KFP component cannot use EKS Pod Identity, "" for one that can.
+type PodIdentitySupport struct {
+	APIServer, Launcher, UI string
+}
+
+// podIdentitySupport follows the minimum SDK releases that read Pod Identity credentials (Go v1 1.47.11, Go v2
+// 2023-11-14, JS v3 3.458.0, minio-go v7.0.70) to the KFP releases that carry them.
+func podIdentitySupport(v semver) PodIdentitySupport {
+	var s PodIdentitySupport
+	switch {
+	case v.compare(mustSemver("2.6.0")) < 0:
+		s.APIServer = "its minio-go client predates Pod Identity's container credentials (minio-go v7.0.70); KFP 2.16 or later"
+	case v.major == 2 && v.minor == 15:
+		s.APIServer = "it refuses empty S3 keys (kubeflow/pipelines#12508, fixed in KFP 2.16.0); KFP 2.16 or later"
+	}
+	if v.compare(mustSemver("2.5.0")) < 0 {
+		s.Launcher = "its AWS SDK for Go predates Pod Identity (Go v1 1.47.11); KFP 2.5 or later"
+	}
+	if v.compare(mustSemver("2.4.0")) < 0 {
+		s.UI = "its AWS SDK for JavaScript predates Pod Identity (v3 3.458.0); KFP 2.4 or later"
+	}
+	return s
+}
+
 // kfpCapabilities decides the version-based capabilities.
 func kfpCapabilities(v semver) Capabilities {
 	return Capabilities{
+		PodIdentity:       podIdentitySupport(v),
 		LauncherProviders: v.compare(mustSemver("2.2.0")) >= 0,
 		APIServerIRSA:     v.major != 2 || v.minor != 15,
 		GHCRImages:        v.compare(mustSemver("2.4.0")) >= 0,
