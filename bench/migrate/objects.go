@@ -199,7 +199,7 @@ func fillSource(ctx context.Context, c *s3.Client, objects, largeMiB int) (map[s
 			wg.Go(func() {
 				defer func() { <-sem }()
 				body := make([]byte, want[k])
-				rand.NewChaCha8([32]byte{byte(i), byte(i >> 8), byte(i >> 16)}).Read(body)
+				_, _ = rand.NewChaCha8([32]byte{byte(i), byte(i >> 8), byte(i >> 16)}).Read(body) // ChaCha8.Read never fails
 				_, err := c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(sourceBucket), Key: aws.String(k), Body: bytes.NewReader(body)})
 				if err != nil {
 					mu.Lock()

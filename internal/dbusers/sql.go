@@ -115,7 +115,7 @@ func Drop(ctx context.Context, db *sql.DB, user string) error {
 }
 
 // grantRe reads one line of SHOW GRANTS: the privileges and what they are on.
-var grantRe = regexp.MustCompile("^GRANT (.+?) ON (\\S+) TO ")
+var grantRe = regexp.MustCompile(`^GRANT (.+?) ON (\S+) TO `)
 
 // GrantProblems compares SHOW GRANTS with exactly Privileges on database (and USAGE, which every user has) and
 // says what differs.

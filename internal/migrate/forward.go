@@ -41,7 +41,7 @@ func ForwardService(ctx context.Context, c *dbaccess.Cluster, service string, po
 		}
 		return dbaccess.Forward(c, ns, p.Name, n)
 	}
-	return "", nil, fmt.Errorf("Service %s/%s has no running, ready pod to read from: start it (kubectl -n %s get pods -l %s), "+
+	return "", nil, fmt.Errorf("service %s/%s has no running, ready pod to read from: start it (kubectl -n %s get pods -l %s), "+
 		"or give its address", ns, service, ns, labels.SelectorFromSet(svc.Spec.Selector))
 }
 
@@ -57,7 +57,7 @@ func targetPort(svc *corev1.Service, port int32) (intstr.IntOrString, error) {
 	if len(svc.Spec.Ports) == 1 {
 		return svc.Spec.Ports[0].TargetPort, nil
 	}
-	return intstr.IntOrString{}, fmt.Errorf("Service %s/%s has no port %d", svc.Namespace, svc.Name, port)
+	return intstr.IntOrString{}, fmt.Errorf("service %s/%s has no port %d", svc.Namespace, svc.Name, port)
 }
 
 // containerPort resolves a named target port against the pod's containers.

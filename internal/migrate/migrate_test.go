@@ -186,7 +186,7 @@ func TestDiscoverMissingSecretIsNamed(t *testing.T) {
 	cs := cluster(t)
 	deployment(t, cs, "mysql", 1)
 	_, err := Discover(context.Background(), cs, Want{Databases: true})
-	if err == nil || !strings.Contains(err.Error(), "Secret kubeflow/mysql-secret is missing") {
+	if err == nil || !strings.Contains(err.Error(), "secret kubeflow/mysql-secret is missing") {
 		t.Fatalf("err = %v", err)
 	}
 }

@@ -232,7 +232,7 @@ func secretData(ctx context.Context, cs kubernetes.Interface, name string) (map[
 	s, err := cs.CoreV1().Secrets(kubeflow.Namespace).Get(ctx, name, metav1.GetOptions{})
 	if err != nil {
 		if apierrors.IsNotFound(err) {
-			return nil, fmt.Errorf("Secret %s/%s is missing: the in-cluster storage runs without the credentials its "+
+			return nil, fmt.Errorf("secret %s/%s is missing: the in-cluster storage runs without the credentials its "+
 				"release gives it; restore the Secret from your Kubeflow manifests", kubeflow.Namespace, name)
 		}
 		return nil, fmt.Errorf("reading Secret %s/%s: %w", kubeflow.Namespace, name, err)

@@ -107,7 +107,7 @@ func podsLeft(ctx context.Context, cs kubernetes.Interface, ws []Writer) ([]stri
 		}
 		sel, err := metav1.LabelSelectorAsSelector(d.Spec.Selector)
 		if err != nil {
-			return nil, fmt.Errorf("Deployment %s/%s: %w", kubeflow.Namespace, w.Name, err)
+			return nil, fmt.Errorf("the selector of Deployment %s/%s: %w", kubeflow.Namespace, w.Name, err)
 		}
 		pods, err := cs.CoreV1().Pods(kubeflow.Namespace).List(ctx, metav1.ListOptions{LabelSelector: sel.String()})
 		if err != nil {

@@ -71,8 +71,8 @@ func checkArgoPodIdentity(m resmap.ResMap, v Values) (warning string, err error)
 		return fmt.Sprintf("could not tell the Argo Workflows release of the tree (executor image tag %q); pod "+
 			"identity needs Argo %s or later (argoproj/argo-workflows#12949)", tag, argoPodIdentity), nil
 	case c < 0:
-		return "", fmt.Errorf("Argo Workflows %s cannot use EKS Pod Identity: its executor, which reads and writes "+
-			"pipeline artifacts, does not read Pod Identity credentials (argoproj/argo-workflows#12949; fixed in "+
+		return "", fmt.Errorf("the executor of Argo Workflows %s, which reads and writes "+
+			"pipeline artifacts, cannot use EKS Pod Identity: it does not read its credentials (argoproj/argo-workflows#12949; fixed in "+
 			"%s); use --identity irsa, or a tree with Argo %s or later", tag, argoPodIdentity, argoPodIdentity)
 	}
 	return "", nil

@@ -111,7 +111,7 @@ func service(t testing.TB, conn *grpc.ClientConn) protoreflect.ServiceDescriptor
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer stream.CloseSend()
+	defer func() { _ = stream.CloseSend() }()
 	if err := stream.Send(&rpb.ServerReflectionRequest{
 		MessageRequest: &rpb.ServerReflectionRequest_FileContainingSymbol{FileContainingSymbol: name}}); err != nil {
 		t.Fatal(err)

@@ -56,7 +56,7 @@ func scanRows(ctx context.Context, conn *sql.Conn, query string, fn func([]drive
 		defer rows.Close()
 		vals := make([]driver.Value, len(rows.Columns()))
 		for {
-			if err := rows.Next(vals); err == io.EOF {
+			if err := rows.Next(vals); errors.Is(err, io.EOF) {
 				return nil
 			} else if err != nil {
 				return err

@@ -3,6 +3,7 @@ package dbcopy
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -70,7 +71,7 @@ func inspect(ctx context.Context, d Database, rewrites []Rewrite) (*database, er
 	db := &database{Database: d}
 	err = conn.QueryRowContext(ctx, "SELECT DEFAULT_CHARACTER_SET_NAME, DEFAULT_COLLATION_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?",
 		d.From).Scan(&db.charset, &db.collation)
-	if err == sql.ErrNoRows {
+	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("source database %s does not exist", d.From)
 	}
 	if err != nil {
