@@ -3,18 +3,23 @@ package operation_test
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"os"
 	"os/exec"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/go-sql-driver/mysql"
 
 	"github.com/kfaws/kfaws/internal/config"
 	"github.com/kfaws/kfaws/internal/dbusers"
+	"github.com/kfaws/kfaws/internal/operation"
 	"github.com/kfaws/kfaws/internal/plan"
+	"github.com/kfaws/kfaws/internal/verify"
 )
 
 func componentUsers(c *config.Config) {
@@ -105,6 +110,43 @@ func TestComponentUsers(t *testing.T) {
 		t.Errorf("plan shows no user for Katib: %v", actions(p))
 	}
 
+	// verify finds every user in order; a grant added by hand on another component's database fails that user.
+	names := verify.DefaultDBNames(in.cfg.RDS.DatabaseName)
+	check := func() *verify.Report {
+		t.Helper()
+		r, err := (&operation.Verify{Configuration: in.configuration(), Only: []verify.Area{verify.AreaDB}, DBNames: &names}).Run(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	r := check()
+	for _, c := range dbusers.All {
+		if got, ok := r.Find("user of " + c.ID); !ok || got.Status != verify.OK {
+			t.Errorf("verify, user of %s: %+v", c.ID, got)
+		}
+	}
+	cacheUser := dbusers.Cache.UserName(in.cfg.RDS.MasterUsername)
+	if _, err := root.ExecContext(ctx, "GRANT SELECT ON `mlpipeline`.* TO '"+cacheUser+"'@'%'"); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := check().Find("user of " + dbusers.Cache.ID); got.Status != verify.Fail || !strings.Contains(got.Detail, "mlpipeline") {
+		t.Errorf("verify after a grant on mlpipeline to the cache's user: %+v", got)
+	}
+	if _, err := root.ExecContext(ctx, "REVOKE SELECT ON `mlpipeline`.* FROM '"+cacheUser+"'@'%'"); err != nil {
+		t.Fatal(err)
+	}
+	// A password in the secret that is not the user's: access denied, and the password is not in the report.
+	mlmdSecret := dbusers.MLMD.SecretName(in.cfg.RDS.SecretName)
+	wrong := map[string]string{"username": secrets[dbusers.MLMD.ID]["username"], "password": "Not-the-users-1",
+		"database": secrets[dbusers.MLMD.ID]["database"]}
+	putSecretJSON(ctx, t, in, mlmdSecret, wrong)
+	got, _ := check().Find("user of " + dbusers.MLMD.ID)
+	if got.Status != verify.Fail || !strings.Contains(got.Detail, "access denied") || strings.Contains(got.Detail, "Not-the-users-1") {
+		t.Errorf("verify with a wrong password in the MLMD secret: %+v", got)
+	}
+	putSecretJSON(ctx, t, in, mlmdSecret, secrets[dbusers.MLMD.ID])
+
 	// The real Katib db-manager works with its own user, and is refused another component's database.
 	katib := secrets[dbusers.Katib.ID]
 	rds := in.rdsSecret(ctx)
@@ -113,6 +155,15 @@ func TestComponentUsers(t *testing.T) {
 	refused := katibRefused(t, own, dbusers.KFPAPI.Database(""))
 	if !strings.Contains(refused, "Access denied") {
 		t.Errorf("katib db-manager on the API server's database: want access denied, log:\n%s", refused)
+	}
+}
+
+func putSecretJSON(ctx context.Context, t *testing.T, in *install, name string, v map[string]string) {
+	t.Helper()
+	b, _ := json.Marshal(v)
+	if _, err := in.clients.SecretsManager.PutSecretValue(ctx, &secretsmanager.PutSecretValueInput{SecretId: &name,
+		SecretString: aws.String(string(b))}); err != nil {
+		t.Fatal(err)
 	}
 }
 
@@ -151,5 +202,45 @@ func TestComponentUserConflict(t *testing.T) {
 	grants, _ := dbusers.Grants(ctx, root, user)
 	if len(grants) != 1 {
 		t.Errorf("the foreign user was changed: %v", grants)
+	}
+}
+
+// TestComponentUsersDown: down plans and deletes the components' secrets with the instance it deletes, and forgets
+// their users (they go with the instance).
+func TestComponentUsersDown(t *testing.T) {
+	ctx := context.Background()
+	in := newInstall(t, componentUsers)
+	in.mustUp(ctx)
+	down := func(dryRun bool) *operation.DownResult {
+		t.Helper()
+		d := &operation.Down{Configuration: in.configuration(), SkipCluster: true, ForceDeleteSecrets: true,
+			SkipFinalSnapshot: true, PollInterval: 20 * time.Millisecond}
+		d.DryRun = dryRun
+		res, err := d.Run(ctx)
+		if err != nil {
+			t.Fatalf("down: %v", err)
+		}
+		return res
+	}
+	planned := down(true)
+	for _, c := range dbusers.All {
+		if r, _ := planned.Plan.Resource(plan.KeyComponentSecret(c.ID)); r.Action != plan.Delete {
+			t.Errorf("down plan for %s's secret: %s %q", c.ID, r.Action, r.Detail)
+		}
+	}
+	down(false)
+	for _, c := range dbusers.All {
+		name := c.SecretName(in.cfg.RDS.SecretName)
+		if _, err := in.clients.SecretsManager.DescribeSecret(ctx, &secretsmanager.DescribeSecretInput{SecretId: &name}); err == nil {
+			t.Errorf("down kept secret %s", name)
+		}
+	}
+	st := in.configuration().State.Snapshot()
+	for _, c := range dbusers.All {
+		for _, k := range []string{plan.KeyComponentSecret(c.ID), plan.KeyComponentUser(c.ID)} {
+			if _, ok := st.Resources[k]; ok {
+				t.Errorf("after down the state still records %s", k)
+			}
+		}
 	}
 }

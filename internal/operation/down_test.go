@@ -165,8 +165,14 @@ func (in *install) taggedLeft(ctx context.Context) []string {
 	}
 	roles, err := c.IAM.ListRoles(ctx, &iam.ListRolesInput{})
 	must(err)
+	// Other tests of this binary create and delete their own roles and policies meanwhile: one gone between the
+	// listing and the read of its tags is not this installation's.
+	var gone *iamtypes.NoSuchEntityException
 	for _, r := range roles.Roles {
 		tags, err := c.IAM.ListRoleTags(ctx, &iam.ListRoleTagsInput{RoleName: r.RoleName})
+		if errors.As(err, &gone) {
+			continue
+		}
 		must(err)
 		for _, tg := range tags.Tags {
 			ours("role", aws.ToString(r.RoleName), tg.Key, tg.Value)
@@ -176,6 +182,9 @@ func (in *install) taggedLeft(ctx context.Context) []string {
 	must(err)
 	for _, p := range pols.Policies {
 		tags, err := c.IAM.ListPolicyTags(ctx, &iam.ListPolicyTagsInput{PolicyArn: p.Arn})
+		if errors.As(err, &gone) {
+			continue
+		}
 		must(err)
 		for _, tg := range tags.Tags {
 			ours("policy", aws.ToString(p.PolicyName), tg.Key, tg.Value)

@@ -2,6 +2,7 @@ package operation
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -16,6 +17,7 @@ import (
 	kaws "github.com/kfaws/kfaws/internal/aws"
 	"github.com/kfaws/kfaws/internal/config"
 	"github.com/kfaws/kfaws/internal/dbaccess"
+	"github.com/kfaws/kfaws/internal/dbusers"
 	"github.com/kfaws/kfaws/internal/ownership"
 	"github.com/kfaws/kfaws/internal/plan"
 	"github.com/kfaws/kfaws/internal/verify"
@@ -155,6 +157,43 @@ func (v *Verify) checkDB(ctx context.Context, r *verify.Report, names verify.DBN
 	}
 	add("connection", status, fmt.Sprintf("%s path to %s as %q; %s", conn.Path, conn.Via, t.User, conn.TLS.Describe()), action)
 	verify.CheckDB(ctx, r, verify.DBInput{DB: conn.DB, User: t.User, Names: names})
+	if v.Config.UsesComponentUsers() {
+		v.checkComponentUsers(ctx, r, conn, t, opts, secretName, names.Katib)
+	}
+}
+
+// checkComponentUsers checks each component's own MySQL user, logging in as it by the path the master user's
+// connection took.
+func (v *Verify) checkComponentUsers(ctx context.Context, r *verify.Report, master *dbaccess.Conn, t dbaccess.Target,
+	opts dbaccess.Options, rdsSecret, katibDB string) {
+	in := verify.ComponentUsersInput{Master: master.DB, Login: func(ctx context.Context, user, password string) (*sql.DB, error) {
+		o := opts
+		o.Address, o.Cluster = master.Via, nil
+		c, err := dbaccess.Open(ctx, dbaccess.Target{Host: t.Host, Port: t.Port, User: user, Password: password}, o)
+		if err != nil {
+			return nil, err
+		}
+		return c.DB, nil
+	}}
+	for _, c := range dbusers.All {
+		u := verify.ComponentUser{Component: c, User: c.UserName(t.User), Database: c.Database(katibDB)}
+		for _, o := range dbusers.All {
+			if o.ID != c.ID {
+				u.Others = append(u.Others, o.Database(katibDB))
+			}
+		}
+		sec, err := v.secretJSON(ctx, c.SecretName(rdsSecret))
+		switch {
+		case err != nil:
+			u.SecretErr = err
+		case sec["username"] == "" || sec["password"] == "":
+			u.SecretErr = fmt.Errorf("secret %q lacks username or password", c.SecretName(rdsSecret))
+		default:
+			u.User, u.Password = sec["username"], sec["password"]
+		}
+		in.Users = append(in.Users, u)
+	}
+	verify.CheckComponentUsers(ctx, r, in)
 }
 
 // explainConnect turns a connection error into a detail and an action; the password never appears.

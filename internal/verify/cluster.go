@@ -15,6 +15,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 
 	"github.com/kfaws/kfaws/internal/config"
+	"github.com/kfaws/kfaws/internal/dbusers"
 	"github.com/kfaws/kfaws/internal/kube"
 	"github.com/kfaws/kfaws/internal/kubeflow"
 )
@@ -50,6 +51,8 @@ type ClusterInput struct {
 	// Bucket is where every profile's pipeline root must be; ProfileNamespace and ProfileRoleARN are the profile
 	// whose default-editor gets the profile role (irsa).
 	Bucket, ProfileNamespace, ProfileRoleARN string
+	// ComponentUsers is true when each database client has its own user, synced into a Secret of its own.
+	ComponentUsers bool
 }
 
 // credentials is the S3 credentials mode the input describes.
@@ -89,6 +92,11 @@ func CheckCluster(ctx context.Context, r *Report, in ClusterInput) {
 	if in.Option.UsesRDS() {
 		checkProviderClass(ctx, w, in.Kube, kubeflow.RDSProviderClass, in.RDSSecretName, kubeflow.DBSecret, mysqlKeys)
 		checkSyncedSecret(ctx, w, in.Kube, kubeflow.DBSecret, kubeflow.RDSProviderClass, mysqlKeys)
+		if in.ComponentUsers {
+			for _, c := range dbusers.All {
+				checkSyncedSecret(ctx, w, in.Kube, c.KubeSecret(), c.ProviderClass(), []string{"username", "password"})
+			}
+		}
 	}
 	if static {
 		checkProviderClass(ctx, w, in.Kube, kubeflow.S3ProviderClass, in.S3SecretName, kubeflow.ObjectStoreSecret, minioKeys)
