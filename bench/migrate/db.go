@@ -5,7 +5,9 @@ import (
 	"database/sql"
 	"fmt"
 	"io"
+	"os"
 	"os/exec"
+	"runtime/pprof"
 	"time"
 
 	"github.com/kfaws/kfaws/internal/migrate/dbcopy"
@@ -16,8 +18,9 @@ import (
 // runDB seeds a source MariaDB as KFP, its cache, MLMD and Katib leave it (dbcopytest with -rows runs, and five
 // observation logs per run), then copies the four databases into a second MariaDB twice: with
 // `mysqldump --single-transaction DB | mysql`, one database after the other, into base_DB, and with dbcopy.Copy
-// (its defaults, checksums of both sides included) into kfaws_DB. It prints both times and returns
-// mysqldump's time divided by dbcopy's.
+// (its defaults unless -parallel or -batch-bytes, checksums of both sides included) into kfaws_DB. It prints both
+// times, with the CPU time each server and each client used (the machine is shared, so wall time also follows
+// other processes' load), and returns mysqldump's time divided by dbcopy's.
 func runDB(ctx context.Context, w io.Writer, rows int) (float64, error) {
 	src, err := localstack.StartMariaDB(ctx)
 	if err != nil {
@@ -51,6 +54,11 @@ func runDB(ctx context.Context, w io.Writer, rows int) (float64, error) {
 	}
 	fmt.Fprintf(w, "seeded %d runs (%d MB on disk) in %s\n", rows, bytes>>20, time.Since(start).Round(time.Second))
 
+	meter := &cpuMeter{src: src, dst: dst}
+	if err := meter.start(); err != nil {
+		return 0, err
+	}
+	var baseClient time.Duration
 	start = time.Now()
 	for _, name := range names {
 		if _, err := dstDB.ExecContext(ctx, "CREATE DATABASE base_"+name); err != nil {
@@ -62,28 +70,69 @@ func runDB(ctx context.Context, w io.Writer, rows int) (float64, error) {
 		if out, err := cmd.CombinedOutput(); err != nil {
 			return 0, fmt.Errorf("mysqldump | mysql of %s: %w\n%s", name, err, out)
 		}
+		baseClient += cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime() // bash's, with the pipeline's it waited for
 	}
 	baseline := time.Since(start)
-	fmt.Fprintf(w, "mysqldump | mysql: %s\n", baseline.Round(10*time.Millisecond))
+	baseServers, err := meter.since()
+	if err != nil {
+		return 0, err
+	}
+	fmt.Fprintf(w, "mysqldump | mysql: %s (CPU: %s, mysqldump and mysql %s)\n", baseline.Round(10*time.Millisecond),
+		baseServers, baseClient.Round(10*time.Millisecond))
 
 	var dbs []dbcopy.Database
 	for _, name := range names {
 		dbs = append(dbs, dbcopy.Database{Source: srcDB, From: name, To: "kfaws_" + name})
 	}
-	start = time.Now()
-	rep, err := dbcopy.Copy(ctx, dstDB, dbs, dbcopy.Options{})
+	stop, err := startProfile()
 	if err != nil {
 		return 0, err
 	}
+	if err := meter.start(); err != nil {
+		return 0, err
+	}
+	client := selfCPU()
+	start = time.Now()
+	rep, err := dbcopy.Copy(ctx, dstDB, dbs, dbcopyOptions)
 	ours := time.Since(start)
+	client = selfCPU() - client
+	stop()
+	if err != nil {
+		return 0, err
+	}
+	servers, err := meter.since()
+	if err != nil {
+		return 0, err
+	}
 	if m := rep.Mismatches(); len(m) > 0 {
 		return 0, fmt.Errorf("dbcopy reported %d mismatches: %+v", len(m), m)
 	}
-	fmt.Fprintf(w, "kfaws dbcopy:      %s (%d tables, %d rows, checksums of both sides included)\n",
-		ours.Round(10*time.Millisecond), rep.Tables, rep.Rows)
+	fmt.Fprintf(w, "kfaws dbcopy:      %s (%d tables, %d rows, checksums of both sides included; CPU: %s, dbcopy %s)\n",
+		ours.Round(10*time.Millisecond), rep.Tables, rep.Rows, servers, client.Round(10*time.Millisecond))
 	ratio := baseline.Seconds() / ours.Seconds()
 	fmt.Fprintf(w, "ratio mysqldump/kfaws: %.2f (aim >= 1.0)\n", ratio)
 	return ratio, nil
+}
+
+// dbcopyOptions are -parallel and the like: dbcopy's defaults unless set.
+var dbcopyOptions dbcopy.Options
+
+// dbProfile is -cpuprofile: where to write a CPU profile of dbcopy's run.
+var dbProfile string
+
+func startProfile() (stop func(), err error) {
+	if dbProfile == "" {
+		return func() {}, nil
+	}
+	f, err := os.Create(dbProfile)
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() { pprof.StopCPUProfile(); f.Close() }, nil
 }
 
 // seed fills the source: KFP, cache and MLMD through dbcopytest, Katib's observation_logs with its own DDL and

@@ -21,6 +21,7 @@
 //
 //	go run ./bench/migrate -rows 20000 -objects 5000 -large-mib 256   # objects alone: about 5.5 minutes here
 //	go run ./bench/migrate -only objects
+//	go run ./bench/migrate -only db -parallel 2 -cpuprofile /tmp/dbcopy.prof   # dbcopy tuned, and profiled
 //
 // rclone is Debian's, unpacked under $HOME/.cache/kfaws by hack/rclone.sh (or -rclone); run from the repository root.
 package main
@@ -38,7 +39,11 @@ func main() {
 	largeMiB := flag.Int("large-mib", 256, "MiB of large objects (multipart, up to 128 MiB each) in the source bucket")
 	only := flag.String("only", "", "run one part: db or objects (default both)")
 	flag.StringVar(&rcloneFlag, "rclone", "", "rclone binary (default: Debian's, unpacked under $HOME/.cache/kfaws by hack/rclone.sh)")
+	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the database copy (dbcopy alone) to this file")
+	flag.IntVar(&dbcopyOptions.Parallel, "parallel", 0, "dbcopy's Options.Parallel (default: dbcopy's default)")
+	flag.IntVar(&dbcopyOptions.BatchBytes, "batch-bytes", 0, "dbcopy's Options.BatchBytes (default: dbcopy's default)")
 	flag.Parse()
+	dbProfile = *cpuProfile
 	if *only != "" && *only != "db" && *only != "objects" {
 		fmt.Fprintln(os.Stderr, "bench/migrate: -only takes db or objects")
 		os.Exit(2)

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"time"
+	"unsafe"
 
 	"github.com/go-sql-driver/mysql"
 	"golang.org/x/sync/errgroup"
@@ -70,16 +71,18 @@ func (r *runner) read(ctx context.Context, u unit, conn *sql.Conn, db string, re
 	cols := u.t.columns
 	vals, ok := make([][]byte, len(cols)), make([]bool, len(cols))
 	var h hasher
+	var scratch []byte
 	err = scanRows(ctx, conn, selectRows(u.t, db, u), func(raw []driver.Value) error {
+		scratch = scratch[:0]
 		for i := range cols {
-			vals[i], ok[i] = asBytes(raw[i])
+			scratch, vals[i], ok[i] = appendText(scratch, raw[i])
 			if rewrite && ok[i] {
 				var changed bool
 				if vals[i], changed = rewriteValue(&cols[i], vals[i]); changed {
 					rewritten++
 				}
 			}
-			h.value(&cols[i], vals[i], ok[i])
+			h.value(&cols[i], raw[i], vals[i], ok[i])
 		}
 		sum.add(h.row())
 		n++
@@ -159,7 +162,9 @@ func (r *runner) copyRange(ctx context.Context, u unit, src, dst *sql.Conn, st *
 	})
 	g.Go(func() error {
 		for b := range batches {
-			if err := execRetrying(gctx, dst, string(b.sql)); err != nil {
+			// The statement is sent from the batch's own buffer, which is not reused before the call returns: a
+			// copy into a string would cost as much as escaping the values did.
+			if err := execRetrying(gctx, dst, unsafe.String(unsafe.SliceData(b.sql), len(b.sql))); err != nil {
 				hint := ""
 				if tooLarge(err) {
 					hint = "; raise the destination's max_allowed_packet above the largest row"

@@ -68,21 +68,28 @@ func scanRows(ctx context.Context, conn *sql.Conn, query string, fn func([]drive
 	})
 }
 
-// asBytes returns a value as the bytes the text protocol carried.
-func asBytes(v driver.Value) ([]byte, bool) {
+// appendText appends a value as the text protocol carried it (the driver parses integers and doubles; printing them
+// back gives the same text for integers and the same double for floats) and returns the value's bytes within scratch.
+// scratch is reused row after row, so that reading a value allocates nothing.
+func appendText(scratch []byte, v driver.Value) (out, val []byte, ok bool) {
+	start := len(scratch)
 	switch x := v.(type) {
 	case nil:
-		return nil, false
+		return scratch, nil, false
 	case []byte:
-		return x, true
-	case string:
-		return []byte(x), true
+		return scratch, x, true
 	case int64:
-		return strconv.AppendInt(nil, x, 10), true
+		scratch = strconv.AppendInt(scratch, x, 10)
+	case uint64:
+		scratch = strconv.AppendUint(scratch, x, 10)
 	case float64:
-		return strconv.AppendFloat(nil, x, 'g', -1, 64), true
+		scratch = strconv.AppendFloat(scratch, x, 'g', -1, 64)
+	case string:
+		scratch = append(scratch, x...)
+	default:
+		scratch = fmt.Append(scratch, v)
 	}
-	return []byte(fmt.Sprint(v)), true
+	return scratch, scratch[start:], true
 }
 
 // rewriteValue applies a column's rewrite; it reports whether the value changed.
@@ -112,23 +119,31 @@ func (c checksum) String() string { return fmt.Sprintf("%016x%016x", c.hi, c.lo)
 type hasher struct{ buf []byte }
 
 // value appends one value's canonical encoding: NULL, bytes with their length, or a float's IEEE bits (servers
-// print the same double differently).
-func (h *hasher) value(c *column, v []byte, ok bool) {
+// print the same double differently). raw is the driver's value: a float column's arrives parsed already.
+func (h *hasher) value(c *column, raw driver.Value, v []byte, ok bool) {
 	switch {
 	case !ok:
 		h.buf = append(h.buf, 0)
 	case c.kind == kindFloat:
-		if f, err := strconv.ParseFloat(string(v), 64); err == nil {
-			h.buf = append(h.buf, 2)
-			h.buf = binary.BigEndian.AppendUint64(h.buf, math.Float64bits(f))
-			return
+		f, isFloat := raw.(float64)
+		if !isFloat {
+			var err error
+			if f, err = strconv.ParseFloat(string(v), 64); err != nil {
+				h.bytes(v)
+				return
+			}
 		}
-		fallthrough
+		h.buf = append(h.buf, 2)
+		h.buf = binary.BigEndian.AppendUint64(h.buf, math.Float64bits(f))
 	default:
-		h.buf = append(h.buf, 1)
-		h.buf = binary.AppendUvarint(h.buf, uint64(len(v)))
-		h.buf = append(h.buf, v...)
+		h.bytes(v)
 	}
+}
+
+func (h *hasher) bytes(v []byte) {
+	h.buf = append(h.buf, 1)
+	h.buf = binary.AppendUvarint(h.buf, uint64(len(v)))
+	h.buf = append(h.buf, v...)
 }
 
 func (h *hasher) row() checksum {
@@ -175,19 +190,8 @@ func appendValue(buf []byte, c *column, v []byte, ok bool) []byte {
 func appendEscaped(buf, v []byte) []byte {
 	start := 0
 	for i, ch := range v {
-		var esc byte
-		switch ch {
-		case 0:
-			esc = '0'
-		case '\n':
-			esc = 'n'
-		case '\r':
-			esc = 'r'
-		case '\\', '\'', '"':
-			esc = ch
-		case 0x1a:
-			esc = 'Z'
-		default:
+		esc := escapes[ch]
+		if esc == 0 {
 			continue
 		}
 		buf = append(buf, v[start:i]...)
@@ -196,3 +200,7 @@ func appendEscaped(buf, v []byte) []byte {
 	}
 	return append(buf, v[start:]...)
 }
+
+// escapes maps each byte that a string literal escapes to the letter after the backslash (0: copied as is); a
+// table, because this loop runs over every byte copied.
+var escapes = [256]byte{0: '0', '\n': 'n', '\r': 'r', '\\': '\\', '\'': '\'', '"': '"', 0x1a: 'Z'}
