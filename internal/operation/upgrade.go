@@ -14,6 +14,7 @@ import (
 	kaws "github.com/kfaws/kfaws/internal/aws"
 	"github.com/kfaws/kfaws/internal/kube"
 	"github.com/kfaws/kfaws/internal/kubeflow"
+	"github.com/kfaws/kfaws/internal/plan"
 	"github.com/kfaws/kfaws/internal/state"
 	"github.com/kfaws/kfaws/internal/upgrade"
 )
@@ -96,7 +97,7 @@ func runningTag(ctx context.Context, k *kube.Client, name string) (string, error
 // downgrade as bad input before anything changes.
 func (a *Apply) versionChange(ctx context.Context, k *kube.Client, objs []*unstructured.Unstructured) (upgrade.Decision, error) {
 	in := upgrade.Input{Target: targetKFP(objs), RDS: a.Config.Option.UsesRDS(), AllowDowngrade: a.AllowDowngrade,
-		SkipSnapshot: a.SkipUpgradeSnapshot}
+		SkipSnapshot: a.SkipUpgradeSnapshot, HeldData: a.heldData()}
 	in.MLMD.Target, in.Katib.Target = imageTag(objs, kubeflow.MetadataGRPC), imageTag(objs, kubeflow.KatibDBManager)
 	var err error
 	if in.Target != "" {
@@ -120,6 +121,19 @@ func (a *Apply) versionChange(ctx context.Context, k *kube.Client, objs []*unstr
 		return d, badInput(a.downgradeError(ctx, d))
 	}
 	return d, nil
+}
+
+// heldData says whether the state records data in the databases that no KFP on the cluster wrote: an adopted
+// instance, or a finished kfaws migrate.
+func (a *Apply) heldData() bool {
+	if a.State == nil {
+		return false
+	}
+	st := a.State.Snapshot()
+	if m := st.Migration; m != nil && !m.FinishedAt.IsZero() && len(m.Databases) > 0 {
+		return true
+	}
+	return st.Resources[plan.KeyInstance].Adopted
 }
 
 // protectData runs before the first change of an apply: when KFP's version changes it snapshots the RDS instance

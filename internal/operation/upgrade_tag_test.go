@@ -1,8 +1,12 @@
 package operation
 
 import (
+	"path/filepath"
 	"testing"
+	"time"
 
+	"github.com/kfaws/kfaws/internal/plan"
+	"github.com/kfaws/kfaws/internal/state"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 )
 
@@ -28,5 +32,39 @@ func TestImageTag(t *testing.T) {
 	}
 	if got := imageTag(nil, "katib-db-manager"); got != "" {
 		t.Errorf("no Deployment: %q", got)
+	}
+}
+
+// Data moved in by kfaws migrate, or an adopted instance, is data no running KFP accounts for.
+func TestHeldData(t *testing.T) {
+	st, err := state.Open(filepath.Join(t.TempDir(), "s.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := &Apply{Configuration: &Configuration{State: st}}
+	if a.heldData() {
+		t.Error("an empty state holds data")
+	}
+	must := func(err error) {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	must(st.Update(func(s *state.State) {
+		s.Migration = &state.Migration{Databases: []string{"mlpipeline"}}
+	}))
+	if a.heldData() {
+		t.Error("an unfinished migration counts as data held")
+	}
+	must(st.Update(func(s *state.State) { s.Migration.FinishedAt = time.Now() }))
+	if !a.heldData() {
+		t.Error("a finished migration does not count")
+	}
+	must(st.Update(func(s *state.State) {
+		s.Migration = nil
+		s.Resources[plan.KeyInstance] = state.Resource{Kind: "rds", ID: "db", Adopted: true}
+	}))
+	if !a.heldData() {
+		t.Error("an adopted instance does not count")
 	}
 }

@@ -24,7 +24,13 @@ type Input struct {
 	AllowDowngrade bool
 	// SkipSnapshot applies a change of version without a snapshot.
 	SkipSnapshot bool
+	// HeldData says the databases hold data that no KFP on the cluster accounts for (adopted from the awslabs
+	// setup, or moved in by kfaws migrate): the first KFP applied migrates a schema of a version kfaws cannot see.
+	HeldData bool
 }
+
+// Unknown is the version of the KFP that wrote data no running KFP accounts for.
+const Unknown = "unknown"
 
 // Versions are a component's version on the cluster and in the objects about to be applied ("" when absent).
 type Versions struct{ Running, Target string }
@@ -70,7 +76,11 @@ type Decision struct {
 // only a change. A version that cannot be ordered counts as a change, never as a downgrade: kfaws protects the
 // data and lets the apply go on.
 func Decide(in Input) Decision {
-	kfp := decide(KFP, Versions{in.Running, in.Target}, in, true)
+	running := in.Running
+	if running == "" && in.HeldData {
+		running = Unknown
+	}
+	kfp := decide(KFP, Versions{running, in.Target}, in, true)
 	if kfp.Action == Refuse {
 		return kfp
 	}

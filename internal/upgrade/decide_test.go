@@ -53,6 +53,8 @@ func TestDecideComponents(t *testing.T) {
 		{"MLMD downgrade allowed", Input{RDS: true, AllowDowngrade: true, MLMD: Versions{"1.14.0", "1.5.0"}}, Snapshot, MLMD, "1.14.0", "1.5.0"},
 		{"Katib downgrade is a change", Input{RDS: true, Katib: Versions{"v0.19.0", "v0.17.0"}}, Snapshot, Katib, "v0.19.0", "v0.17.0"},
 		{"Katib change, database in the cluster", Input{Katib: Versions{"v0.17.0", "v0.19.0"}}, Unprotected, Katib, "v0.17.0", "v0.19.0"},
+		{"first KFP on data moved in", Input{Target: "2.16.0", RDS: true, HeldData: true}, Snapshot, KFP, Unknown, "2.16.0"},
+		{"first KFP on data moved in, in the cluster", Input{Target: "2.16.0", HeldData: true}, Unprotected, KFP, Unknown, "2.16.0"},
 		{"nothing changes", Input{Running: "2.5.0", Target: "2.5.0", RDS: true, MLMD: Versions{"1.14.0", "1.14.0"}, Katib: Versions{"v0.18.0", ""}}, Proceed, KFP, "2.5.0", "2.5.0"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
