@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
 
+	"github.com/kfaws/kfaws/internal/identity"
 	"github.com/kfaws/kfaws/internal/plan"
 )
 
@@ -98,7 +99,7 @@ func (e *Executor) updatePolicy(ctx context.Context, _ plan.Step, p plan.UpdateP
 // gives the role its permissions.
 func (e *Executor) ensureRole(ctx context.Context, s plan.Step, p plan.EnsureRole) error {
 	name, sa := p.Name, p.ServiceAccount
-	trust := p.Binding.TrustPolicy(sa)
+	trust := p.Binding.TrustPolicy(append([]identity.ServiceAccount{sa}, p.AlsoTrusted...)...)
 	if err := e.intend(s.Resource, name); err != nil {
 		return err
 	}

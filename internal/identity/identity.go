@@ -22,8 +22,9 @@ func (s ServiceAccount) Subject() string {
 type Binding interface {
 	// Kind names the mechanism for messages and role descriptions, e.g. "IRSA".
 	Kind() string
-	// TrustPolicy is the trust policy (assume-role policy document) that lets exactly sa assume a role.
-	TrustPolicy(sa ServiceAccount) string
+	// TrustPolicy is the trust policy (assume-role policy document) that lets exactly the accounts sas assume a
+	// role.
+	TrustPolicy(sas ...ServiceAccount) string
 	// Trusts reports whether an existing role's trust policy document already lets sa assume the role.
 	Trusts(doc string, sa ServiceAccount) bool
 	// Annotations are what the ServiceAccount object must carry to use roleARN; none when the binding lives

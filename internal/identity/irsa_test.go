@@ -21,6 +21,16 @@ func TestIRSATrustPolicy(t *testing.T) {
 	if b.Trusts(tr, ServiceAccount{Namespace: "kubeflow", Name: "other"}) || b.Trusts(`{"Statement":[]}`, sa) {
 		t.Error("trusts an account the policy does not name")
 	}
+	// KFP's UI shares the API server's role: one statement per account, each trusted, and a name that only
+	// starts another's is not trusted.
+	ui := ServiceAccount{Namespace: "kubeflow", Name: "ml-pipeline-ui"}
+	both := b.TrustPolicy(sa, ui)
+	if !b.Trusts(both, sa) || !b.Trusts(both, ui) || strings.Count(both, "sts:AssumeRoleWithWebIdentity") != 2 {
+		t.Errorf("trust policy for two accounts: %s", both)
+	}
+	if b.Trusts(b.TrustPolicy(ui), sa) {
+		t.Error("a trust of ml-pipeline-ui counts as trusting ml-pipeline")
+	}
 }
 
 func TestIRSABindsByAnnotation(t *testing.T) {

@@ -28,7 +28,7 @@ func (PodIdentity) Kind() string { return "Pod Identity" }
 // TrustPolicy lets EKS Pod Identity assume the role and tag the session. It is the same for every service
 // account: which account gets the role is decided by the association, which only a caller allowed to pass the
 // role (iam:PassRole) can create.
-func (PodIdentity) TrustPolicy(ServiceAccount) string {
+func (PodIdentity) TrustPolicy(...ServiceAccount) string {
 	return podIdentityTrust().String()
 }
 

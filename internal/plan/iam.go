@@ -37,7 +37,7 @@ func (b *builder) needsSecretsRole() bool {
 
 // role decides one IAM role for a service account with the S3 policy attached, and without the policies kfaws
 // created under an old iam.s3PolicyName (they grant on what the configuration no longer names).
-func (b *builder) role(key, name string, sa identity.ServiceAccount, obs observe.Role) {
+func (b *builder) role(key, name string, sa identity.ServiceAccount, obs observe.Role, also ...identity.ServiceAccount) {
 	policyARN := b.arns.Policy(b.cfg.IAM.S3PolicyName)
 	perms := "policy " + b.cfg.IAM.S3PolicyName
 	var detach []string
@@ -48,7 +48,7 @@ func (b *builder) role(key, name string, sa identity.ServiceAccount, obs observe
 		}
 	}
 	ok := slices.Contains(obs.AttachedPolicies, policyARN) && len(detach) == 0
-	params := EnsureRole{Name: name, ServiceAccount: sa, AttachPolicies: []string{policyARN}, DetachPolicies: detach}
+	params := EnsureRole{Name: name, ServiceAccount: sa, AlsoTrusted: also, AttachPolicies: []string{policyARN}, DetachPolicies: detach}
 	b.decideRole(roleDecision{key: key, params: params, obs: obs, permsOK: ok, perms: perms}, KeyOIDCProvider, KeyS3Policy)
 }
 
@@ -92,15 +92,22 @@ func (b *builder) decideRole(d roleDecision, deps ...string) {
 	name, sa := d.params.Name, d.params.ServiceAccount
 	d.params.Binding = b.p.Binding
 	subject := sa.Subject()
+	accounts := sa.String()
+	trusted := b.p.Binding.Trusts(d.obs.TrustPolicy, sa)
+	for _, o := range d.params.AlsoTrusted {
+		subject += " and " + o.Subject()
+		accounts += " and " + o.String()
+		trusted = trusted && b.p.Binding.Trusts(d.obs.TrustPolicy, o)
+	}
 	r := Resource{Key: d.key, Kind: "IAM role", Name: name, Field: b.fieldOf(d.key), ARN: b.arns.Role(name)}
 	switch {
 	case !d.obs.Exists:
-		r.Action, r.Owned, r.Detail = Create, true, "for "+sa.String()+" with "+d.perms
-		b.step(d.key, "create", d.params, fmt.Sprintf("create IAM role %q for %s with %s", name, sa, d.perms), deps...)
+		r.Action, r.Owned, r.Detail = Create, true, "for "+accounts+" with "+d.perms
+		b.step(d.key, "create", d.params, fmt.Sprintf("create IAM role %q for %s with %s", name, accounts, d.perms), deps...)
 	case b.foreign(d.obs.Presence):
 		belongsToAnother(&r, d.obs.Installation, "role")
 	case b.useAdopted(&r, d.obs.Presence):
-		if !b.p.Binding.Trusts(d.obs.TrustPolicy, sa) {
+		if !trusted {
 			b.warn("IAM role %q, adopted from the awslabs setup, does not trust %s through %s; kfaws does not change it, "+
 				"so that service account cannot assume it: fix its trust policy, or set %s to a role kfaws creates",
 				name, subject, b.trustVia(), r.Field)
@@ -108,7 +115,7 @@ func (b *builder) decideRole(d roleDecision, deps ...string) {
 	case !b.owned(d.key, name, d.obs.Presence):
 		r.Action = Conflict
 		r.Detail = "a role of this name exists and was not created by this installation; choose another " + r.Field
-	case !d.permsOK || !b.p.Binding.Trusts(d.obs.TrustPolicy, sa):
+	case !d.permsOK || !trusted:
 		r.Action, r.Owned, r.Detail = Update, true, "restore trust for "+subject+" and "+d.perms
 		b.step(d.key, "update", d.params, fmt.Sprintf("restore IAM role %q (trust for %s, %s)", name, subject, d.perms), deps...)
 	default:

@@ -172,6 +172,10 @@ func TestDecisions(t *testing.T) {
 		{"owned role without its policy", func(c *config.Config, s *observe.Snapshot) {
 			s.BackendRole = observe.Role{Presence: owned("prod"), TrustPolicy: "system:serviceaccount:kubeflow:ml-pipeline"}
 		}, state.State{}, KeyBackendRole, Update, "restore"},
+		{"owned backend role trusting the API server but not the UI", func(c *config.Config, s *observe.Snapshot) {
+			s.BackendRole = observe.Role{Presence: owned("prod"), AttachedPolicies: []string{"arn:aws:iam::123456789012:policy/kfaws-prod-kfp-s3"},
+				TrustPolicy: `"system:serviceaccount:kubeflow:ml-pipeline"`}
+		}, state.State{}, KeyBackendRole, Update, "kubeflow:ml-pipeline-ui"},
 		{"role of another installation", func(c *config.Config, s *observe.Snapshot) {
 			s.BackendRole = observe.Role{Presence: owned("staging")}
 		}, state.State{}, KeyBackendRole, Conflict, `belongs to kfaws installation "staging"`},

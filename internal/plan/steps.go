@@ -145,7 +145,9 @@ type UpdatePolicy struct {
 type EnsureRole struct {
 	Name           string
 	ServiceAccount identity.ServiceAccount
-	Binding        identity.Binding
+	// AlsoTrusted are further accounts the role must let assume it (KFP's UI shares the API server's role).
+	AlsoTrusted []identity.ServiceAccount
+	Binding     identity.Binding
 	// AttachPolicies are ARNs of managed policies to attach.
 	AttachPolicies []string
 	// DetachPolicies are ARNs of policies kfaws created under an old name, to detach.
