@@ -12,6 +12,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/kfaws/kfaws/internal/csidriver"
 	"github.com/kfaws/kfaws/internal/operation"
 )
 
@@ -38,7 +39,7 @@ it is available, prints how to restore it, and only then changes the cluster (--
 snapshot). An older KFP than the running one is refused before any change; --allow-downgrade applies it once
 the database is back on that version's schema.
 
-The Secrets Store CSI driver (v1.5.4, secret syncing on) and its AWS provider (2.1.0) come from the EKS add-on
+The Secrets Store CSI driver (` + csidriver.DriverVersion + `, secret syncing on) and its AWS provider (` + csidriver.ProviderVersion + `) come from the EKS add-on
 aws-secrets-store-csi-driver-provider when EKS offers it for the cluster (needs --cluster and AWS access),
 otherwise from objects built into kfaws; nothing is downloaded at apply time. Air-gapped clusters: copy the four
 images to your registry keeping their paths (kfaws apply --list-images prints them) and pass

@@ -81,7 +81,9 @@ func driverDaemonSet(mirror string) *appsv1.DaemonSet {
 }
 
 // providerDaemonSet runs the AWS provider, which the driver calls over a
-// socket in the shared providers directory.
+// socket in the shared providers directory. Like the driver it tolerates
+// every taint, so every node that mounts secrets has a provider
+// (provider-aws@3.1.1:deployment/aws-provider-installer.yaml).
 func providerDaemonSet(mirror string) *appsv1.DaemonSet {
 	c := corev1.Container{
 		Name:            "provider-aws-installer",
@@ -101,5 +103,6 @@ func providerDaemonSet(mirror string) *appsv1.DaemonSet {
 			hostPath("providervol", providersDir, ""),
 			hostPath("mountpoint-dir", kubeletPodsDir, corev1.HostPathDirectoryOrCreate),
 		},
+		Tolerations: []corev1.Toleration{{Operator: corev1.TolerationOpExists}},
 	})
 }

@@ -166,5 +166,8 @@ func (in *Installer) manifests(ctx context.Context) (*Result, error) {
 	if err != nil {
 		return nil, fmt.Errorf("installing the Secrets Store CSI driver %s and AWS provider %s: %w", DriverVersion, ProviderVersion, err)
 	}
+	if err := in.deleteRetired(ctx); err != nil {
+		return nil, err
+	}
 	return &Result{Method: Manifests, Apply: res}, nil
 }

@@ -118,9 +118,9 @@ func rule(group string, resources []string, verbs ...string) rbacv1.PolicyRule {
 }
 
 // driverRoles are the driver's cluster roles: reading classes and pods and
-// recording pod statuses; creating and updating synced Secrets (secret
-// syncing, which KFP's mysql-secret and mlpipeline-minio-artifact rely on);
-// reading Secrets for rotation; and requesting service account tokens.
+// recording pod statuses; and creating and updating synced Secrets (secret
+// syncing, which KFP's mysql-secret and mlpipeline-minio-artifact rely on).
+// v1.6.0 dropped the rotation and token request roles (retiredObjects).
 func driverRoles() []*rbacv1.ClusterRole {
 	const group = "secrets-store.csi.x-k8s.io"
 	all := []string{"create", "delete", "get", "list", "patch", "update", "watch"}
@@ -139,20 +139,23 @@ func driverRoles() []*rbacv1.ClusterRole {
 			rule(group, []string{"secretproviderclasspodstatuses/status"}, "get", "patch", "update"),
 			driverRead),
 		role("secretprovidersyncing-role", rule("", []string{"secrets"}, all...)),
-		role("secretproviderrotation-role", rule("", []string{"secrets"}, "get", "list", "watch")),
-		role("secretprovidertokenrequest-role", rule("", []string{"serviceaccounts/token"}, "create")),
 	}
 }
 
+// providerRules: from 3.0 the provider no longer creates tokens itself
+// (provider-aws@3.1.1:deployment/aws-provider-installer.yaml).
 func providerRules() []rbacv1.PolicyRule {
 	return []rbacv1.PolicyRule{
-		rule("", []string{"serviceaccounts/token"}, "create"),
 		rule("", []string{"serviceaccounts"}, "get"),
 		rule("", []string{"pods"}, "get"),
 		rule("", []string{"nodes"}, "get"),
 	}
 }
 
+// csiDriver has the kubelet hand every mount a token for each audience the
+// AWS provider may need, as provider 3.x requires of a driver installed
+// without its Helm chart (provider-aws@3.1.1:README.md). requiresRepublish
+// stays off like rotation (the driver chart ties it to enableSecretRotation).
 func csiDriver() *storagev1.CSIDriver {
 	return &storagev1.CSIDriver{
 		TypeMeta:   typeMeta("storage.k8s.io/v1", "CSIDriver"),
@@ -161,6 +164,7 @@ func csiDriver() *storagev1.CSIDriver {
 			PodInfoOnMount:       ptr.To(true),
 			AttachRequired:       ptr.To(false),
 			VolumeLifecycleModes: []storagev1.VolumeLifecycleMode{storagev1.VolumeLifecycleEphemeral},
+			TokenRequests:        []storagev1.TokenRequest{{Audience: AudienceIRSA}, {Audience: AudiencePodIdentity}},
 		},
 	}
 }

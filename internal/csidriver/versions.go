@@ -4,23 +4,33 @@ package csidriver
 // driver version by hack/gen-csi-crds.sh; bump both together.
 const (
 	// DriverVersion is the Secrets Store CSI driver release.
-	DriverVersion = "v1.5.4"
+	DriverVersion = "v1.6.0"
 	// ProviderVersion is the AWS Secrets and Configuration Provider release.
-	ProviderVersion = "2.1.0"
-	// Sidecar versions the driver release ships with.
-	NodeDriverRegistrarVersion = "v2.13.0"
-	LivenessProbeVersion       = "v2.15.0"
+	// From 3.0 it takes pods' tokens from the CSIDriver's tokenRequests
+	// (aws/secrets-store-csi-driver-provider-aws#561) instead of minting them.
+	ProviderVersion = "3.1.1"
+	// Sidecar versions the driver release ships with
+	// (secrets-store-csi-driver@v1.6.0:deploy/secrets-store-csi-driver.yaml).
+	NodeDriverRegistrarVersion = "v2.16.0"
+	LivenessProbeVersion       = "v2.18.0"
 
 	// DriverName is the CSI driver name pods' volumes refer to.
 	DriverName = "secrets-store.csi.k8s.io"
 	// Namespace is where both DaemonSets run.
 	Namespace = "kube-system"
+
+	// Token audiences the CSIDriver asks the kubelet for, one per identity
+	// mode: the AWS provider 3.x exchanges the first with STS (IRSA) and the
+	// second with the EKS Pod Identity agent, and fails a mount when the one
+	// it needs is missing (provider-aws@3.1.1:utils/token_parser.go).
+	AudienceIRSA        = "sts.amazonaws.com"
+	AudiencePodIdentity = "pods.eks.amazonaws.com"
 )
 
 // Default registries of the images, and the path each image has below its
 // registry. A mirror keeps the paths: with --image-registry
 // mirror.example.com/k8s the driver image becomes
-// mirror.example.com/k8s/csi-secrets-store/driver:v1.5.4.
+// mirror.example.com/k8s/csi-secrets-store/driver:v1.6.0.
 const (
 	k8sRegistry = "registry.k8s.io"
 	ecrRegistry = "public.ecr.aws"

@@ -90,7 +90,7 @@ func CheckCluster(ctx context.Context, r *Report, in ClusterInput) {
 			"check --kubeconfig/--context (aws eks update-kubeconfig), or run with --only db,s3")
 		return
 	}
-	checkCSI(ctx, w, in.Kube)
+	checkCSI(ctx, w, in.Kube, in.PodIdentity)
 	static := config.StaticS3(in.Option, in.credentials())
 	if in.Option.UsesRDS() {
 		checkProviderClass(ctx, w, in.Kube, kubeflow.RDSProviderClass, in.RDSSecretName, kubeflow.DBSecret, mysqlKeys)
@@ -131,10 +131,11 @@ func get(ctx context.Context, k *kube.Client, gvr schema.GroupVersionResource, n
 	return u, true, nil
 }
 
-func checkCSI(ctx context.Context, w recorder, k *kube.Client) {
+func checkCSI(ctx context.Context, w recorder, k *kube.Client, podIdentity bool) {
 	const name = "csi driver"
 	action := "kfaws apply installs the Secrets Store CSI driver and its AWS provider"
-	if _, ok, err := get(ctx, k, gvrCSIDriver, "", csiDriverName); err != nil || !ok {
+	driverObj, ok, err := get(ctx, k, gvrCSIDriver, "", csiDriverName)
+	if err != nil || !ok {
 		w.add(name, Fail, fmt.Sprintf("CSIDriver %q is not installed%s", csiDriverName, errSuffix(err)), action)
 		return
 	}
@@ -157,6 +158,12 @@ func checkCSI(ctx context.Context, w recorder, k *kube.Client) {
 		w.add(name, Fail, fmt.Sprintf("in %q: driver DaemonSet %q, AWS provider DaemonSet %q (empty = missing)",
 			csiNamespace, driver, provider), action)
 		return
+	}
+	if podIdentity {
+		if detail, action := missingPodIdentityAudience(driverObj); detail != "" {
+			w.add(name, Warn, detail, action)
+			return
+		}
 	}
 	w.ok(name, fmt.Sprintf("CSIDriver %q, DaemonSets %q and %q", csiDriverName, driver, provider))
 }

@@ -5,10 +5,13 @@ import (
 	"strings"
 	"testing"
 
+	storagev1 "k8s.io/api/storage/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
 
+	"github.com/kfaws/kfaws/internal/apply"
 	"github.com/kfaws/kfaws/internal/config"
+	"github.com/kfaws/kfaws/internal/csidriver"
 	"github.com/kfaws/kfaws/internal/kube/kubetest"
 	"github.com/kfaws/kfaws/internal/verify"
 	"github.com/kfaws/kfaws/internal/verify/verifytest"
@@ -94,6 +97,43 @@ func TestClusterChecks(t *testing.T) {
 		defer func() { must(t, cs.CoreV1().Namespaces().Delete(ctx, "team-b", metav1.DeleteOptions{})) }()
 		want(t, run(), "profile team-b", "no ConfigMap \"kfp-launcher\"")
 	})
+	t.Run("pod identity on a driver without its token audience", func(t *testing.T) {
+		pi := in
+		pi.PodIdentity = true
+		csiCheck := func() verify.Check { return csiCheckWith(ctx, pi) }
+		if c := csiCheck(); c.Status != verify.OK {
+			t.Fatalf("driver with both audiences: %+v", c)
+		}
+		drivers := cs.StorageV1().CSIDrivers()
+		d, err := drivers.Get(ctx, csidriver.DriverName, metav1.GetOptions{})
+		must(t, err)
+		saved := d.Spec.TokenRequests
+		d.Spec.TokenRequests = []storagev1.TokenRequest{{Audience: csidriver.AudienceIRSA}}
+		d, err = drivers.Update(ctx, d, metav1.UpdateOptions{})
+		must(t, err)
+		defer func() {
+			d, err := drivers.Get(ctx, csidriver.DriverName, metav1.GetOptions{})
+			must(t, err)
+			d.Spec.TokenRequests = saved
+			delete(d.Labels, apply.LabelManagedBy)
+			_, err = drivers.Update(ctx, d, metav1.UpdateOptions{})
+			must(t, err)
+		}()
+		c := csiCheck()
+		if c.Status != verify.Warn || !strings.Contains(c.Detail, csidriver.AudiencePodIdentity) ||
+			!strings.Contains(c.Action, "tokenRequests[1].audience="+csidriver.AudiencePodIdentity) {
+			t.Errorf("someone else's driver without the Pod Identity audience: %+v", c)
+		}
+		if irsa := csiCheckWith(ctx, in); irsa.Status != verify.OK {
+			t.Errorf("irsa does not need the Pod Identity audience: %+v", irsa)
+		}
+		d.Labels[apply.LabelManagedBy] = apply.ManagedByValue
+		_, err = drivers.Update(ctx, d, metav1.UpdateOptions{})
+		must(t, err)
+		if c := csiCheck(); c.Status != verify.Warn || !strings.Contains(c.Action, "run kfaws apply") {
+			t.Errorf("kfaws's own older driver: %+v", c)
+		}
+	})
 	t.Run("irsa profile without its role", func(t *testing.T) {
 		irsa := in
 		irsa.Static, irsa.ProfileRoleARN = false, "arn:aws:iam::123456789012:role/kfaws-profile"
@@ -105,6 +145,13 @@ func TestClusterChecks(t *testing.T) {
 		verify.CheckCluster(ctx, r, irsa)
 		want(t, r, "profile absent-profile", "not a KFP profile namespace yet")
 	})
+}
+
+func csiCheckWith(ctx context.Context, in verify.ClusterInput) verify.Check {
+	r := &verify.Report{}
+	verify.CheckCluster(ctx, r, in)
+	c, _ := r.Find("csi driver")
+	return c
 }
 
 func want(t *testing.T, r *verify.Report, name, detail string) {

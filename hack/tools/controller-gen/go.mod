@@ -6,7 +6,7 @@ go 1.26.8
 
 require (
 	sigs.k8s.io/controller-tools v0.23.0
-	sigs.k8s.io/secrets-store-csi-driver v1.5.4
+	sigs.k8s.io/secrets-store-csi-driver v1.6.0
 )
 
 require (
