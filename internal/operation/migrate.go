@@ -213,8 +213,12 @@ func (m *Migrate) writersToStop(ctx context.Context, c *dbaccess.Cluster, rec *s
 func (m *Migrate) copy(ctx context.Context, c *dbaccess.Cluster, s *session, res *MigrateResult, done func(db, table string) bool) error {
 	if err := m.State.Update(func(st *state.State) {
 		mg := st.Migration
-		if mg == nil || !mg.FinishedAt.IsZero() {
+		switch {
+		case mg == nil:
 			mg = &state.Migration{StartedAt: time.Now().UTC().Truncate(time.Second)}
+		case !mg.FinishedAt.IsZero():
+			// Run again after it finished: what it copied stays its own, to verify again.
+			mg.StartedAt, mg.FinishedAt = time.Now().UTC().Truncate(time.Second), time.Time{}
 		}
 		mg.Writers = nil
 		for _, w := range res.Writers {

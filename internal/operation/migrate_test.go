@@ -303,6 +303,24 @@ func TestMigrateCopiesVerifiesAndRestartsWriters(t *testing.T) {
 	if st == nil || st.FinishedAt.IsZero() || len(st.Writers) != 0 || !st.ObjectsDone || len(st.Tables) < 7 {
 		t.Errorf("state's migration record = %+v", st)
 	}
+
+	// Run again, twice (before apply replaces the in-cluster storage): everything is its own, verified, not copied.
+	for i := range 2 {
+		again, err := f.migrate(nil).Run(ctx)
+		if err != nil {
+			t.Fatalf("migrate again (%d): %v", i+1, err)
+		}
+		if again.Mismatches != 0 || again.Objects.Copied != 0 || again.Objects.Skipped != 4 {
+			t.Errorf("migrate again (%d): mismatches %d, objects %+v", i+1, again.Mismatches, again.Objects)
+		}
+		for _, d := range again.Databases.Databases {
+			for _, tb := range d.Tables {
+				if !tb.Resumed {
+					t.Errorf("migrate again (%d) copied %s.%s", i+1, tb.Database, tb.Table)
+				}
+			}
+		}
+	}
 }
 
 // TestMigrateKilledResumes cancels the run after the first table: the writers still get their replicas back and
