@@ -30,8 +30,6 @@ import (
 	"maps"
 	"net/http"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -40,6 +38,7 @@ import (
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
+	"github.com/kfaws/kfaws/bench/internal/rclone"
 	"github.com/kfaws/kfaws/internal/execute"
 	"github.com/kfaws/kfaws/localstack"
 )
@@ -79,7 +78,7 @@ func run(ctx context.Context, o options, out io.Writer) error {
 	if o.objects < 1 || o.workers < 1 || o.fillWorkers < 1 {
 		return errors.New("-objects, -workers and -fill-workers must be at least 1")
 	}
-	bin, err := rcloneBinary(o.rclone)
+	bin, err := rclone.Binary(o.rclone)
 	if err != nil {
 		return err
 	}
@@ -92,12 +91,12 @@ func run(ctx context.Context, o options, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	rc, err := newRclone(bin, stack.Endpoint, stack.Region())
+	rc, err := rclone.New(bin, stack.Endpoint, stack.Region())
 	if err != nil {
 		return err
 	}
-	defer rc.close()
-	version, err := rc.version(ctx)
+	defer rc.Close()
+	version, err := rc.Version(ctx)
 	if err != nil {
 		return err
 	}
@@ -106,7 +105,7 @@ func run(ctx context.Context, o options, out io.Writer) error {
 	if err := fillAll(ctx, c, sides, l, o.fillWorkers, out); err != nil {
 		return err
 	}
-	fmt.Fprintf(out, "rclone: %s, S3 remote from the environment: %s\n", version, rc.settings())
+	fmt.Fprintf(out, "rclone: %s, S3 remote from the environment: %s\n", version, rc.Settings())
 	fmt.Fprintf(out, "load average before the timed part: %s\n", loadAverage())
 	fmt.Fprintf(out, "%-52s %10s %9s  %s\n", "side", "time", "keys/s", "requests")
 	for i := range sides {
@@ -123,7 +122,7 @@ func run(ctx context.Context, o options, out io.Writer) error {
 }
 
 // plan is kfaws first, then rclone with its defaults and, with -same-parallelism, with kfaws's.
-func plan(o options, c *s3.Client, rc *rclone) []side {
+func plan(o options, c *s3.Client, rc *rclone.Rclone) []side {
 	sides := []side{{name: fmt.Sprintf("kfaws: Emptier, %d workers, then DeleteBucket", o.workers), bucket: "bench-down-kfaws",
 		remove: func(ctx context.Context) error { return emptyAndDelete(ctx, c, "bench-down-kfaws", o.workers) }}}
 	rcloneFlags := [][]string{{"--transfers", "4", "--checkers", "8"}}
@@ -134,7 +133,9 @@ func plan(o options, c *s3.Client, rc *rclone) []side {
 	for i, flags := range rcloneFlags {
 		bucket := fmt.Sprintf("bench-down-rclone-%d", i+1)
 		sides = append(sides, side{name: "rclone purge " + strings.Join(flags, " "), bucket: bucket,
-			remove: func(ctx context.Context) error { return rc.purge(ctx, bucket, flags) }})
+			remove: func(ctx context.Context) error {
+				return rc.Run(ctx, append([]string{"purge", ":s3:" + bucket}, flags...)...)
+			}})
 	}
 	return sides
 }
@@ -232,18 +233,4 @@ func loadAverage() string {
 	}
 	f := strings.Fields(string(b))
 	return strings.Join(f[:min(3, len(f))], " ")
-}
-
-// rcloneBinary is -rclone, or Debian's rclone as cached by hack/rclone.sh.
-func rcloneBinary(flagValue string) (string, error) {
-	if flagValue != "" {
-		return flagValue, nil
-	}
-	cmd := exec.Command(filepath.Join("hack", "rclone.sh"))
-	cmd.Stderr = os.Stderr
-	out, err := cmd.Output()
-	if err != nil {
-		return "", fmt.Errorf("hack/rclone.sh (run from the repository root, or pass -rclone): %w", err)
-	}
-	return strings.TrimSpace(string(out)), nil
 }

@@ -33,6 +33,9 @@ import (
 	"os"
 )
 
+// rcloneFlag is -rclone.
+var rcloneFlag string
+
 func main() {
 	rows := flag.Int("rows", 20000, "KFP runs to seed (the other tables scale with it)")
 	objects := flag.Int("objects", 5000, "small objects in the source bucket (1 to 64 KiB each)")

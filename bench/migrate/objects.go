@@ -20,6 +20,7 @@ import (
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
+	"github.com/kfaws/kfaws/bench/internal/rclone"
 	"github.com/kfaws/kfaws/internal/migrate/objcopy"
 	"github.com/kfaws/kfaws/localstack"
 )
@@ -47,7 +48,7 @@ func runObjects(ctx context.Context, w io.Writer, objects int, largeMiB int) (ra
 	if objects < 0 || largeMiB < 0 || objects+largeMiB == 0 {
 		return 0, errors.New("-objects and -large-mib must not be negative, nor both zero")
 	}
-	bin, err := rcloneBinary()
+	bin, err := rclone.Binary(rcloneFlag)
 	if err != nil {
 		return 0, err
 	}
@@ -64,12 +65,12 @@ func runObjects(ctx context.Context, w io.Writer, objects int, largeMiB int) (ra
 	if err != nil {
 		return 0, err
 	}
-	rc, err := newRclone(bin, stack.Endpoint, stack.Region())
+	rc, err := rclone.New(bin, stack.Endpoint, stack.Region(), "SRC", "DST")
 	if err != nil {
 		return 0, err
 	}
-	defer rc.close()
-	version, err := rc.version(ctx)
+	defer rc.Close()
+	version, err := rc.Version(ctx)
 	if err != nil {
 		return 0, err
 	}
@@ -90,7 +91,7 @@ func runObjects(ctx context.Context, w io.Writer, objects int, largeMiB int) (ra
 	}
 	fmt.Fprintf(w, "source bucket: %d objects, %.0f MiB (%d small of 1-64 KiB in KFP's layout, %d MiB in objects of up to %d MiB), filled in %s (untimed)\n",
 		len(want), float64(total)/(1<<20), objects, largeMiB, largeObjectMiB, time.Since(start).Round(time.Second))
-	fmt.Fprintf(w, "rclone: %s, remotes from the environment: %s\n", version, rc.settings())
+	fmt.Fprintf(w, "rclone: %s, remotes from the environment: %s\n", version, rc.Settings())
 	fmt.Fprintf(w, "load average before the timed part: %s\n", objectsLoadAverage())
 	fmt.Fprintf(w, "%-52s %9s %7s  %s\n", "side", "time", "MiB/s", "requests")
 	for i := range sides {
@@ -107,7 +108,7 @@ func runObjects(ctx context.Context, w io.Writer, objects int, largeMiB int) (ra
 	return sides[1].took.Seconds() / sides[0].took.Seconds(), nil
 }
 
-func objectSides(src, dst *s3.Client, rc *rclone) []objectSide {
+func objectSides(src, dst *s3.Client, rc *rclone.Rclone) []objectSide {
 	sides := []objectSide{{name: fmt.Sprintf("kfaws: objcopy.Copy, %d in flight", kfawsParallel), bucket: "bench-migrate-kfaws",
 		copy: func(ctx context.Context) error {
 			rep, err := objcopy.Copy(ctx, objcopy.Bucket{Client: src, Name: sourceBucket},
@@ -125,7 +126,9 @@ func objectSides(src, dst *s3.Client, rc *rclone) []objectSide {
 			name += "(defaults: --transfers 4 --checkers 8)"
 		}
 		sides = append(sides, objectSide{name: name, bucket: bucket,
-			copy: func(ctx context.Context) error { return rc.copy(ctx, sourceBucket, bucket, flags) }})
+			copy: func(ctx context.Context) error {
+				return rc.Run(ctx, append([]string{"copy", "SRC:" + sourceBucket, "DST:" + bucket}, flags...)...)
+			}})
 	}
 	return sides
 }
