@@ -13,6 +13,12 @@ const DefaultProfile = "kubeflow-user-example-com"
 // ProfileLabel marks the namespaces KFP runs pipelines in (set by Kubeflow's profile controller).
 const ProfileLabel = "pipelines.kubeflow.org/enabled"
 
+// ProfileArtifacts is the prefix (with its trailing slash) under which pipelines of profile namespace ns keep
+// their artifacts: Argo's keys and the v2 pipeline root. It is the layout of the SeaweedFS releases
+// (manifests@v1.11.0:applications/pipeline/upstream/base/installs/multi-user/pipelines-profile-controller/sync.py),
+// which kfaws renders on every release so that each profile's access can be confined to its own prefix.
+func ProfileArtifacts(ns string) string { return "private-artifacts/" + ns + "/" }
+
 // Service accounts that need AWS credentials.
 const (
 	// APIServerAccount runs KFP's API server (Deployment ml-pipeline).

@@ -2,6 +2,7 @@ package plan
 
 import (
 	"github.com/kfaws/kfaws/internal/arn"
+	"github.com/kfaws/kfaws/internal/kubeflow"
 	"github.com/kfaws/kfaws/internal/policy"
 )
 
@@ -78,3 +79,28 @@ func TLSOnlyStatement(partition, bucket string) policy.Statement {
 
 // TLSOnlySid names kfaws's statement in a bucket policy: up replaces only the statement with this Sid.
 const TLSOnlySid = "kfaws-deny-insecure-transport"
+
+// NamespaceTag is the policy variable EKS Pod Identity fills with the pod's namespace: the agent tags every
+// session with kubernetes-namespace, so one role's policy can name each profile's own prefix.
+const NamespaceTag = "${aws:PrincipalTag/kubernetes-namespace}"
+
+// ProfilePolicy confines a profile's pipelines to the profile's own artifacts (kubeflow.ProfileArtifacts(ns)):
+// list that prefix only, and read, write and delete objects under it. ns is a namespace, or NamespaceTag for the
+// one role every profile shares under Pod Identity. With keyARN, S3 may use the bucket's KMS key on its behalf.
+func ProfilePolicy(partition, region, bucket, keyARN, ns string) string {
+	arns := arn.Builder{Partition: partition, Region: region}
+	prefix := kubeflow.ProfileArtifacts(ns)
+	d := policy.Document{Version: policy.Version, Statement: []policy.Statement{
+		{Sid: "BucketLocation", Effect: "Allow", Resource: []string{arns.Bucket(bucket)},
+			Action: []string{"s3:GetBucketLocation"}},
+		{Sid: "ListOwnArtifacts", Effect: "Allow", Resource: []string{arns.Bucket(bucket)},
+			Action:    []string{"s3:ListBucket"},
+			Condition: map[string]map[string]string{"StringLike": {"s3:prefix": prefix + "*"}}},
+		{Sid: "OwnArtifacts", Effect: "Allow", Resource: []string{arns.Object(bucket, prefix+"*")},
+			Action: []string{"s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"}},
+	}}
+	if keyARN != "" {
+		d.Statement = append(d.Statement, KMSStatement(arns, keyARN, "s3", "kms:GenerateDataKey", "kms:Decrypt"))
+	}
+	return d.String()
+}

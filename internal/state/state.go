@@ -62,7 +62,10 @@ type Outputs struct {
 	BackendRoleARN string `json:"backendRoleArn,omitempty"`
 	ProfileRoleARN string `json:"profileRoleArn,omitempty"`
 	SecretsRoleARN string `json:"secretsRoleArn,omitempty"`
-	OIDCProvider   string `json:"oidcProviderArn,omitempty"`
+	// ProfileRoleARNs maps every profile namespace up gave S3 access to the role its default-editor assumes:
+	// a role of its own under IRSA, the one profile role under Pod Identity.
+	ProfileRoleARNs map[string]string `json:"profileRoleArns,omitempty"`
+	OIDCProvider    string            `json:"oidcProviderArn,omitempty"`
 	// FinalSnapshot names the DB snapshot kfaws down had RDS take of the instance it deleted; recorded before the
 	// delete call so a resumed teardown asks for the same one.
 	FinalSnapshot string `json:"finalSnapshot,omitempty"`
