@@ -74,6 +74,7 @@ func newDownCmd(s Streams, g *globalFlags) *cobra.Command {
 		if err != nil {
 			return err
 		}
+		conf.DiscoverProfiles = !d.skipCluster
 		progress := s.Err
 		if g.quiet {
 			progress = io.Discard

@@ -58,11 +58,13 @@ Nothing is changed. Exit code 0, or 3 with conflicts; with --detailed-exitcode, 
 	f := addAWSFlags(cmd, g)
 	fromSnapshot := addFromSnapshotFlag(cmd)
 	cmd.Flags().BoolVar(&detailed, "detailed-exitcode", false, "exit 4 when changes are pending, 0 when there are none")
+	addKubeFlags(cmd.Flags(), &f.kube)
 	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
 		conf, err := f.configuration(cmd.Context(), s)
 		if err != nil {
 			return err
 		}
+		conf.DiscoverProfiles = true
 		res, err := (&operation.Plan{Configuration: conf, FromSnapshot: *fromSnapshot}).Run(cmd.Context())
 		if err != nil {
 			return err

@@ -65,6 +65,7 @@ installs the Secrets Store CSI driver and applies KFP and Katib in stages, waiti
 		if err != nil {
 			return err
 		}
+		conf.DiscoverProfiles = true
 		up := &operation.Up{Configuration: conf, Reporter: newProgress(s.Err, g.quiet), ApplyImmediately: applyNow, InstanceTimeout: rdsTimeout,
 			DB: df.options(), SkipPasswordCheck: skipPasswordCheck, FromSnapshot: *fromSnapshot}
 		if cf.manifests != "" {

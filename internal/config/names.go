@@ -1,6 +1,10 @@
 package config
 
-import "strings"
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"strings"
+)
 
 // named is one name kfaws creates, with its field.
 type named struct{ field, value string }
@@ -44,3 +48,19 @@ func (v *validator) distinct(names []named, same func(a, b string) bool, why str
 }
 
 func quote(s string) string { return `"` + shorten(s) + `"` }
+
+// ProfileRoleFor is the IRSA role of profile namespace ns: iam.profileRoleName for iam.profileNamespace, else
+// that name followed by the namespace, cut to IAM's 64 characters with a hash of the namespace to keep it unique.
+func (c *Config) ProfileRoleFor(ns string) string {
+	if ns == c.IAM.ProfileNamespace {
+		return c.IAM.ProfileRoleName
+	}
+	const limit = 64
+	name := c.IAM.ProfileRoleName + "-" + ns
+	if len(name) <= limit {
+		return name
+	}
+	sum := sha256.Sum256([]byte(ns))
+	suffix := "-" + hex.EncodeToString(sum[:4])
+	return name[:limit-len(suffix)] + suffix
+}

@@ -83,6 +83,10 @@ func (e *Executor) recordOutputs() error {
 			} else {
 				o.BackendRoleARN = e.planARN(plan.KeyBackendRole)
 				o.ProfileRoleARN = e.planARN(plan.KeyProfileRole)
+				o.ProfileRoleARNs = map[string]string{}
+				for ns, key := range e.Plan.ProfileRoles {
+					o.ProfileRoleARNs[ns] = e.planARN(key)
+				}
 			}
 		}
 		if c.Option.UsesRDS() {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
@@ -31,6 +32,11 @@ type Observer struct {
 	// PodIdentity reads the EKS Pod Identity Agent add-on and the cluster's associations into
 	// Snapshot.PodIdentity: set when the configuration uses pod-identity or the state records associations.
 	PodIdentity bool
+	// Profiles are the cluster's profile namespaces as the caller found them, passed through to
+	// Snapshot.Profiles; ProfileRoles names, by profile namespace, the per-profile IAM roles to read into
+	// Snapshot.ProfileRoles.
+	Profiles     Profiles
+	ProfileRoles map[string]string
 }
 
 // ErrClusterNotFound is returned when the configured EKS cluster does not exist in the region.
@@ -84,6 +90,8 @@ func (o *Observer) Observe(ctx context.Context) (*Snapshot, error) {
 			return err
 		})
 	}
+	s.Profiles = o.Profiles
+	o.observeProfileRoles(run, s)
 	recorded := o.observeRecorded(run, s.Cluster.VPCID, arns)
 	if config.SyncsSecrets(c.Option, c.S3.Credentials) && c.CSIDriver.UsesAddon() {
 		run("EKS add-on "+q(eksaddon.Name), func(ctx context.Context) (err error) {
@@ -131,6 +139,21 @@ func (o *Observer) observeS3(run runFunc, s *Snapshot, arns arn.Builder) {
 		s.ProfileRole, err = o.role(ctx, c.IAM.ProfileRoleName)
 		return err
 	})
+}
+
+// observeProfileRoles reads the role of each profile namespace in Observer.ProfileRoles.
+func (o *Observer) observeProfileRoles(run runFunc, s *Snapshot) {
+	var mu sync.Mutex
+	s.ProfileRoles = make(map[string]Role, len(o.ProfileRoles))
+	for ns, name := range o.ProfileRoles {
+		run("IAM role "+q(name), func(ctx context.Context) error {
+			r, err := o.role(ctx, name)
+			mu.Lock()
+			defer mu.Unlock()
+			s.ProfileRoles[ns] = r
+			return err
+		})
+	}
 }
 
 // observeRDS reads the secret, the instance, then the groups: those the instance uses when it exists (they

@@ -24,6 +24,11 @@ type Snapshot struct {
 	BackendRole    Role
 	ProfileRole    Role
 	SecretsRole    Role
+	// ProfileRoles are the IRSA roles of profile namespaces other than iam.profileNamespace, by namespace
+	// (Observer.ProfileRoles).
+	ProfileRoles map[string]Role
+	// Profiles are the cluster's profile namespaces (Observer.Profiles).
+	Profiles Profiles
 	// CSIAddon is the Secrets Store CSI driver's EKS add-on, observed when the driver may come from it.
 	CSIAddon Addon
 	// PodIdentity is the Pod Identity Agent add-on and the cluster's associations, observed when the
@@ -206,4 +211,14 @@ type Recorded struct {
 	Key     string
 	Type    ResourceType
 	ID, ARN string
+}
+
+// Profiles are the profile namespaces found in the cluster: namespaces where KFP runs pipelines.
+type Profiles struct {
+	// Discovered is false when the cluster was not read (no cluster given, or it could not be reached): then
+	// Namespaces is empty and the plan keeps the profiles the state records.
+	Discovered bool
+	Namespaces []string
+	// Why says why the cluster was not read, for the plan's note.
+	Why string
 }

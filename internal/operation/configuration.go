@@ -24,6 +24,9 @@ type Configuration struct {
 	Kube *kube.Client
 	// KubeOptions say which cluster to reach (kubeconfig, context).
 	KubeOptions KubeOptions
+	// DiscoverProfiles has plan, up and down read the cluster's profile namespaces, so that each one gets (or
+	// loses) its S3 access; without it they work from iam.profileNamespace and the profiles the state records.
+	DiscoverProfiles bool
 
 	kubeOnce sync.Once
 	kubeErr  error

@@ -31,8 +31,10 @@ func (p *Plan) Run(ctx context.Context) (*PlanResult, error) {
 	recorded := p.State.Snapshot()
 	// What the state records under names the configuration no longer gives is read too, so the plan can say
 	// what happens to it.
+	profiles := p.profiles(ctx)
 	o := &observe.Observer{AWS: p.AWS, Config: p.Config, Recorded: plan.Formers(p.Config, recorded), FromSnapshot: p.FromSnapshot,
-		PodIdentity: plan.ObservesPodIdentity(p.Config, recorded), RecordedKey: plan.RecordedKey(recorded)}
+		PodIdentity: plan.ObservesPodIdentity(p.Config, recorded), RecordedKey: plan.RecordedKey(recorded),
+		Profiles: profiles, ProfileRoles: plan.ProfileRolesToObserve(p.Config, profiles, recorded)}
 	p.logger().Info("observing AWS", "region", p.Config.Region, "cluster", p.Config.Cluster)
 	snap, err := o.Observe(ctx)
 	if err != nil {

@@ -58,6 +58,9 @@ func BuildDown(cfg *config.Config, snap *observe.Snapshot, recorded state.State,
 		b.down(t, o)
 		b.assocKeys = append(b.assocKeys, t.stateKey)
 	}
+	for _, t := range b.profileRoleTargets() {
+		b.down(t, o)
+	}
 	for _, t := range b.downTargets() {
 		b.down(t, o)
 	}
@@ -168,6 +171,8 @@ func downKind(key string) string {
 		return "EKS add-on"
 	case isAssociation(key):
 		return associationKind
+	case isProfileRole(key):
+		return "IAM role"
 	}
 	return kinds[key]
 }
@@ -182,6 +187,10 @@ func (b *builder) deleteStep(t target, r *Resource, o DownOptions) {
 		b.step(k, "delete", DeleteAssociation{Cluster: b.snap.Cluster.Name, ID: t.id,
 			ServiceAccount: identity.ServiceAccount{Namespace: ns, Name: sa}},
 			fmt.Sprintf("delete the EKS pod identity association of %s (%s)", name, t.id))
+		return
+	}
+	if isProfileRole(t.key) {
+		b.step(k, "delete", DeleteRole{Name: name}, fmt.Sprintf("delete IAM role %q (its policies detached first)", name), b.assocKeys...)
 		return
 	}
 	switch t.key {

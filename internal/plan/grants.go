@@ -44,8 +44,8 @@ func grants(doc string) ([]string, bool) {
 			}
 			v, ok := stringSet(st[k])
 			if !ok {
-				// Principals and conditions are compared as written; kfaws's permission policies have neither.
-				v = []string{string(st[k])}
+				// Principals and conditions are compared by their JSON value, whatever its spacing and key order.
+				v = []string{canonical(st[k])}
 			}
 			parts = append(parts, k+"="+strings.Join(v, ","))
 		}
@@ -67,4 +67,17 @@ func stringSet(raw json.RawMessage) ([]string, bool) {
 	}
 	slices.Sort(many)
 	return many, true
+}
+
+// canonical is raw re-encoded with sorted keys and no spacing; raw itself when it is not JSON.
+func canonical(raw json.RawMessage) string {
+	var v any
+	if json.Unmarshal(raw, &v) != nil {
+		return string(raw)
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return string(raw)
+	}
+	return string(b)
 }

@@ -372,7 +372,8 @@ func TestSameGrants(t *testing.T) {
 	}
 }
 
-// A new policy name: the new policy is created and attached, and kfaws's roles lose the old one, which is kept.
+// A new policy name: the new policy is created and attached to the backend role, and kfaws's roles lose the old
+// one, which is kept.
 func TestRenamedPolicyIsDetachedFromTheRoles(t *testing.T) {
 	c := testConfig()
 	c.Option = config.OptionS3Only
@@ -396,8 +397,19 @@ func TestRenamedPolicyIsDetachedFromTheRoles(t *testing.T) {
 	for _, st := range p.Steps {
 		if er, ok := st.Params.(EnsureRole); ok {
 			roles++
-			if !slices.Equal(er.DetachPolicies, []string{oldARN}) || !strings.HasSuffix(er.AttachPolicies[0], "/kfaws-prod-kfp-s3-v2") {
+			if !slices.Equal(er.DetachPolicies, []string{oldARN}) {
 				t.Errorf("%s: %+v", st.ID, er)
+			}
+			// The backend role gets the new policy; the profile role, confined, its inline policy instead.
+			switch st.Resource {
+			case KeyBackendRole:
+				if len(er.AttachPolicies) != 1 || !strings.HasSuffix(er.AttachPolicies[0], "/kfaws-prod-kfp-s3-v2") {
+					t.Errorf("%s: %+v", st.ID, er)
+				}
+			case KeyProfileRole:
+				if len(er.AttachPolicies) != 0 || len(er.InlinePolicies) != 1 || er.InlinePolicies[0].Name != ProfilePolicyName {
+					t.Errorf("%s: %+v", st.ID, er)
+				}
 			}
 		}
 	}

@@ -93,8 +93,12 @@ func wantKeyEverywhere(t *testing.T, p *Plan, key string) {
 			}
 		case EnsureRole:
 			for _, in := range v.InlinePolicies {
-				if !strings.Contains(in.Document, `"Action":["kms:Decrypt"],"Resource":["`+key+`"],"Condition":{"StringEquals":{"kms:ViaService":"secretsmanager.us-west-2.amazonaws.com"}}`) {
-					t.Errorf("secrets role policy without the key statement: %s", in.Document)
+				want, what := `"Action":["kms:Decrypt"],"Resource":["`+key+`"],"Condition":{"StringEquals":{"kms:ViaService":"secretsmanager.us-west-2.amazonaws.com"}}`, "secrets"
+				if in.Name == ProfilePolicyName {
+					want, what = `"Action":["kms:GenerateDataKey","kms:Decrypt"],"Resource":["`+key+`"],"Condition":{"StringEquals":{"kms:ViaService":"s3.us-west-2.amazonaws.com"}}`, "profile"
+				}
+				if !strings.Contains(in.Document, want) {
+					t.Errorf("%s role policy without the key statement: %s", what, in.Document)
 				}
 			}
 		}

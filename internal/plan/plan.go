@@ -105,6 +105,8 @@ type Plan struct {
 	Forget []string `json:"-"`
 	// Renames say how to rename what collides with resources of other installations, for the conflicts that do.
 	Renames []Rename `json:"-"`
+	// ProfileRoles are, by profile namespace, the keys of the roles the profiles' pipeline runners assume.
+	ProfileRoles map[string]string `json:"-"`
 	// Teardown is true for a plan of kfaws down (BuildDown): its steps delete, and it records no outputs.
 	Teardown bool `json:"teardown,omitempty"`
 }

@@ -47,16 +47,16 @@ type bound struct {
 }
 
 // boundAccounts are the service accounts kfaws binds to the roles this plan decides: the API server and the UI
-// to the backend role (render annotates both in irsa mode), the profile's pipeline runner, which also runs
-// Argo's executor, to the profile role, and the secrets sync to the secrets role.
+// to the backend role (render annotates both in irsa mode), every profile's pipeline runner, which also runs
+// Argo's executor, to its profile role, and the secrets sync to the secrets role.
 func (b *builder) boundAccounts() []bound {
 	var out []bound
 	if _, ok := b.p.Resource(KeyBackendRole); ok {
 		out = append(out, bound{KeyBackendRole, identity.ServiceAccount{Namespace: KubeflowNamespace, Name: BackendServiceAccount}},
 			bound{KeyBackendRole, identity.ServiceAccount{Namespace: KubeflowNamespace, Name: UIServiceAccount}})
 	}
-	if _, ok := b.p.Resource(KeyProfileRole); ok {
-		out = append(out, bound{KeyProfileRole, identity.ServiceAccount{Namespace: b.cfg.IAM.ProfileNamespace, Name: ProfileServiceAccount}})
+	for _, ns := range slices.Sorted(maps.Keys(b.p.ProfileRoles)) {
+		out = append(out, bound{b.p.ProfileRoles[ns], identity.ServiceAccount{Namespace: ns, Name: ProfileServiceAccount}})
 	}
 	if _, ok := b.p.Resource(KeySecretsRole); ok {
 		out = append(out, bound{KeySecretsRole, identity.ServiceAccount{Namespace: KubeflowNamespace, Name: SecretsServiceAccount}})

@@ -206,14 +206,23 @@ func TestAssociationsOfAnUnboundAccountAreOrphans(t *testing.T) {
 	c := plantest.Config("us-west-2", plantest.PodIdentity)
 	s, rec := installedWithPodIdentity(t)
 	c.IAM.ProfileNamespace = "team-b"
+	// Without the cluster, the profile the state records keeps its access beside the configured one.
 	p, err := plan.Build(c, s, rec)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if r, _ := p.Resource("eks/pod-identity/kubeflow-user-example-com/default-editor"); r.Action != plan.Orphan || !r.Owned {
-		t.Errorf("old profile's association: %+v", r)
+	if r, _ := p.Resource("eks/pod-identity/kubeflow-user-example-com/default-editor"); r.Action != plan.Exists || !r.Owned {
+		t.Errorf("recorded profile's association, cluster not read: %+v", r)
 	}
 	if r, _ := p.Resource("eks/pod-identity/team-b/default-editor"); r.Action != plan.Create {
 		t.Errorf("new profile's association: %+v", r)
+	}
+	// The cluster read, and the old profile gone from it: its association is kept as an orphan, for down.
+	s.Profiles = observe.Profiles{Discovered: true, Namespaces: []string{"team-b"}}
+	if p, err = plan.Build(c, s, rec); err != nil {
+		t.Fatal(err)
+	}
+	if r, _ := p.Resource("eks/pod-identity/kubeflow-user-example-com/default-editor"); r.Action != plan.Orphan || !r.Owned {
+		t.Errorf("old profile's association: %+v", r)
 	}
 }

@@ -65,8 +65,7 @@ func (b *builder) s3() {
 	// KFP's UI reads artifacts with the API server's role: render annotates both accounts with it.
 	b.role(KeyBackendRole, c.IAM.BackendRoleName, identity.ServiceAccount{Namespace: KubeflowNamespace, Name: BackendServiceAccount},
 		b.snap.BackendRole, identity.ServiceAccount{Namespace: KubeflowNamespace, Name: UIServiceAccount})
-	b.role(KeyProfileRole, c.IAM.ProfileRoleName, identity.ServiceAccount{Namespace: c.IAM.ProfileNamespace, Name: ProfileServiceAccount},
-		b.snap.ProfileRole)
+	b.profileRoles()
 }
 
 // requireTLS reports whether the bucket kfaws owns gets the TLS-only statement.
