@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"reflect"
 )
@@ -124,7 +125,7 @@ func merge(base, mine, theirs State) State {
 	}
 	bo, mo, oo := reflect.ValueOf(base.Outputs), reflect.ValueOf(mine.Outputs), reflect.ValueOf(&out.Outputs).Elem()
 	for i := range mo.NumField() {
-		if !mo.Field(i).Equal(bo.Field(i)) {
+		if !reflect.DeepEqual(mo.Field(i).Interface(), bo.Field(i).Interface()) { // fields may be maps
 			oo.Field(i).Set(mo.Field(i))
 		}
 	}
@@ -144,5 +145,6 @@ func (st State) clone() State {
 		c.Resources[k] = v
 	}
 	c.Migration = st.Migration.clone()
+	c.Outputs.ProfileRoleARNs = maps.Clone(st.Outputs.ProfileRoleARNs)
 	return c
 }
