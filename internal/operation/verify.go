@@ -229,6 +229,8 @@ func (v *Verify) checkS3(ctx context.Context, r *verify.Report) {
 		sec, err := v.secretJSON(ctx, s3Secret)
 		in.KeysErr = err
 		in.AccessKey, in.SecretKey = sec["accesskey"], sec["secretkey"]
+	} else {
+		in.Profiles = v.profileRoles() // each profile confined to its own prefix; none recorded by older ups
 	}
 	in.TLS = verify.TLSInput{Owned: v.ownsBucket(ctx, bucket), Required: config.Value(v.Config.S3.RequireTLS),
 		Statement: plan.TLSOnlyStatement(in.Partition, bucket)}

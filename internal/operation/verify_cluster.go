@@ -55,6 +55,6 @@ func (v *Verify) checkCluster(ctx context.Context, r *verify.Report) {
 	verify.CheckCluster(ctx, r, verify.ClusterInput{Kube: k, Option: v.Config.Option,
 		Static: v.Config.S3.Credentials == config.CredentialsStatic, RDSSecretName: rdsSecret, S3SecretName: s3Secret,
 		BackendRoleARN: o.BackendRoleARN, SecretsRoleARN: o.SecretsRoleARN, Bucket: bucket,
-		ProfileNamespace: v.Config.IAM.ProfileNamespace, ProfileRoleARN: o.ProfileRoleARN,
+		ProfileNamespace: v.Config.IAM.ProfileNamespace, ProfileRoleARN: o.ProfileRoleARN, ProfileRoleARNs: o.ProfileRoleARNs,
 		ComponentUsers: v.Config.UsesComponentUsers(), PodIdentity: v.Config.Identity == config.IdentityPodIdentity})
 }

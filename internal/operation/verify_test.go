@@ -14,9 +14,12 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 
+	"github.com/kfaws/kfaws/internal/arn"
 	"github.com/kfaws/kfaws/internal/config"
 	"github.com/kfaws/kfaws/internal/dbaccess"
 	"github.com/kfaws/kfaws/internal/operation"
+	"github.com/kfaws/kfaws/internal/plan"
+	"github.com/kfaws/kfaws/internal/state"
 	"github.com/kfaws/kfaws/internal/verify"
 )
 
@@ -319,4 +322,56 @@ func TestVerifyIRSARoleWithoutPolicy(t *testing.T) {
 	}
 	r = v.run(t, func(o *operation.Verify) { o.Only = []verify.Area{verify.AreaS3} })
 	wantCheck(t, r, "IRSA role permissions", verify.Fail, "lacks s3:ListBucket (not allowed)")
+}
+
+// With the roles up recorded per profile, verify checks each profile's role for confinement to its own prefix,
+// and under Pod Identity wants one association per profile.
+func TestVerifyProfileConfinement(t *testing.T) {
+	in := newInstall(t, func(c *config.Config) { c.RDS.DatabaseName = "kf_" + strings.ReplaceAll(c.Name[1:], "-", "_") })
+	ctx := context.Background()
+	in.mustUp(ctx)
+	v := &verified{install: in, db: in.cfg.RDS.DatabaseName}
+	o := in.configuration().State.Snapshot().Outputs
+	ns, role := in.cfg.IAM.ProfileNamespace, in.cfg.IAM.ProfileRoleName
+	if o.ProfileRoleARN == "" {
+		t.Fatal("up recorded no profile role")
+	}
+	record := func(roles map[string]string) {
+		t.Helper()
+		must(t)(nil, in.configuration().State.Update(func(st *state.State) { st.Outputs.ProfileRoleARNs = roles }))
+	}
+	record(map[string]string{ns: o.ProfileRoleARN})
+	// givePolicy leaves the profile role with doc as its only policy.
+	givePolicy := func(doc string) {
+		t.Helper()
+		att, err := in.clients.IAM.ListAttachedRolePolicies(ctx, &iam.ListAttachedRolePoliciesInput{RoleName: &role})
+		must(t)(att, err)
+		for _, p := range att.AttachedPolicies {
+			must(t)(in.clients.IAM.DetachRolePolicy(ctx, &iam.DetachRolePolicyInput{RoleName: &role, PolicyArn: p.PolicyArn}))
+		}
+		inline, err := in.clients.IAM.ListRolePolicies(ctx, &iam.ListRolePoliciesInput{RoleName: &role})
+		must(t)(inline, err)
+		for _, n := range inline.PolicyNames {
+			must(t)(in.clients.IAM.DeleteRolePolicy(ctx, &iam.DeleteRolePolicyInput{RoleName: &role, PolicyName: aws.String(n)}))
+		}
+		must(t)(in.clients.IAM.PutRolePolicy(ctx, &iam.PutRolePolicyInput{RoleName: &role, PolicyName: aws.String("s3"), PolicyDocument: &doc}))
+	}
+	partition, bucket := arn.PartitionOf(o.ProfileRoleARN), in.cfg.S3.Bucket
+	s3Only := func(op *operation.Verify) { op.Only = []verify.Area{verify.AreaS3} }
+
+	givePolicy(plan.S3Policy(partition, bucket))
+	wantCheck(t, v.run(t, s3Only), "profile "+ns+" S3 access", verify.Fail, "is not confined to private-artifacts/"+ns+"/")
+	givePolicy(plan.ProfilePolicy(partition, in.cfg.Region, bucket, "", ns))
+	wantCheck(t, v.run(t, s3Only), "profile "+ns+" S3 access", verify.OK, "writes private-artifacts/"+ns+"/")
+
+	// Under Pod Identity every recorded profile needs its association (this installation has none: they fail).
+	in.cfg.Identity = config.IdentityPodIdentity
+	record(map[string]string{"team-x": o.ProfileRoleARN, "team-y": o.ProfileRoleARN})
+	r := v.run(t, func(op *operation.Verify) { op.Only = []verify.Area{verify.AreaCluster} })
+	for _, p := range []string{"team-x", "team-y"} {
+		wantCheck(t, r, "pod identity "+p+"/default-editor", verify.Fail, "no EKS Pod Identity association")
+	}
+	if _, ok := r.Find("pod identity " + ns + "/default-editor"); ok {
+		t.Errorf("an association is wanted for %s, which up recorded no access for:\n%s", ns, reportText(r))
+	}
 }

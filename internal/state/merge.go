@@ -125,7 +125,7 @@ func merge(base, mine, theirs State) State {
 	}
 	bo, mo, oo := reflect.ValueOf(base.Outputs), reflect.ValueOf(mine.Outputs), reflect.ValueOf(&out.Outputs).Elem()
 	for i := range mo.NumField() {
-		if !reflect.DeepEqual(mo.Field(i).Interface(), bo.Field(i).Interface()) {
+		if !reflect.DeepEqual(mo.Field(i).Interface(), bo.Field(i).Interface()) { // fields may be maps
 			oo.Field(i).Set(mo.Field(i))
 		}
 	}
@@ -144,7 +144,7 @@ func (st State) clone() State {
 	for k, v := range st.Resources {
 		c.Resources[k] = v
 	}
-	c.Outputs.ProfileRoleARNs = maps.Clone(st.Outputs.ProfileRoleARNs)
 	c.Migration = st.Migration.clone()
+	c.Outputs.ProfileRoleARNs = maps.Clone(st.Outputs.ProfileRoleARNs)
 	return c
 }

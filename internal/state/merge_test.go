@@ -82,6 +82,32 @@ func TestWritersWithoutTheLockMerge(t *testing.T) {
 	}
 }
 
+// Per-profile roles merge like any output: a store that changed them, even in place, keeps its change over a
+// writer that did not touch them.
+func TestWritersMergeProfileRoles(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "x.state.json")
+	a := mustOpen(t, path)
+	if err := a.Update(func(st *State) { st.Outputs.ProfileRoleARNs = map[string]string{"team-a": "arn:a"} }); err != nil {
+		t.Fatal(err)
+	}
+	b := mustOpen(t, path)
+	if err := a.Update(func(st *State) { st.Outputs.ProfileRoleARNs["team-b"] = "arn:b" }); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Update(func(st *State) { st.Outputs.Bucket = "b" }); err != nil {
+		t.Fatal(err)
+	}
+	got := mustOpen(t, path).Snapshot().Outputs
+	if len(got.ProfileRoleARNs) != 2 || got.Bucket != "b" {
+		t.Errorf("outputs %+v, want both stores' changes", got)
+	}
+	snap := a.Snapshot()
+	snap.Outputs.ProfileRoleARNs["team-c"] = "arn:c"
+	if _, leaked := a.Snapshot().Outputs.ProfileRoleARNs["team-c"]; leaked {
+		t.Error("a snapshot shares its profile roles with the store")
+	}
+}
+
 // The lock removes temporary files that killed writers of this state left, and of older kfaws versions, when
 // they are older than the run; another state's in the same directory, and newer ones, stay.
 func TestLockRemovesLeftoverTempFiles(t *testing.T) {

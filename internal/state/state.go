@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
 	"sort"
@@ -165,6 +166,7 @@ func (s *Store) Snapshot() State {
 		c.Resources[k] = v
 	}
 	c.Migration = s.st.Migration.clone()
+	c.Outputs.ProfileRoleARNs = maps.Clone(s.st.Outputs.ProfileRoleARNs)
 	return c
 }
 

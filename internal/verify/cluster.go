@@ -51,6 +51,10 @@ type ClusterInput struct {
 	// Bucket is where every profile's pipeline root must be; ProfileNamespace and ProfileRoleARN are the profile
 	// whose default-editor gets the profile role (irsa).
 	Bucket, ProfileNamespace, ProfileRoleARN string
+	// ProfileRoleARNs maps every profile namespace up gave S3 access to its role (state.Outputs.ProfileRoleARNs).
+	// When set, every profile namespace must have an entry and, under IRSA, its default-editor that role; when
+	// empty (a state file from before it), only ProfileNamespace's default-editor is checked.
+	ProfileRoleARNs map[string]string
 	// ComponentUsers is true when each database client has its own user, synced into a Secret of its own.
 	ComponentUsers bool
 	// PodIdentity is true when the roles are bound by EKS Pod Identity associations (CheckAssociations checks

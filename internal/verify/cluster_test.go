@@ -145,6 +145,66 @@ func TestClusterChecks(t *testing.T) {
 		verify.CheckCluster(ctx, r, irsa)
 		want(t, r, "profile absent-profile", "not a KFP profile namespace yet")
 	})
+	t.Run("every profile has a role of its own", func(t *testing.T) {
+		roles := map[string]string{verifytest.ProfileNamespace: "arn:aws:iam::123456789012:role/kfaws-profile-default",
+			"team-c": "arn:aws:iam::123456789012:role/kfaws-profile-team-c"}
+		verifytest.SetProfileRole(ctx, t, cs, verifytest.ProfileNamespace, roles[verifytest.ProfileNamespace])
+		defer verifytest.SetProfileRole(ctx, t, cs, verifytest.ProfileNamespace, "")
+		verifytest.WireProfile(ctx, t, cs, verifytest.Wiring{Profile: "team-c", Bucket: "artifacts", ProfileRoleARN: roles["team-c"]})
+		defer func() { must(t, cs.CoreV1().Namespaces().Delete(ctx, "team-c", metav1.DeleteOptions{})) }()
+		irsa := in
+		irsa.Static, irsa.ProfileRoleARNs = false, roles
+		check := func(in verify.ClusterInput, ns string) verify.Check {
+			t.Helper()
+			r := &verify.Report{}
+			verify.CheckCluster(ctx, r, in)
+			c, ok := r.Find("profile " + ns)
+			if !ok {
+				t.Fatalf("no check of profile %s:\n%s", ns, text(r))
+			}
+			return c
+		}
+		for ns, role := range roles {
+			if c := check(irsa, ns); c.Status != verify.OK || !strings.Contains(c.Detail, "default-editor assumes "+role) {
+				t.Errorf("profile %s with its own role: %+v", ns, c)
+			}
+		}
+
+		verifytest.SetProfileRole(ctx, t, cs, "team-c", roles[verifytest.ProfileNamespace])
+		if c := check(irsa, "team-c"); c.Status != verify.Fail || !strings.Contains(c.Detail, "not the profile role \""+roles["team-c"]+"\"") {
+			t.Errorf("profile team-c on another profile's role: %+v", c)
+		}
+		pi := irsa
+		pi.PodIdentity = true
+		if c := check(pi, "team-c"); c.Status != verify.OK {
+			t.Errorf("pod identity reads no annotation (the association is checked in EKS): %+v", c)
+		}
+		verifytest.SetProfileRole(ctx, t, cs, "team-c", roles["team-c"])
+
+		// A profile created after up: its pipelines would get no S3 access, or another's.
+		verifytest.WireProfile(ctx, t, cs, verifytest.Wiring{Profile: "team-d", Bucket: "artifacts", S3Secret: "s3-secret"})
+		defer func() { must(t, cs.CoreV1().Namespaces().Delete(ctx, "team-d", metav1.DeleteOptions{})) }()
+		for _, mode := range []verify.ClusterInput{irsa, pi} {
+			c := check(mode, "team-d")
+			if c.Status != verify.Fail || !strings.Contains(c.Detail, "profile team-d has no S3 access of its own") ||
+				c.Action != "run kfaws up, then kfaws apply" {
+				t.Errorf("profile without a role (pod identity %v): %+v", mode.PodIdentity, c)
+			}
+		}
+		static := in
+		static.ProfileRoleARNs = roles
+		if c := check(static, "team-d"); c.Status != verify.OK {
+			t.Errorf("static keys need no role per profile: %+v", c)
+		}
+		older := irsa // a state file from before per-profile roles: only the configured profile is checked
+		older.ProfileRoleARNs, older.ProfileRoleARN = nil, roles[verifytest.ProfileNamespace]
+		if c := check(older, "team-d"); c.Status != verify.OK {
+			t.Errorf("older state file: %+v", c)
+		}
+		if c := check(older, verifytest.ProfileNamespace); c.Status != verify.OK {
+			t.Errorf("older state file, configured profile: %+v", c)
+		}
+	})
 }
 
 func csiCheckWith(ctx context.Context, in verify.ClusterInput) verify.Check {

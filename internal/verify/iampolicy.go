@@ -53,7 +53,8 @@ func parsePolicy(doc string) (policyDocument, error) {
 // Decision is the outcome of evaluating one request against identity policies.
 type Decision string
 
-// The outcomes. Conditional means only statements with conditions allow it, which this evaluator cannot judge.
+// The outcomes. Conditional means only statements with conditions allow it, and the request does not say enough
+// to decide them (a key it does not know, or an operator this evaluator does not implement).
 const (
 	Allowed     Decision = "allowed"
 	Denied      Decision = "denied"
@@ -61,24 +62,41 @@ const (
 	ImplicitNo  Decision = "not allowed"
 )
 
-// evaluate applies IAM's identity-policy logic (an explicit deny wins, then any allow, else implicit deny) to
-// one action on one resource. It exists because moto has no iam:SimulatePrincipalPolicy; it does not consider
-// permission boundaries, SCPs or bucket policies, and treats conditional statements as undecided.
+// request is one call as IAM evaluates it: the action, the resource's ARN and what the request context says of
+// condition keys (key names compare case-insensitively, as in IAM).
+type request struct {
+	action, resource string
+	// keys are the condition keys the call carries, with their values; they also fill policy variables ${key}.
+	keys map[string]string
+	// absent are condition keys the call is known not to carry. A condition on a key in neither keys nor absent
+	// is undecided: the request says nothing of, say, aws:SecureTransport, which a real call always carries.
+	absent []string
+}
+
+// evaluate applies IAM's identity-policy logic to one action on one resource, with no request context: every
+// statement with a condition on a key is undecided.
 func evaluate(docs []policyDocument, action, resource string) Decision {
+	return evaluateRequest(docs, request{action: action, resource: resource})
+}
+
+// evaluateRequest applies IAM's identity-policy logic (an explicit deny wins, then any allow, else implicit deny)
+// to req. It exists because moto has no iam:SimulatePrincipalPolicy; it does not consider permission boundaries,
+// SCPs or bucket policies. A Deny whose condition is undecided is taken not to apply, as kfaws always has.
+func evaluateRequest(docs []policyDocument, req request) Decision {
 	allowed, conditional := false, false
 	for _, d := range docs {
 		for _, s := range d.Statement {
-			if !s.matches(action, resource) {
+			if !s.matches(req) {
 				continue
 			}
-			hasCond := len(s.Condition) > 0 && string(s.Condition) != "null" && string(s.Condition) != "{}"
+			cond := s.conditionHolds(req)
 			switch {
-			case strings.EqualFold(s.Effect, "Deny") && !hasCond:
+			case strings.EqualFold(s.Effect, "Deny") && cond == condTrue:
 				return Denied
-			case strings.EqualFold(s.Effect, "Allow") && hasCond:
-				conditional = true
-			case strings.EqualFold(s.Effect, "Allow"):
+			case strings.EqualFold(s.Effect, "Allow") && cond == condTrue:
 				allowed = true
+			case strings.EqualFold(s.Effect, "Allow") && cond == condUndecided:
+				conditional = true
 			}
 		}
 	}
@@ -91,10 +109,23 @@ func evaluate(docs []policyDocument, action, resource string) Decision {
 	return ImplicitNo
 }
 
-func (s statement) matches(action, resource string) bool {
-	actionOK := anyMatch(s.Action, action, true) || (len(s.NotAction) > 0 && !anyMatch(s.NotAction, action, true))
-	resourceOK := anyMatch(s.Resource, resource, false) || (len(s.NotResource) > 0 && !anyMatch(s.NotResource, resource, false))
+// matches reports whether the statement names the request's action and resource; policy variables in
+// Resource and NotResource take their values from the request.
+func (s statement) matches(req request) bool {
+	actionOK := anyMatch(s.Action, req.action, true) || (len(s.NotAction) > 0 && !anyMatch(s.NotAction, req.action, true))
+	resourceOK := anyResource(s.Resource, req) || (len(s.NotResource) > 0 && !anyResource(s.NotResource, req))
 	return actionOK && resourceOK
+}
+
+// anyResource matches the ARN against patterns after filling their policy variables; a pattern naming a key the
+// request lacks matches nothing (IAM's rule).
+func anyResource(patterns []string, req request) bool {
+	for _, p := range patterns {
+		if pat, ok := expand(p, req, true); ok && pat.match(req.resource, false) {
+			return true
+		}
+	}
+	return false
 }
 
 // anyMatch matches IAM wildcards (* spans any characters, slashes included; ? is one character; nothing else
@@ -111,27 +142,11 @@ func anyMatch(patterns []string, s string, fold bool) bool {
 	return false
 }
 
-// wildcard matches s against p, backtracking only to the last '*'.
+// wildcard matches s against p, in which * and ? are wildcards.
 func wildcard(p, s string) bool {
-	star, mark := -1, 0
-	i, j := 0, 0
-	for j < len(s) {
-		switch {
-		case i < len(p) && (p[i] == '?' || p[i] == s[j]):
-			i++
-			j++
-		case i < len(p) && p[i] == '*':
-			star, mark = i, j
-			i++
-		case star >= 0:
-			mark++
-			i, j = star+1, mark
-		default:
-			return false
-		}
+	pat := make(pattern, len(p))
+	for i := 0; i < len(p); i++ {
+		pat[i] = patternByte{c: p[i], wild: p[i] == '*' || p[i] == '?'}
 	}
-	for i < len(p) && p[i] == '*' {
-		i++
-	}
-	return i == len(p)
+	return pat.match(s, false)
 }

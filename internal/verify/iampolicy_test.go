@@ -45,15 +45,20 @@ func FuzzEvaluate(f *testing.F) {
 	f.Add(`{"Statement":{"Effect":"Allow","Action":"s3:*","Resource":"*"}}`, "s3:GetObject", "arn:aws:s3:::b/k")
 	f.Add(`{"Statement":[{"Effect":"Deny","NotAction":["iam:*"],"NotResource":"arn:aws:s3:::b/*","Condition":{}}]}`, "s3:PutObject", "arn:aws:s3:::b")
 	f.Add(`%7B%22Statement%22%3A%5B%5D%7D`, "s3:ListBucket", "arn:aws:s3:::[b")
+	f.Add(`{"Statement":{"Effect":"Allow","Action":"s3:*","Resource":"arn:aws:s3:::b/${k}/*","Condition":{"StringLike":{"k":"${k}${*"}}}}`,
+		"s3:GetObject", "arn:aws:s3:::b/v/k")
 	f.Fuzz(func(t *testing.T, doc, action, resource string) {
 		d, err := parsePolicy(doc)
 		if err != nil {
 			return
 		}
-		switch evaluate([]policyDocument{d}, action, resource) {
-		case Allowed, Denied, Conditional, ImplicitNo:
-		default:
-			t.Fatal("unknown decision")
+		for _, req := range []request{{action: action, resource: resource},
+			{action: action, resource: resource, keys: map[string]string{"k": resource}, absent: []string{"s3:prefix"}}} {
+			switch evaluateRequest([]policyDocument{d}, req) {
+			case Allowed, Denied, Conditional, ImplicitNo:
+			default:
+				t.Fatal("unknown decision")
+			}
 		}
 	})
 }

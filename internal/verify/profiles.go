@@ -18,8 +18,8 @@ import (
 var gvrNamespace = schema.GroupVersionResource{Version: "v1", Resource: "namespaces"}
 
 // checkProfiles checks, in every profile namespace, what pipelines there need to reach the bucket: the
-// kfp-launcher ConfigMap on it (written by kfaws's profile hook), the synced keys in static mode, and in irsa mode
-// the role on the configured profile's default-editor.
+// kfp-launcher ConfigMap on it (written by kfaws's profile hook), the synced keys in static mode, and with roles
+// that up gave the profile a role of its own (on its default-editor under IRSA).
 func checkProfiles(ctx context.Context, w recorder, in ClusterInput) {
 	list, err := in.Kube.Dynamic.Resource(gvrNamespace).List(ctx, metav1.ListOptions{LabelSelector: kubeflow.ProfileLabel + "=true"})
 	if err != nil {
@@ -67,23 +67,49 @@ func checkProfile(ctx context.Context, w recorder, in ClusterInput, ns string) {
 			good = append(good, "Secret "+kubeflow.ObjectStoreSecret)
 		}
 	}
-	if !in.Static && ns == in.ProfileNamespace && !in.PodIdentity {
-		got, err := roleOf(ctx, in.Kube, ns, kubeflow.PipelineRunnerAccount)
-		switch {
-		case err != nil:
-			problems = append(problems, err.Error())
-		case got == "" || (in.ProfileRoleARN != "" && got != in.ProfileRoleARN):
-			problems = append(problems, fmt.Sprintf("default-editor assumes %q, not the profile role %q", got, in.ProfileRoleARN))
-			action = "run kfaws apply (it sets the role on default-editor)"
-		default:
-			good = append(good, "default-editor assumes "+got)
-		}
+	if problem, ok, fix := profileRole(ctx, in, ns); problem != "" {
+		problems, action = append(problems, problem), fix
+	} else if ok != "" {
+		good = append(good, ok)
 	}
 	if len(problems) > 0 {
 		w.add(name, Fail, strings.Join(problems, "; "), action)
 		return
 	}
 	w.ok(name, strings.Join(good, ", "))
+}
+
+// profileRole checks the role profile ns's pipelines assume (irsa and pod-identity modes): with the roles up
+// recorded per profile, that ns has one and, under IRSA, that default-editor names it; with none recorded (an
+// older state file), the configured profile's default-editor under IRSA. It returns a problem and what fixes
+// it, or what is good ("" when nothing was checked).
+func profileRole(ctx context.Context, in ClusterInput, ns string) (problem, good, action string) {
+	if in.Static {
+		return "", "", ""
+	}
+	want := in.ProfileRoleARN
+	if len(in.ProfileRoleARNs) > 0 {
+		role, ok := in.ProfileRoleARNs[ns]
+		if !ok {
+			return fmt.Sprintf("profile %s has no S3 access of its own: kfaws up recorded no IAM role for it", ns), "",
+				"run kfaws up, then kfaws apply"
+		}
+		if in.PodIdentity {
+			return "", "S3 access through IAM role " + role, "" // the association is checked in the EKS API
+		}
+		want = role
+	} else if ns != in.ProfileNamespace || in.PodIdentity {
+		return "", "", ""
+	}
+	got, err := roleOf(ctx, in.Kube, ns, kubeflow.PipelineRunnerAccount)
+	switch {
+	case err != nil:
+		return err.Error(), "", "run kfaws apply (it sets the role on default-editor)"
+	case got == "" || (want != "" && got != want):
+		return fmt.Sprintf("default-editor assumes %q, not the profile role %q", got, want), "",
+			"run kfaws apply (it sets the role on default-editor)"
+	}
+	return "", "default-editor assumes " + got, ""
 }
 
 func launcherRoot(ctx context.Context, k *kube.Client, ns string) (string, error) {

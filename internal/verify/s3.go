@@ -41,6 +41,9 @@ type S3Input struct {
 	// KMSKey is the ARN of the KMS key kms.key names, "" for none; KMS resolves a key the bucket names otherwise.
 	KMSKey string
 	KMS    *kms.Client
+	// Profiles are the profile namespaces up gave S3 access and their roles (IRSA and Pod Identity), whose
+	// confinement to their own prefixes is checked.
+	Profiles []ProfileRole
 }
 
 // probePrefix is where the write/read/delete probe puts its one object.
@@ -66,6 +69,9 @@ func CheckS3(ctx context.Context, r *Report, in S3Input) {
 		checkProbe(ctx, w, in)
 	} else {
 		checkRolePolicy(ctx, w, in)
+		if len(in.Profiles) > 0 {
+			checkProfileAccess(ctx, w, in)
+		}
 	}
 	checkPrefixes(ctx, w, in)
 }

@@ -91,12 +91,26 @@ func WireProfile(ctx context.Context, tb testing.TB, cs kubernetes.Interface, w 
 		must(tb, err)
 	}
 	if w.ProfileRoleARN != "" {
-		sa, err := cs.CoreV1().ServiceAccounts(w.Profile).Get(ctx, "default-editor", metav1.GetOptions{})
-		must(tb, err)
-		sa.Annotations = map[string]string{identity.RoleARNAnnotation: w.ProfileRoleARN}
-		_, err = cs.CoreV1().ServiceAccounts(w.Profile).Update(ctx, sa, metav1.UpdateOptions{})
-		must(tb, err)
+		SetProfileRole(ctx, tb, cs, w.Profile, w.ProfileRoleARN)
 	}
+}
+
+// SetProfileRole annotates profile ns's default-editor with roleARN as kfaws apply does under IRSA; "" removes
+// the annotation.
+func SetProfileRole(ctx context.Context, tb testing.TB, cs kubernetes.Interface, ns, roleARN string) {
+	tb.Helper()
+	sa, err := cs.CoreV1().ServiceAccounts(ns).Get(ctx, kubeflow.PipelineRunnerAccount, metav1.GetOptions{})
+	must(tb, err)
+	if roleARN == "" {
+		delete(sa.Annotations, identity.RoleARNAnnotation)
+	} else {
+		if sa.Annotations == nil {
+			sa.Annotations = map[string]string{}
+		}
+		sa.Annotations[identity.RoleARNAnnotation] = roleARN
+	}
+	_, err = cs.CoreV1().ServiceAccounts(ns).Update(ctx, sa, metav1.UpdateOptions{})
+	must(tb, err)
 }
 
 // InstallCSI creates the driver's objects as kfaws's manifests path does: CRDs first, until they are served.
