@@ -19,6 +19,7 @@ import (
 	"github.com/kfaws/kfaws/internal/kube/kubetest"
 	"github.com/kfaws/kfaws/internal/operation"
 	"github.com/kfaws/kfaws/internal/plan"
+	"github.com/kfaws/kfaws/internal/verify"
 )
 
 func s3Only(c *config.Config) { c.Option = config.OptionS3Only }
@@ -101,6 +102,14 @@ func TestUpConfinesEveryProfileIRSA(t *testing.T) {
 	if p, err := (&operation.Plan{Configuration: in.discovering(k)}).Run(ctx); err != nil || p.Plan.HasChanges() {
 		t.Fatalf("plan after up: %v %+v", err, p)
 	}
+	// verify evaluates each profile's role: its own prefix, no other's.
+	r, err := (&operation.Verify{Configuration: in.configuration(), Only: []verify.Area{verify.AreaS3}}).Run(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantCheck(t, r, "profile team-a S3 access", verify.OK, "private-artifacts/team-a/")
+	wantCheck(t, r, "profile team-b S3 access", verify.OK, "private-artifacts/team-b/")
+	wantCheck(t, r, "profile kubeflow-user-example-com S3 access", verify.OK, "private-artifacts/kubeflow-user-example-com/")
 
 	unlabel(ctx, t, cs, "team-b")
 	p, err := (&operation.Plan{Configuration: in.discovering(k)}).Run(ctx)
@@ -161,4 +170,10 @@ func TestUpConfinesEveryProfilePodIdentity(t *testing.T) {
 	if p, err := (&operation.Plan{Configuration: in.discovering(k)}).Run(ctx); err != nil || p.Plan.HasChanges() {
 		t.Fatalf("plan after up: %v %+v", err, p)
 	}
+	r, err := (&operation.Verify{Configuration: in.configuration(), Only: []verify.Area{verify.AreaS3}}).Run(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantCheck(t, r, "profile team-a S3 access", verify.OK, "private-artifacts/team-a/")
+	wantCheck(t, r, "profile kubeflow-user-example-com S3 access", verify.OK, "private-artifacts/kubeflow-user-example-com/")
 }
