@@ -44,9 +44,10 @@ func (e *Executor) createKMSKey(ctx context.Context, s plan.Step, p plan.CreateK
 	return nil
 }
 
-// restoreKMSKey cancels a scheduled deletion of the key kfaws created and enables it; both are harmless on a key
-// that needs neither, so an interrupted restore is finished by running it again.
-func (e *Executor) restoreKMSKey(ctx context.Context, _ plan.Step, p plan.RestoreKMSKey) error {
+// restoreKMSKey cancels a scheduled deletion of the key kfaws created and enables it, and gives it its alias when
+// it lacks it; each is harmless on a key that needs none, so an interrupted restore is finished by running it
+// again. The key's ARN is recorded, for a key found by its tag.
+func (e *Executor) restoreKMSKey(ctx context.Context, s plan.Step, p plan.RestoreKMSKey) error {
 	out, err := e.AWS.KMS.DescribeKey(ctx, &kms.DescribeKeyInput{KeyId: &p.ARN})
 	if err != nil {
 		return fmt.Errorf("kms:DescribeKey %q: %w", p.Alias, err)
@@ -60,7 +61,15 @@ func (e *Executor) restoreKMSKey(ctx context.Context, _ plan.Step, p plan.Restor
 	if _, err := e.AWS.KMS.EnableKey(ctx, &kms.EnableKeyInput{KeyId: id}); err != nil {
 		return fmt.Errorf("kms:EnableKey %q: %w", p.Alias, err)
 	}
-	return nil
+	if !p.CreateAlias {
+		return nil
+	}
+	_, err = e.AWS.KMS.CreateAlias(ctx, &kms.CreateAliasInput{AliasName: &p.Alias, TargetKeyId: id})
+	var exists *kmstypes.AlreadyExistsException
+	if err != nil && !errors.As(err, &exists) {
+		return fmt.Errorf("kms:CreateAlias %q for key %q: %w", p.Alias, p.ARN, err)
+	}
+	return e.record(s.Resource, p.ARN)
 }
 
 // encryptSecret has Secrets Manager encrypt a secret kfaws created with the key.

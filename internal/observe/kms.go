@@ -121,3 +121,26 @@ func (o *Observer) describeKey(ctx context.Context, ref string) (Key, error) {
 	}
 	return k, nil
 }
+
+// taggedKey finds the customer managed key tagged as this installation's among the region's keys, one call per key
+// (there is no lookup by tag); ref is returned as absent when none is.
+func (o *Observer) taggedKey(ctx context.Context, ref string) (Key, error) {
+	pages := kms.NewListKeysPaginator(o.AWS.KMS, &kms.ListKeysInput{})
+	for pages.HasMorePages() {
+		page, err := pages.NextPage(ctx)
+		if err != nil {
+			return Key{}, fmt.Errorf("kms:ListKeys: %w", err)
+		}
+		for _, e := range page.Keys {
+			k, err := o.describeKey(ctx, aws.ToString(e.KeyId))
+			if err != nil {
+				return Key{}, err
+			}
+			if k.Exists && k.Installation == o.Config.Name && k.State != string(kmstypes.KeyStatePendingDeletion) {
+				k.Ref = ref
+				return k, nil
+			}
+		}
+	}
+	return Key{Ref: ref}, nil
+}

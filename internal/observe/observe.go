@@ -29,6 +29,10 @@ type Observer struct {
 	// FromSnapshot names the DB snapshot up is asked to restore the instance from (kfaws up --from-snapshot),
 	// read into Snapshot.SourceSnapshot; "" for none.
 	FromSnapshot string
+	// FindCreatedKey has observe, when kfaws's alias names no key, look through the region's keys for one tagged
+	// as this installation's: set when the state records that up set out to create its key and not which one it
+	// got (a run killed between kms:CreateKey and its record).
+	FindCreatedKey bool
 	// PodIdentity reads the EKS Pod Identity Agent add-on and the cluster's associations into
 	// Snapshot.PodIdentity: set when the configuration uses pod-identity or the state records associations.
 	PodIdentity bool
@@ -86,7 +90,9 @@ func (o *Observer) Observe(ctx context.Context) (*Snapshot, error) {
 	}
 	if ref := kmsKeyRef(c, o.RecordedKey); ref != "" {
 		run("KMS key "+q(ref), func(ctx context.Context) (err error) {
-			s.KMSKey, err = o.kmsKey(ctx, ref, o.RecordedKey)
+			if s.KMSKey, err = o.kmsKey(ctx, ref, o.RecordedKey); err == nil && !s.KMSKey.Exists && o.FindCreatedKey {
+				s.KMSKey, err = o.taggedKey(ctx, ref)
+			}
 			return err
 		})
 	}

@@ -85,7 +85,7 @@ func (d *Down) Run(ctx context.Context) (*DownResult, error) {
 	recorded := d.State.Snapshot()
 	profiles := d.profiles(ctx)
 	o := &observe.Observer{AWS: d.AWS, Config: d.Config, Recorded: plan.Formers(d.Config, recorded),
-		PodIdentity: plan.ObservesPodIdentity(d.Config, recorded), RecordedKey: plan.RecordedKey(recorded),
+		PodIdentity: plan.ObservesPodIdentity(d.Config, recorded), RecordedKey: plan.RecordedKey(recorded), FindCreatedKey: plan.RecordsKeyIntent(recorded),
 		Profiles: profiles, ProfileRoles: plan.ProfileRolesToObserve(d.Config, profiles, recorded)}
 	d.logger().Info("observing AWS", "region", d.Config.Region, "cluster", d.Config.Cluster)
 	snap, err := o.Observe(ctx)

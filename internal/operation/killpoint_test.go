@@ -44,6 +44,7 @@ var createCalls = map[string]createCall{
 	plan.KeyRDSSecret:      {"Secrets Manager", "CreateSecret", func(c *config.Config) string { return c.RDS.SecretName }},
 	plan.KeyInstance:       {"RDS", "CreateDBInstance", nil},
 	plan.KeyCSIAddon:       {"EKS", "CreateAddon", nil},
+	plan.KeyKMSKey:         {"KMS", "CreateKey", nil},
 }
 
 // inputName is the resource name of the create and delete inputs createCalls and deleteCalls tell apart by name.
@@ -105,6 +106,8 @@ func TestUpKilledBetweenCreateAndRecord(t *testing.T) {
 		{"static", []func(*config.Config){func(c *config.Config) {
 			c.S3.Credentials, c.S3.AccessKeyID, c.S3.SecretAccessKey = config.CredentialsStatic, "AKIAKILLTEST0000", "kill-test-secret"
 		}}},
+		// The key is found by its tag: its alias comes after the record.
+		{"kms", []func(*config.Config){func(c *config.Config) { c.KMS.Key = config.KMSCreate }}},
 	}
 	covered := map[string]bool{}
 	for _, c := range configs {
@@ -221,6 +224,7 @@ func identifier(s *observe.Snapshot, key string) string {
 		plan.KeySecretsRole: s.SecretsRole.ARN, plan.KeySubnetGroup: s.SubnetGroup.ARN,
 		plan.KeyParameterGroup: s.ParameterGroup.ARN, plan.KeySecurityGroup: s.SecurityGroup.ID,
 		plan.KeyRDSSecret: s.RDSSecret.ARN, plan.KeyInstance: s.Instance.ARN, plan.KeyCSIAddon: s.CSIAddon.ARN,
+		plan.KeyKMSKey: s.KMSKey.ARN,
 	}
 	id, ok := byKey[key]
 	if !ok {

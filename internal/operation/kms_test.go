@@ -3,6 +3,7 @@ package operation_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"net/url"
 	"slices"
 	"strings"
@@ -10,13 +11,16 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 	kmstypes "github.com/aws/aws-sdk-go-v2/service/kms/types"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+	"github.com/aws/smithy-go/middleware"
 
+	kaws "github.com/kfaws/kfaws/internal/aws"
 	"github.com/kfaws/kfaws/internal/config"
 	"github.com/kfaws/kfaws/internal/operation"
 	"github.com/kfaws/kfaws/internal/ownership"
@@ -224,5 +228,48 @@ func TestKMSKeyReusedBucketAndBadKey(t *testing.T) {
 	}
 	if rec.has("start") {
 		t.Errorf("steps ran with a disabled key:\n%s", rec)
+	}
+}
+
+// A run killed after its key was created and recorded but before kms:CreateAlias reached KMS: the next plan finds
+// the key by its record and gives it its alias; the resumed up leaves nothing to do and created no second key.
+func TestUpKilledBeforeKMSAlias(t *testing.T) {
+	in := newInstall(t, s3Only, func(c *config.Config) { c.KMS.Key = config.KMSCreate })
+	ctx, kill := context.WithCancel(context.Background())
+	defer kill()
+	cfg, err := in.stack.AWSConfig(ctx, in.cfg.Region)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.APIOptions = append(cfg.APIOptions, func(stack *middleware.Stack) error {
+		return stack.Initialize.Add(middleware.InitializeMiddlewareFunc("killBeforeAlias",
+			func(ctx context.Context, input middleware.InitializeInput, next middleware.InitializeHandler) (
+				middleware.InitializeOutput, middleware.Metadata, error) {
+				if awsmiddleware.GetServiceID(ctx) == "KMS" && awsmiddleware.GetOperationName(ctx) == "CreateAlias" {
+					kill()
+					return middleware.InitializeOutput{}, middleware.Metadata{}, errKilled
+				}
+				return next.HandleInitialize(ctx, input)
+			}), middleware.After)
+	})
+	conf := in.configuration()
+	conf.AWS = kaws.NewClients(cfg)
+	if _, err := (&operation.Up{Configuration: conf, Reporter: &recorder{}}).Run(ctx); !errors.Is(err, errKilled) {
+		t.Fatalf("the run was not killed before kms:CreateAlias: %v", err)
+	}
+	created := in.configuration().State.Snapshot().Resources[plan.KeyKMSKey].ARN
+	if created == "" {
+		t.Fatal("the key was not recorded before its alias")
+	}
+	p := in.plan(context.Background())
+	if r, _ := p.Resource(plan.KeyKMSKey); r.Action != plan.Update || r.ARN != created {
+		t.Fatalf("plan after the kill: key %+v, want an update of %s", r, created)
+	}
+	in.mustUp(context.Background())
+	if m := in.describeKey(context.Background(), "alias/kfaws-"+in.cfg.Name); aws.ToString(m.Arn) != created {
+		t.Errorf("alias names %s, want the key created before the kill, %s", aws.ToString(m.Arn), created)
+	}
+	if p := in.plan(context.Background()); p.HasChanges() {
+		t.Errorf("plan after the resumed up has steps: %v", p.Steps)
 	}
 }

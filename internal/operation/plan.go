@@ -33,7 +33,7 @@ func (p *Plan) Run(ctx context.Context) (*PlanResult, error) {
 	// what happens to it.
 	profiles := p.profiles(ctx)
 	o := &observe.Observer{AWS: p.AWS, Config: p.Config, Recorded: plan.Formers(p.Config, recorded), FromSnapshot: p.FromSnapshot,
-		PodIdentity: plan.ObservesPodIdentity(p.Config, recorded), RecordedKey: plan.RecordedKey(recorded),
+		PodIdentity: plan.ObservesPodIdentity(p.Config, recorded), RecordedKey: plan.RecordedKey(recorded), FindCreatedKey: plan.RecordsKeyIntent(recorded),
 		Profiles: profiles, ProfileRoles: plan.ProfileRolesToObserve(p.Config, profiles, recorded)}
 	p.logger().Info("observing AWS", "region", p.Config.Region, "cluster", p.Config.Cluster)
 	snap, err := o.Observe(ctx)

@@ -84,8 +84,14 @@ func (b *builder) createdKey() {
 	case k.State == string(kmstypes.KeyStatePendingDeletion) || k.State == string(kmstypes.KeyStateDisabled):
 		r.Action, r.Owned, r.Detail = Update, true, "restored from the deletion kfaws down scheduled, and enabled"
 		b.key = k.ARN
-		b.step(KeyKMSKey, "restore", RestoreKMSKey{ARN: k.ARN, Alias: alias},
+		b.step(KeyKMSKey, "restore", RestoreKMSKey{ARN: k.ARN, Alias: alias, CreateAlias: aliasOf(k, alias) == ""},
 			fmt.Sprintf("cancel the deletion of KMS key %q and enable it", alias))
+	case aliasOf(k, alias) == "":
+		// A run killed between kms:CreateKey and kms:CreateAlias: the key is found by its record or its tag.
+		r.Action, r.Owned, r.Detail = Update, true, "give it kfaws's alias, which an interrupted run did not"
+		b.key = k.ARN
+		b.step(KeyKMSKey, "restore", RestoreKMSKey{ARN: k.ARN, Alias: alias, CreateAlias: true},
+			fmt.Sprintf("give KMS key %s the alias %q", k.ARN, alias))
 	default:
 		r.Action, r.Owned = Exists, true
 		b.key = k.ARN
@@ -164,6 +170,13 @@ func (b *builder) instanceKey(ir *Resource) {
 	b.warn("DB instance %q has %s, not KMS key %s (kms.key), and RDS cannot change an instance's key in place; kfaws leaves it: "+
 		"take a snapshot, copy it with the key (aws rds copy-db-snapshot --kms-key-id), then restore it under a new name "+
 		"(kfaws up --from-snapshot with that rds.instanceName)", b.cfg.RDS.InstanceName, have, b.keyName)
+}
+
+// RecordsKeyIntent reports whether the state records that up set out to create the KMS key without the ARN it
+// got: observe must then look for the key by its tag (observe.Observer.FindCreatedKey).
+func RecordsKeyIntent(recorded state.State) bool {
+	r, ok := recorded.Resources[KeyKMSKey]
+	return ok && r.Owned && r.ARN == ""
 }
 
 // RecordedKey is the ARN of the KMS key the state records as this installation's creation, "" for none; observe

@@ -347,6 +347,8 @@ type CreateKMSKey struct {
 type RestoreKMSKey struct {
 	ARN   string
 	Alias string
+	// CreateAlias gives the key Alias, which it lacks.
+	CreateAlias bool
 }
 
 // EncryptSecret has a secret kfaws created encrypted with KMSKey from its next version on.
