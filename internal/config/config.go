@@ -170,13 +170,15 @@ type RDS struct {
 type IAM struct {
 	// BackendRoleName is assumed by kubeflow/ml-pipeline (irsa mode).
 	BackendRoleName string `json:"backendRoleName"`
-	// ProfileRoleName is assumed by ProfileNamespace/default-editor (irsa mode).
+	// ProfileRoleName is assumed by ProfileNamespace/default-editor, and by every profile's under pod-identity;
+	// under irsa the other profiles each assume a role of their own (ProfileRoleFor).
 	ProfileRoleName string `json:"profileRoleName"`
 	// S3PolicyName is the least-privilege policy on the bucket attached to both roles (irsa mode).
 	S3PolicyName string `json:"s3PolicyName"`
 	// SecretsRoleName is assumed by kubeflow/kubeflow-secrets-manager-sa to read the secrets.
 	SecretsRoleName string `json:"secretsRoleName"`
-	// ProfileNamespace is the user profile namespace whose default-editor gets the profile role.
+	// ProfileNamespace is a profile namespace that gets S3 access even when the cluster cannot be read; the
+	// cluster's other profiles get theirs when up finds them.
 	ProfileNamespace string `json:"profileNamespace"`
 }
 

@@ -83,7 +83,9 @@ iam:
   {{.Opt "iam.profileRoleName" .IAM.ProfileRoleName}}
   {{.Opt "iam.s3PolicyName" .IAM.S3PolicyName}}
   {{.Opt "iam.secretsRoleName" .IAM.SecretsRoleName}}
-  # Profile namespace whose default-editor service account gets the profile role.
+  # Every profile namespace reaches only its own artifacts (private-artifacts/NAMESPACE/). Under irsa this one's
+  # default-editor assumes profileRoleName and every other profile's its own, profileRoleName-NAMESPACE; under
+  # pod-identity they all share profileRoleName. kfaws up finds the cluster's profiles through the kubeconfig.
   profileNamespace: {{yaml .IAM.ProfileNamespace}}
 
 kms:
