@@ -49,6 +49,11 @@ func (c *ClusterUp) preflight(ctx context.Context, conf *Configuration, p *plan.
 	if cfg.S3.Credentials == config.CredentialsIRSA {
 		over.BackendRoleARN = orDefault(over.BackendRoleARN, p.RoleARN(cfg.IAM.BackendRoleName))
 		over.ProfileRoleARN = orDefault(over.ProfileRoleARN, p.RoleARN(cfg.IAM.ProfileRoleName))
+		outputs.ProfileRoleARNs = map[string]string{}
+		for ns, key := range p.ProfileRoles {
+			r, _ := p.Resource(key)
+			outputs.ProfileRoleARNs[ns] = r.ARN
+		}
 	}
 	over.SecretsRoleARN = orDefault(over.SecretsRoleARN, p.RoleARN(cfg.IAM.SecretsRoleName))
 	objs, _, err := a.Render.objects(ctx, outputs, over)
