@@ -1,8 +1,11 @@
 package render
 
 import (
+	"encoding/json"
 	"testing"
 
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/util/strategicpatch"
 	"sigs.k8s.io/yaml"
 
 	"github.com/kfaws/kfaws/internal/identity"
@@ -57,5 +60,37 @@ func checkPodIdentityS3(t *testing.T, b *built, v Values, api map[string]obj) {
 	if !found {
 		t.Errorf("pod-identity: Argo's mainContainer does not set AWS_REGION, which the v2 launcher's fromEnv client needs: %q",
 			str(cm, "data", "mainContainer"))
+	}
+	checkMainContainerMerge(t, str(cm, "data", "mainContainer"), v.Region)
+}
+
+// checkMainContainerMerge merges a pipeline step's main container over mainContainer as Argo does, a strategic
+// merge patch of the template's container onto the defaults (argo-workflows@v3.6.5 and @v3.7.9:
+// workflow/controller/workflowpod.go, createWorkflowPod): env entries merge by name, so the step keeps its own
+// variables and gains AWS_REGION, unless it sets AWS_REGION itself.
+func checkMainContainerMerge(t *testing.T, mainContainer, region string) {
+	t.Helper()
+	defaults, err := yaml.YAMLToJSON([]byte(mainContainer))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The shape of a KFP v2 executor's main container: the launcher with variables from the downward API.
+	step := `{"name":"main","image":"ghcr.io/kubeflow/kfp-launcher","command":["/kfp-launcher/launch"],` +
+		`"env":[{"name":"KFP_POD_NAME","valueFrom":{"fieldRef":{"fieldPath":"metadata.name"}}},{"name":"KFP_POD_UID",` +
+		`"valueFrom":{"fieldRef":{"fieldPath":"metadata.uid"}}}]}`
+	merged, err := strategicpatch.StrategicMergePatch(defaults, []byte(step), corev1.Container{})
+	if err != nil {
+		t.Fatalf("merging a step's main container over mainContainer: %v", err)
+	}
+	var c corev1.Container
+	if err := json.Unmarshal(merged, &c); err != nil {
+		t.Fatal(err)
+	}
+	env := map[string]corev1.EnvVar{}
+	for _, e := range c.Env {
+		env[e.Name] = e
+	}
+	if env["AWS_REGION"].Value != region || env["KFP_POD_NAME"].ValueFrom == nil || env["KFP_POD_UID"].ValueFrom == nil || c.Image != "ghcr.io/kubeflow/kfp-launcher" {
+		t.Errorf("a step's main container merged over mainContainer: %+v", c)
 	}
 }
