@@ -96,9 +96,8 @@ func checkProfileObjects(t *testing.T, d *deployedController, res *Result, v Val
 		}
 	}
 	got := newBuilt(objs)
-	root := "s3://" + v.Bucket + "/v2/artifacts"
+	root := "s3://" + v.Bucket + "/" + kubeflow.ProfileArtifacts(fixtureNS) + "v2/artifacts"
 	if l.ObjectStore == detect.SeaweedFS {
-		root = "s3://" + v.Bucket + "/private-artifacts/" + fixtureNS + "/v2/artifacts"
 		checkNamespaceRepo(t, got, v)
 	}
 	checkLauncher(t, sub(got.get("ConfigMap", "kfp-launcher"), "data"), v, res, root)
@@ -163,7 +162,7 @@ func checkNamespaceRepo(t *testing.T, att *built, v Values) {
 		t.Fatalf("artifact-repositories: %v", err)
 	}
 	kf, _ := repo.S3["keyFormat"].(string)
-	if repo.S3["bucket"] != v.Bucket || !strings.HasPrefix(kf, "private-artifacts/"+fixtureNS+"/") {
+	if repo.S3["bucket"] != v.Bucket || !strings.HasPrefix(kf, kubeflow.ProfileArtifacts(fixtureNS)) {
 		t.Errorf("per-namespace Argo repository is not the namespace's prefix of the bucket: %v", repo.S3)
 	}
 	if irsa := v.Credentials == config.CredentialsIRSA; (repo.S3["useSDKCreds"] == true) != irsa {
