@@ -3,12 +3,14 @@ package render
 import (
 	"context"
 	"os"
+	"reflect"
 	"strings"
 	"testing"
 
 	"sigs.k8s.io/yaml"
 
 	"github.com/kfaws/kfaws/internal/config"
+	"github.com/kfaws/kfaws/internal/identity"
 	"github.com/kfaws/kfaws/internal/kubeflow"
 	"github.com/kfaws/kfaws/internal/render/detect"
 )
@@ -107,4 +109,95 @@ func s3Keys(t *testing.T, bucket string, o any) []string {
 		}
 	}
 	return keys
+}
+
+// TestRenderProfileRolesPerNamespace: with the roles up recorded for two profiles, irsa annotates the
+// default-editor of both, each with its own role, and no other; pod-identity and static keys annotate none.
+func TestRenderProfileRolesPerNamespace(t *testing.T) {
+	mirror := argoMirror(t)
+	roles := map[string]string{
+		"team-b": "arn:aws:iam::123456789012:role/kfaws-test-profile-team-b",
+		"team-a": "arn:aws:iam::123456789012:role/kfaws-test-profile-team-a",
+	}
+	v := testValues(config.OptionS3Only, config.CredentialsIRSA)
+	v.ProfileRoleARNs = roles
+	res, b := renderBuilt(t, "v1.10", v, mirror)
+	if got := profileAccountRoles(b); !reflect.DeepEqual(got, roles) {
+		t.Errorf("default-editor role annotations by namespace: %v, want %v", got, roles)
+	}
+	annotated := map[string]string{}
+	for _, o := range b.objs {
+		if arn := str(o, "metadata", "annotations", identity.RoleARNAnnotation); arn != "" {
+			annotated[str(o, "kind")+"/"+str(o, "metadata", "namespace")+"/"+str(o, "metadata", "name")] = arn
+		}
+	}
+	want := map[string]string{
+		"ServiceAccount/kubeflow/ml-pipeline": v.BackendRoleARN, "ServiceAccount/kubeflow/ml-pipeline-ui": v.BackendRoleARN,
+		"ServiceAccount/team-a/default-editor": roles["team-a"], "ServiceAccount/team-b/default-editor": roles["team-b"],
+	}
+	if !reflect.DeepEqual(annotated, want) {
+		t.Errorf("objects naming a role: %v, want %v", annotated, want)
+	}
+	file := string(res.Files["profile/default-editor.yaml"])
+	if a, bIdx := strings.Index(file, "namespace: team-a"), strings.Index(file, "namespace: team-b"); a < 0 || bIdx < a {
+		t.Errorf("the default-editor patches are not in namespace order:\n%s", file)
+	}
+	if !strings.Contains(strings.Join(res.Warnings, "\n"), "(team-a, team-b)") {
+		t.Errorf("the warnings do not name the profiles with a role: %v", res.Warnings)
+	}
+
+	for _, c := range []struct {
+		name  string
+		creds config.CredentialMode
+		ident config.Identity
+	}{{"pod-identity", config.CredentialsIRSA, config.IdentityPodIdentity}, {"static", config.CredentialsStatic, ""}} {
+		v := testValues(config.OptionS3Only, c.creds)
+		v.Identity, v.ProfileRoleARNs = c.ident, roles
+		_, b := renderBuilt(t, "26.03", v, mirror)
+		if got := profileAccountRoles(b); len(got) != 0 {
+			t.Errorf("%s: default-editor patched in %v", c.name, got)
+		}
+	}
+}
+
+// TestLimitsProfileAccess: each credential mode says once which profiles reach S3 and how far.
+func TestLimitsProfileAccess(t *testing.T) {
+	l := detectTree(t, "testdata/trees/26.03")
+	perProfile := testValues(config.OptionS3Only, config.CredentialsIRSA)
+	perProfile.ProfileRoleARNs = map[string]string{"team-a": perProfile.ProfileRoleARN}
+	podIdentity := testValues(config.OptionS3Only, config.CredentialsIRSA)
+	podIdentity.Identity = config.IdentityPodIdentity
+	for _, c := range []struct {
+		name string
+		v    Values
+		want []string
+	}{
+		{"irsa", perProfile, []string{"(team-a) gets that profile's own role",
+			"s3://kfaws-test-artifacts/private-artifacts/<namespace>/", "`kfaws up` then `kfaws apply`"}},
+		{"irsa without recorded roles", testValues(config.OptionS3Only, config.CredentialsIRSA), []string{
+			"only default-editor in kubeflow-user-example-com", "`kfaws up` then `kfaws apply`"}},
+		{"pod-identity", podIdentity, []string{"share the profile role", "only after `kfaws up`"}},
+		{"static", testValues(config.OptionS3Only, config.CredentialsStatic), []string{"same S3 keys",
+			"not confined"}},
+	} {
+		warn, err := limits(l, c.v)
+		if err != nil {
+			t.Fatalf("%s: %v", c.name, err)
+		}
+		var about []string
+		for _, w := range warn {
+			if strings.Contains(w, "private-artifacts/") {
+				about = append(about, w)
+			}
+		}
+		if len(about) != 1 {
+			t.Errorf("%s: want one statement about profile access, got %v", c.name, about)
+			continue
+		}
+		for _, w := range c.want {
+			if !strings.Contains(about[0], w) {
+				t.Errorf("%s: %q lacks %q", c.name, about[0], w)
+			}
+		}
+	}
 }
