@@ -1,6 +1,8 @@
 package operation
 
 import (
+	"maps"
+
 	"github.com/kfaws/kfaws/internal/config"
 	"github.com/kfaws/kfaws/internal/render"
 	"github.com/kfaws/kfaws/internal/state"
@@ -49,7 +51,9 @@ func combine(c *config.Config, out state.Outputs, o Overrides) render.Values {
 		BackendRoleARN:   pick(o.BackendRoleARN, out.BackendRoleARN),
 		ProfileRoleARN:   pick(o.ProfileRoleARN, out.ProfileRoleARN),
 		ProfileNamespace: c.IAM.ProfileNamespace,
-		ComponentUsers:   c.UsesComponentUsers(),
+		// Every profile up gave access to; --profile-role-arn stands in only where up recorded none.
+		ProfileRoleARNs: maps.Clone(out.ProfileRoleARNs),
+		ComponentUsers:  c.UsesComponentUsers(),
 	}
 	if o.DBPort != 0 {
 		v.DBPort = o.DBPort

@@ -1,6 +1,8 @@
 package operation_test
 
 import (
+	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/kfaws/kfaws/internal/config"
@@ -32,5 +34,34 @@ func TestNewValuesPrecedence(t *testing.T) {
 	}
 	if v.DBPort != 3306 || v.Bucket != "from-config" || v.RDSSecretName != config.DefaultRDSSecretName {
 		t.Errorf("defaults wrong: %+v", v)
+	}
+	if v.ProfileRoleARNs != nil {
+		t.Errorf("no roles recorded, yet per-profile roles %v", v.ProfileRoleARNs)
+	}
+}
+
+// TestNewValuesProfileRoles: every profile role up recorded reaches render, as a copy, and replaces the single
+// profile role; a bad entry is named by its state field.
+func TestNewValuesProfileRoles(t *testing.T) {
+	c := config.New()
+	c.Region, c.Cluster, c.S3.Bucket, c.Option = "eu-west-1", "c", "b-artifacts", config.OptionS3Only
+	c.Default()
+	roles := map[string]string{"team-a": "arn:aws:iam::123456789012:role/a", "team-b": "arn:aws:iam::123456789012:role/b"}
+	out := state.Outputs{BackendRoleARN: "arn:aws:iam::123456789012:role/backend", ProfileRoleARNs: roles}
+	v, err := operation.NewValues(c, out, operation.Overrides{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(v.ProfileRoleARNs, roles) {
+		t.Errorf("profile roles %v, want %v", v.ProfileRoleARNs, roles)
+	}
+	v.ProfileRoleARNs["team-c"] = "x"
+	if _, ok := roles["team-c"]; ok {
+		t.Errorf("the values share the state's map")
+	}
+	out.ProfileRoleARNs = map[string]string{"team-a": "not-an-arn"}
+	if _, err := operation.NewValues(c, out, operation.Overrides{}); err == nil ||
+		!strings.Contains(err.Error(), "state outputs.profileRoleArns[team-a]") {
+		t.Errorf("want an error naming state outputs.profileRoleArns[team-a], got %v", err)
 	}
 }

@@ -49,8 +49,8 @@ func TestLimitsOneStatementPerMode(t *testing.T) {
 			}
 			all := strings.Join(warn, "\n")
 			if creds == config.CredentialsIRSA {
-				for _, want := range []string{"environment credentials", "IRSA role of default-editor in kubeflow-user-example-com",
-					"region the IRSA webhook injects", "only that profile has the role"} {
+				for _, want := range []string{"environment credentials", "IRSA role of the profile's default-editor",
+					"region the IRSA webhook injects"} {
 					if !strings.Contains(v2[0], want) {
 						t.Errorf("%s irsa: %q lacks %q", rel, v2[0], want)
 					}

@@ -22,7 +22,7 @@ const (
 )
 
 // wireProfiles gives every profile namespace what the release's upstream profile controller gives it, on S3,
-// plus the role annotation on the configured profile's default-editor in irsa mode.
+// plus, in irsa mode, the role annotation on the default-editor of every profile with a role.
 //
 // On every release the upstream controller's code is replaced by kfaws's hook; its Deployment, Service and
 // metacontroller CompositeController (v1.7–v1.9) or DecoratorController (v1.10 on) stay, so exactly one
@@ -31,13 +31,17 @@ const (
 func wireProfiles(o *overlay, l *detect.Layout, v Values) {
 	if v.Credentials == config.CredentialsIRSA && !v.podIdentity() {
 		// Kubeflow's profile controller creates default-editor with the profile's namespace: kfaws only sets the
-		// role annotation on it (a patch, applied once it exists, never deleted by kfaws).
-		o.resource("profile/default-editor.yaml", obj{
-			"apiVersion": "v1", "kind": "ServiceAccount",
-			"metadata": obj{"name": "default-editor", "namespace": v.ProfileNamespace,
-				"annotations": bindingAnnotations(v.binding(), v.ProfileRoleARN, ownership.PatchAnnotation,
-					"profile "+v.ProfileNamespace+" (Kubeflow's profile controller)")},
-		})
+		// role annotation on it (a patch, applied once it exists, never deleted by kfaws), each profile's own.
+		var accounts []obj
+		for _, p := range v.profileRoles() {
+			accounts = append(accounts, obj{
+				"apiVersion": "v1", "kind": "ServiceAccount",
+				"metadata": obj{"name": kubeflow.PipelineRunnerAccount, "namespace": p.Namespace,
+					"annotations": bindingAnnotations(v.binding(), p.RoleARN, ownership.PatchAnnotation,
+						"profile "+p.Namespace+" (Kubeflow's profile controller)")},
+			})
+		}
+		o.resource("profile/default-editor.yaml", accounts...)
 	}
 	o.files["profile/sync.py"] = hookCode
 	o.files["profile/"+templatesFile] = templatesJSON(l, v)

@@ -34,10 +34,12 @@ func checkProfiles(t *testing.T, b *built, v Values, res *Result) {
 		t.Error("pod-identity: default-editor is patched, but its role comes from an EKS association")
 	}
 	if v.Credentials == config.CredentialsIRSA && !v.podIdentity() {
-		sa := b.get("ServiceAccount", "default-editor")
-		if str(sa, "metadata", "namespace") != v.ProfileNamespace ||
-			str(sa, "metadata", "annotations", identity.RoleARNAnnotation) != v.ProfileRoleARN {
-			t.Errorf("default-editor in %s lacks the profile role annotation", v.ProfileNamespace)
+		want := map[string]string{}
+		for _, p := range v.profileRoles() {
+			want[p.Namespace] = p.RoleARN
+		}
+		if got := profileAccountRoles(b); !reflect.DeepEqual(got, want) {
+			t.Errorf("default-editor role annotations by namespace: %v, want %v", got, want)
 		}
 	}
 	l := res.Layout
@@ -96,9 +98,8 @@ func checkProfileObjects(t *testing.T, d *deployedController, res *Result, v Val
 		}
 	}
 	got := newBuilt(objs)
-	root := "s3://" + v.Bucket + "/v2/artifacts"
+	root := "s3://" + v.Bucket + "/" + kubeflow.ProfileArtifacts(fixtureNS) + "v2/artifacts"
 	if l.ObjectStore == detect.SeaweedFS {
-		root = "s3://" + v.Bucket + "/private-artifacts/" + fixtureNS + "/v2/artifacts"
 		checkNamespaceRepo(t, got, v)
 	}
 	checkLauncher(t, sub(got.get("ConfigMap", "kfp-launcher"), "data"), v, res, root)
@@ -163,12 +164,23 @@ func checkNamespaceRepo(t *testing.T, att *built, v Values) {
 		t.Fatalf("artifact-repositories: %v", err)
 	}
 	kf, _ := repo.S3["keyFormat"].(string)
-	if repo.S3["bucket"] != v.Bucket || !strings.HasPrefix(kf, "private-artifacts/"+fixtureNS+"/") {
+	if repo.S3["bucket"] != v.Bucket || !strings.HasPrefix(kf, kubeflow.ProfileArtifacts(fixtureNS)) {
 		t.Errorf("per-namespace Argo repository is not the namespace's prefix of the bucket: %v", repo.S3)
 	}
 	if irsa := v.Credentials == config.CredentialsIRSA; (repo.S3["useSDKCreds"] == true) != irsa {
 		t.Errorf("per-namespace Argo repository useSDKCreds = %v in %s mode", repo.S3["useSDKCreds"], v.Credentials)
 	}
+}
+
+// profileAccountRoles maps the namespace of every default-editor the build patches to the role it names.
+func profileAccountRoles(b *built) map[string]string {
+	roles := map[string]string{}
+	for _, o := range b.objs {
+		if str(o, "kind") == "ServiceAccount" && str(o, "metadata", "name") == kubeflow.PipelineRunnerAccount {
+			roles[str(o, "metadata", "namespace")] = str(o, "metadata", "annotations", identity.RoleARNAnnotation)
+		}
+	}
+	return roles
 }
 
 // checkTemplatesHoldNoKeys: the templates ConfigMap carries Secret data only as placeholders the hook fills from

@@ -55,7 +55,7 @@ func templatesJSON(l *detect.Layout, v Values) []byte {
 		t.Env["FRONTEND_IMAGE"] = "ghcr.io/kubeflow/kfp-frontend"
 		t.Env["ARTIFACTS_PROXY_ENABLED"] = "false"
 		repo := profileObject("v1", "ConfigMap", "artifact-repositories",
-			obj{"data": obj{"default-namespaced": artifactRepository(l, v, profileNS)}})
+			obj{"data": obj{"default-namespaced": artifactRepository(v, profileNS)}})
 		repo["metadata"].(obj)["annotations"] = obj{"workflows.argoproj.io/default-artifact-repository": "default-namespaced"}
 		add("", repo)
 		env := append(viewerEnv(v),

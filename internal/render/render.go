@@ -284,9 +284,7 @@ func limits(l *detect.Layout, v Values) ([]string, error) {
 		// (pipelines@2.0.5:backend/src/v2/objectstore/object_store.go, OpenBucket); pipeline pods run as
 		// default-editor.
 		warn = append(warn, "KFP "+l.KFPVersion+": v2 pipelines read S3 with the run pod's environment "+
-			"credentials, i.e. the IRSA role of default-editor in "+v.ProfileNamespace+" with the region the IRSA "+
-			"webhook injects; only that profile has the role: give other profiles theirs with the Profile's "+
-			"AwsIamForServiceAccount plugin")
+			"credentials, i.e. the IRSA role of the profile's default-editor with the region the IRSA webhook injects")
 	case s3 && !l.Caps.LauncherProviders:
 		// Same file: mlpipeline-minio-artifact is read only for minio:// roots, so synced keys never reach an
 		// s3:// root.
@@ -295,9 +293,9 @@ func limits(l *detect.Layout, v Values) ([]string, error) {
 			"use_secret_as_env with "+kubeflow.ObjectStoreSecret+": accesskey as AWS_ACCESS_KEY_ID, secretkey as "+
 			"AWS_SECRET_ACCESS_KEY, plus AWS_REGION); v1 pipelines are not affected; use --s3-credentials irsa "+
 			"for v2 pipelines")
-	case s3 && irsa:
-		warn = append(warn, "irsa: only default-editor in "+v.ProfileNamespace+" gets the profile role; give "+
-			"other profiles theirs with the Profile's AwsIamForServiceAccount plugin")
+	}
+	if s3 {
+		warn = append(warn, profileAccess(v))
 	}
 	if v.Option.UsesS3() {
 		stale := "mlpipeline-minio-artifact and kfp-launcher"
@@ -321,6 +319,31 @@ func limits(l *detect.Layout, v Values) ([]string, error) {
 			"cluster")
 	}
 	return warn, nil
+}
+
+// profileAccess says which profiles reach S3 and how far: with roles, each profile up gave access reaches only
+// its own prefix of the bucket; with static keys, every profile has the whole bucket.
+func profileAccess(v Values) string {
+	prefix := "s3://" + v.Bucket + "/" + kubeflow.ProfileArtifacts("<namespace>")
+	switch {
+	case v.Credentials == config.CredentialsStatic:
+		return "static: every profile namespace gets the same S3 keys, which reach the whole bucket, so profiles " +
+			"are not confined to their own " + prefix + "; use --s3-credentials irsa for that"
+	case v.podIdentity():
+		return "pod-identity: the profiles kfaws up gave S3 access to share the profile role, each confined to " +
+			"its own " + prefix + "; a profile created later reaches S3 only after `kfaws up`"
+	case len(v.ProfileRoleARNs) == 0:
+		return "irsa: only default-editor in " + v.ProfileNamespace + " gets a role, as no per-profile roles are " +
+			"recorded: other profiles' pipelines have none to reach S3 with; `kfaws up` then `kfaws apply` give " +
+			"every profile its own, confined to its own " + prefix
+	}
+	var names []string
+	for _, p := range v.profileRoles() {
+		names = append(names, p.Namespace)
+	}
+	return "irsa: default-editor in each profile kfaws up gave S3 access to (" + strings.Join(names, ", ") +
+		") gets that profile's own role, confined to its own " + prefix + "; a profile created later reaches S3 " +
+		"only after `kfaws up` then `kfaws apply`"
 }
 
 // podIdentityRefusal names every KFP component of the tree that reads S3 and cannot take Pod Identity

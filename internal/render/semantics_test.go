@@ -330,12 +330,10 @@ func checkArgo(t *testing.T, b *built, v Values, res *Result) {
 	if repo.S3["bucket"] != v.Bucket || repo.S3["region"] != v.Region || repo.S3["insecure"] != false {
 		t.Errorf("Argo repository is not the bucket: %v", repo.S3)
 	}
-	prefix := "artifacts/{{workflow.name}}/"
-	if res.Layout.Caps.NamespacedArtifacts {
-		prefix = "private-artifacts/{{workflow.namespace}}/{{workflow.name}}/"
-	}
+	// Every release: Argo substitutes the workflow's namespace (keyFormat).
+	prefix := kubeflow.ProfileArtifacts("{{workflow.namespace}}") + "{{workflow.name}}/"
 	if kf, _ := repo.S3["keyFormat"].(string); !strings.HasPrefix(kf, prefix) {
-		t.Errorf("Argo keyFormat %q, want the release's %q…", kf, prefix)
+		t.Errorf("Argo keyFormat %q, want %q…", kf, prefix)
 	}
 	if irsa := v.Credentials == config.CredentialsIRSA; (repo.S3["useSDKCreds"] == true) != irsa {
 		t.Errorf("Argo useSDKCreds = %v in %s mode", repo.S3["useSDKCreds"], v.Credentials)

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"sort"
 	"strings"
 
 	"github.com/kfaws/kfaws/internal/config"
@@ -37,6 +38,27 @@ type Values struct {
 	BackendRoleARN   string
 	ProfileRoleARN   string
 	ProfileNamespace string
+	// ProfileRoleARNs maps every profile namespace `kfaws up` gave S3 access to the role its default-editor
+	// assumes (irsa mode). Empty when the values name one profile only (render's flags, state files from before
+	// per-profile roles): then ProfileNamespace gets ProfileRoleARN.
+	ProfileRoleARNs map[string]string
+}
+
+// profileRole is the role one profile namespace's default-editor assumes.
+type profileRole struct{ Namespace, RoleARN string }
+
+// profileRoles are the profiles whose default-editor gets a role, sorted by namespace: every one up recorded,
+// else the configured profile.
+func (v Values) profileRoles() []profileRole {
+	if len(v.ProfileRoleARNs) == 0 {
+		return []profileRole{{v.ProfileNamespace, v.ProfileRoleARN}}
+	}
+	roles := make([]profileRole, 0, len(v.ProfileRoleARNs))
+	for ns, arn := range v.ProfileRoleARNs {
+		roles = append(roles, profileRole{ns, arn})
+	}
+	sort.Slice(roles, func(i, j int) bool { return roles[i].Namespace < roles[j].Namespace })
+	return roles
 }
 
 // podIdentity reports whether the roles are bound through EKS Pod Identity: no ServiceAccount annotation names
@@ -54,7 +76,8 @@ func (v Values) binding() identity.Binding {
 	return identity.IRSA{}
 }
 
-// FieldError names the flag (and the config or state field) a bad or missing value comes from.
+// FieldError names the flag (and the config or state field) a bad or missing value comes from; Flag is "" for
+// a value only the state holds.
 type FieldError struct {
 	Flag   string
 	Source string
@@ -62,6 +85,9 @@ type FieldError struct {
 }
 
 func (e FieldError) Error() string {
+	if e.Flag == "" {
+		return fmt.Sprintf("%s: %s", e.Source, e.Msg)
+	}
 	return fmt.Sprintf("--%s (%s): %s", e.Flag, e.Source, e.Msg)
 }
 
@@ -127,8 +153,19 @@ func (v Values) validateS3(check func(bool, string, string, string, string), add
 	case config.CredentialsIRSA:
 		check(roleRE.MatchString(v.BackendRoleARN), "backend-role-arn", "state outputs.backendRoleArn",
 			v.BackendRoleARN, "an IAM role ARN")
-		check(roleRE.MatchString(v.ProfileRoleARN), "profile-role-arn", "state outputs.profileRoleArn",
-			v.ProfileRoleARN, "an IAM role ARN")
+		if len(v.ProfileRoleARNs) == 0 {
+			check(roleRE.MatchString(v.ProfileRoleARN), "profile-role-arn", "state outputs.profileRoleArn",
+				v.ProfileRoleARN, "an IAM role ARN")
+			break
+		}
+		// Only up records these: no flag sets them.
+		for _, p := range v.profileRoles() {
+			source := "state outputs.profileRoleArns[" + p.Namespace + "]"
+			if !dnsLabel.MatchString(p.Namespace) {
+				add("", source, fmt.Sprintf("%q is not a Kubernetes namespace name", p.Namespace))
+			}
+			check(roleRE.MatchString(p.RoleARN), "", source, p.RoleARN, "an IAM role ARN")
+		}
 	case config.CredentialsStatic:
 		check(smNameRE.MatchString(v.S3SecretName), "s3-secret-name", "config s3.secretName", v.S3SecretName,
 			"a Secrets Manager secret name")

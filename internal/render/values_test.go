@@ -36,8 +36,25 @@ func TestValidateNamesEveryProblem(t *testing.T) {
 			t.Errorf("want an error naming %s, got %v", c.want, err)
 		}
 	}
+	// The roles up recorded per profile: each namespace and role is checked, named by its state field; the single
+	// profile role is then not needed.
+	v := testValues(config.OptionRDSS3, config.CredentialsIRSA)
+	v.ProfileRoleARN = ""
+	v.ProfileRoleARNs = map[string]string{"team-a": "arn:aws:iam::123456789012:role/a", "Team_B": "arn:aws:iam::123456789012:role/b",
+		"team-c": "role/c", "team-d": ""}
+	err := v.Validate()
+	for _, want := range []string{`state outputs.profileRoleArns[Team_B]: "Team_B" is not a Kubernetes namespace name`,
+		`state outputs.profileRoleArns[team-c]: "role/c" is not an IAM role ARN`,
+		"state outputs.profileRoleArns[team-d]: missing"} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("want an error %q, got %v", want, err)
+		}
+	}
+	if err != nil && (strings.Contains(err.Error(), "[team-a]") || strings.Contains(err.Error(), "profile-role-arn")) {
+		t.Errorf("a valid entry or the unneeded single role is reported: %v", err)
+	}
 	// What an option does not use is not required.
-	v := testValues(config.OptionS3Only, config.CredentialsIRSA)
+	v = testValues(config.OptionS3Only, config.CredentialsIRSA)
 	v.DBHost, v.SecretsRoleARN, v.RDSSecretName = "", "", ""
 	if err := v.Validate(); err != nil {
 		t.Errorf("s3-only with irsa needs no RDS values or secrets role: %v", err)

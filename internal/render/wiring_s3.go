@@ -14,33 +14,34 @@ import (
 // SDK client) as well as with minio-go (KFP up to 2.15) and Argo.
 func s3Host(region string) string { return "s3." + region + ".amazonaws.com" }
 
-// keyFormat is where Argo writes logs and v1 outputs: per namespace where the tree lays artifacts out so
-// (SeaweedFS releases), flat before.
-func keyFormat(l *detect.Layout, namespace string) string {
-	const tail = "{{workflow.name}}/{{workflow.creationTimestamp.Y}}/{{workflow.creationTimestamp.m}}/" +
-		"{{workflow.creationTimestamp.d}}/{{pod.name}}"
-	if l.Caps.NamespacedArtifacts {
-		return "private-artifacts/" + namespace + "/" + tail
-	}
-	return "artifacts/" + tail
+// keyFormat is where Argo writes logs and v1 outputs: under the namespace's own prefix on every release, so
+// each profile's role can be confined to it. It is the SeaweedFS releases' layout
+// (manifests@v1.11.0:applications/pipeline/upstream/third-party/argo/base/workflow-controller-configmap-patch.yaml,
+// Argo v3.7.3); the older releases' Argo (v3.3.8 to v3.5.14) substitutes {{workflow.namespace}} there as well: the
+// controller replaces the workflow's global variables, namespace included, in every pod spec after adding the
+// archive location (argo-workflows@v3.3.8 … v3.5.14:workflow/controller/workflowpod.go, substitutePodParams).
+func keyFormat(namespace string) string {
+	return kubeflow.ProfileArtifacts(namespace) + "{{workflow.name}}/{{workflow.creationTimestamp.Y}}/" +
+		"{{workflow.creationTimestamp.m}}/{{workflow.creationTimestamp.d}}/{{pod.name}}"
 }
 
-// pipelineRoot is the KFP v2 default pipeline root for namespace ns (ns "" for the kubeflow namespace).
-func pipelineRoot(l *detect.Layout, v Values, ns string) string {
-	if l.Caps.NamespacedArtifacts && ns != "" {
-		return "s3://" + v.Bucket + "/private-artifacts/" + ns + "/v2/artifacts"
+// pipelineRoot is the KFP v2 default pipeline root for namespace ns: a profile's under its own prefix, the kubeflow
+// namespace's (ns "") the bucket's v2/artifacts, which only the backend role (the whole bucket) reaches.
+func pipelineRoot(v Values, ns string) string {
+	if ns == "" {
+		return "s3://" + v.Bucket + "/v2/artifacts"
 	}
-	return "s3://" + v.Bucket + "/v2/artifacts"
+	return "s3://" + v.Bucket + "/" + kubeflow.ProfileArtifacts(ns) + "v2/artifacts"
 }
 
 // artifactRepository is Argo's S3 repository: the pod identity in irsa mode, the synced keys in static mode.
-func artifactRepository(l *detect.Layout, v Values, namespace string) string {
+func artifactRepository(v Values, namespace string) string {
 	s3 := obj{
 		"endpoint":  s3Host(v.Region),
 		"bucket":    v.Bucket,
 		"region":    v.Region,
 		"insecure":  false,
-		"keyFormat": keyFormat(l, namespace),
+		"keyFormat": keyFormat(namespace),
 	}
 	if v.Credentials == config.CredentialsIRSA {
 		s3["useSDKCreds"] = true
@@ -53,7 +54,7 @@ func artifactRepository(l *detect.Layout, v Values, namespace string) string {
 
 // launcherData is the kfp-launcher ConfigMap data for a namespace.
 func launcherData(l *detect.Layout, v Values, ns string) obj {
-	data := obj{"defaultPipelineRoot": pipelineRoot(l, v, ns)}
+	data := obj{"defaultPipelineRoot": pipelineRoot(v, ns)}
 	if !l.Caps.LauncherProviders {
 		return data
 	}
@@ -119,7 +120,7 @@ func wireS3(o *overlay, l *detect.Layout, v Values, inv inventory) {
 	}
 	o.patch("pipeline/api-server.yaml", containerEnvPatch("ml-pipeline", "ml-pipeline-api-server", api))
 	o.patch("pipeline/ui.yaml", containerEnvPatch("ml-pipeline-ui", "ml-pipeline-ui", ui))
-	argo := obj{"artifactRepository": artifactRepository(l, v, "{{workflow.namespace}}")}
+	argo := obj{"artifactRepository": artifactRepository(v, "{{workflow.namespace}}")}
 	if v.podIdentity() {
 		// Pipeline pods' main containers run the v2 launcher, whose fromEnv client takes the region only from
 		// AWS_REGION (launcherData); Argo merges mainContainer into every workflow's main containers. No release

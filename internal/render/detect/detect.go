@@ -128,7 +128,6 @@ func detect(fsys fs.FS, dir string, git gitCheckout) (*Layout, error) {
 	if err := findEntries(fsys, dir, l); err != nil {
 		return nil, err
 	}
-	l.Caps.NamespacedArtifacts = l.ObjectStore == SeaweedFS
 	if l.Newer {
 		v, rel := NewestKFP()
 		l.Warnings = append(l.Warnings, fmt.Sprintf("KFP %s is newer than the newest KFP kfaws knows (%s, as shipped "+

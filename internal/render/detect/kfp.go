@@ -34,10 +34,6 @@ type Capabilities struct {
 	// PodIdentity says, per KFP component, whether its AWS client reads EKS Pod Identity credentials (the
 	// container credentials full URI): "" when it does, else why not.
 	PodIdentity PodIdentitySupport
-	// NamespacedArtifacts: Argo keys and v2 pipeline roots live under private-artifacts/<namespace>/ (the
-	// SeaweedFS releases' layout, manifests@v1.11.0:applications/pipeline/upstream/third-party/argo/base/
-	// workflow-controller-configmap-patch.yaml), read from the tree's object store.
-	NamespacedArtifacts bool
 	// GHCRImages: KFP's images and the profile controller's image defaults are on ghcr.io/kubeflow/kfp-* from
 	// KFP 2.4.0 (pipelines@2.4.0:manifests/kustomize/base/installs/multi-user/pipelines-profile-controller/sync.py),
 	// gcr.io/ml-pipeline/* before.
@@ -90,11 +86,6 @@ func (c Capabilities) assumptions() string {
 		s = append(s, "an API server that uses IRSA when its S3 keys are empty")
 	} else {
 		s = append(s, "an API server that needs static S3 keys")
-	}
-	if c.NamespacedArtifacts {
-		s = append(s, "per-namespace artifact keys")
-	} else {
-		s = append(s, "flat artifact keys")
 	}
 	return strings.Join(s, ", ")
 }

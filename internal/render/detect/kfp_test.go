@@ -95,8 +95,7 @@ func TestDetectNewerAndUnshippedKFP(t *testing.T) {
 	if err != nil {
 		t.Fatalf("a newer KFP must go on with a warning, got %v", err)
 	}
-	if !l.Newer || l.Release != "" || l.Wiring != "26.03.1" || !l.Caps.LauncherProviders || !l.Caps.APIServerIRSA ||
-		!l.Caps.NamespacedArtifacts {
+	if !l.Newer || l.Release != "" || l.Wiring != "26.03.1" || !l.Caps.LauncherProviders || !l.Caps.APIServerIRSA {
 		t.Errorf("KFP 2.17.0: %+v", l)
 	}
 	if len(l.Warnings) != 1 || !strings.Contains(l.Warnings[0], "KFP 2.17.0 is newer than the newest KFP kfaws knows (2.16.1") ||
