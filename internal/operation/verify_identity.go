@@ -46,10 +46,12 @@ func (v *Verify) associations() []identity.Association {
 
 // profileRoles are the profiles up gave S3 access and the role of each, by namespace.
 func (v *Verify) profileRoles() []verify.ProfileRole {
-	m := v.State.Snapshot().Outputs.ProfileRoleARNs
+	st := v.State.Snapshot()
+	m := st.Outputs.ProfileRoleARNs
 	var out []verify.ProfileRole
 	for _, ns := range slices.Sorted(maps.Keys(m)) {
-		out = append(out, verify.ProfileRole{Namespace: ns, RoleARN: m[ns]})
+		rec := st.Resources[plan.ProfileRoleKey(v.Config, ns)]
+		out = append(out, verify.ProfileRole{Namespace: ns, RoleARN: m[ns], Adopted: rec.Adopted && rec.ARN == m[ns]})
 	}
 	return out
 }

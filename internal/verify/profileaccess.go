@@ -19,6 +19,8 @@ type ProfileRole struct {
 	Namespace string
 	// RoleARN is the role as up recorded it; RoleName, when set, names it instead.
 	RoleARN, RoleName string
+	// Adopted is a role kfaws adopt took from the awslabs setup, which kfaws uses as it is and never changes.
+	Adopted bool
 }
 
 // roleName is the role's name: RoleName, else the last segment of the ARN (a role's path comes before it).
@@ -61,7 +63,7 @@ func checkProfileAccess(ctx context.Context, w recorder, in S3Input) {
 		if roles[name] == nil {
 			roles[name] = readProfileRole(ctx, in.IAM, name)
 		}
-		checkProfileRole(w, in, p.Namespace, other, roles[name])
+		checkProfileRole(w, in, p, other, roles[name])
 	}
 }
 
@@ -90,7 +92,8 @@ func readProfileRole(ctx context.Context, c *iam.Client, name string) *profileRo
 	return v
 }
 
-func checkProfileRole(w recorder, in S3Input, ns, other string, role *profileRoleView) {
+func checkProfileRole(w recorder, in S3Input, p ProfileRole, other string, role *profileRoleView) {
+	ns := p.Namespace
 	name := "profile " + ns + " S3 access"
 	if role.err != nil {
 		w.add(name, Fail, role.err.Error(), "run kfaws up")
@@ -120,7 +123,13 @@ func checkProfileRole(w recorder, in S3Input, ns, other string, role *profileRol
 		problems = append(problems, "does not trust "+trusted)
 	}
 	if len(problems) > 0 {
-		w.add(name, Fail, fmt.Sprintf("role %q of profile %q %s", role.name, ns, strings.Join(problems, "; ")), "run kfaws up")
+		action := "run kfaws up"
+		if p.Adopted {
+			// up never changes what it adopted, so running it again changes nothing here.
+			action = "kfaws uses the adopted role as it is: give it kfaws's profile policy yourself, or set iam.profileRoleName " +
+				"to a new name so that kfaws up creates a confined role (then kfaws apply)"
+		}
+		w.add(name, Fail, fmt.Sprintf("role %q of profile %q %s", role.name, ns, strings.Join(problems, "; ")), action)
 		return
 	}
 	w.ok(name, fmt.Sprintf("role %q writes %s, cannot read %s, and trusts %s (policies evaluated by kfaws)",

@@ -115,6 +115,14 @@ func TestProfileAccess(t *testing.T) {
 			"s3:PutObject on private-artifacts/team-b/", "s3:ListBucket of private-artifacts/team-b/", "s3:ListBucket of the whole bucket")
 		expect(r, "team-b", verify.OK)
 	})
+	t.Run("adopted bucket-wide role", func(t *testing.T) {
+		// kfaws up never changes an adopted role, so the action says how to confine it instead of "run kfaws up".
+		r := check(irsa, verify.ProfileRole{Namespace: "team-a", RoleARN: bucketWide, Adopted: true})
+		c, _ := r.Find("profile team-a S3 access")
+		if c.Status != verify.Fail || !strings.Contains(c.Detail, "not confined") || !strings.Contains(c.Action, "iam.profileRoleName") {
+			t.Errorf("adopted role: %s %q (action %q)", c.Status, c.Detail, c.Action)
+		}
+	})
 	t.Run("role without the profile's trust", func(t *testing.T) {
 		r := check(irsa, verify.ProfileRole{Namespace: "team-a", RoleARN: untrusted})
 		expect(r, "team-a", verify.Fail, "does not trust system:serviceaccount:team-a:default-editor")
