@@ -65,7 +65,7 @@ func addConfigFlags(fs *pflag.FlagSet) *configFlags {
 	fs.StringVar(&f.c.RDS.SecretName, "rds-secret-name", "", "Secrets Manager secret for the database credentials (default rds-secret)")
 	fs.StringVar(&f.c.KMS.Key, "kms-key", "", "customer managed KMS key for the bucket, the DB instance and the secrets: "+
 		"a key ARN, key id or alias/NAME, or create (kfaws creates alias/kfaws-NAME); default: AWS's own keys")
-	fs.StringVar(&f.c.IAM.ProfileNamespace, "profile-namespace", "", "profile namespace whose default-editor gets the S3 profile role (default kubeflow-user-example-com)")
+	fs.StringVar(&f.c.IAM.ProfileNamespace, "profile-namespace", "", "profile namespace that gets S3 access even when the cluster is not read; up finds the others (default kubeflow-user-example-com)")
 	return f
 }
 

@@ -49,6 +49,9 @@ func newPlanCmd(s Streams, g *globalFlags) *cobra.Command {
   orphan    kfaws created it under a name the configuration no longer gives; kept as it is,
             and 'kfaws down' removes it
 
+Profile namespaces are read from the cluster through the kubeconfig (--kubeconfig, --context), so the plan
+shows the role or association each one gets; without a cluster it keeps those the state file records.
+
 Then the steps, with which of them wait for which; the others run in parallel.
 Nothing is changed. Exit code 0, or 3 with conflicts; with --detailed-exitcode, 4 when changes are pending.`,
 		Example: `  kfaws plan --config kfaws.yaml

@@ -20,6 +20,11 @@ the DB subnet group, parameter group and security group, the RDS instance and it
 and the IAM roles for service accounts. Independent steps run in parallel, so a run takes about as long as RDS
 takes to create the instance (typically 10-20 minutes).
 
+Every profile namespace (labelled pipelines.kubeflow.org/enabled=true) gets S3 access to its own artifacts
+only, under private-artifacts/NAMESPACE/: up reads them through the kubeconfig (--kubeconfig, --context) and
+gives each a role of its own under IRSA, or an association with the one profile role under Pod Identity. Run
+it again after creating a profile (then 'kfaws apply' under IRSA).
+
 Everything created is tagged kfaws.dev/installation=NAME and recorded in the state file after each step. A run
 that is interrupted (Ctrl-C, a lost connection, a failed step) is resumed by running 'kfaws up' again; a run with
 nothing to do changes nothing.
