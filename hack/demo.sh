@@ -5,6 +5,7 @@
 #   kfaws init -> plan -> up --manifests (AWS, then the CSI driver, KFP and Katib applied to the apiserver)
 #   -> plan (nothing left to do) -> up again (changes nothing) -> verify -> down --dry-run -> down --delete-data
 #   -> plan (everything to create again)
+# with three profile namespaces in the cluster, each given S3 access to its own artifacts only.
 # on the synthetic Kubeflow v1.10 tree the tests use. verify logs in with the RDS secret's credentials and checks
 # the database and the bucket; its cluster checks need running pods, which an apiserver without nodes has none
 # of (make test covers them with controllers played by the tests). Nothing leaves this machine.
@@ -30,6 +31,7 @@ go build -o "$work/kfaws" ./cmd/kfaws
 go build -o "$work/kfaws-localstack" ./localstack/cmd/kfaws-localstack
 
 "$work/kfaws-localstack" --cluster demo --region us-west-2 --rds-delay "${RDS_DELAY:-20s}" --kube \
+  --profile kubeflow-user-example-com,team-a,team-b \
   --env-file "$work/env.sh" >"$work/localstack.log" 2>&1 &
 stack_pid=$!
 for _ in $(seq 1 120); do
@@ -52,7 +54,9 @@ are moto behind kfaws's proxy (RDS endpoints lead to a real MariaDB), the cluste
 INTRO
 step "Write kfaws.yaml: every setting of the reference setup, defaults filled in; review it before anything runs." \
   kfaws init --cluster demo --region us-west-2 --bucket demo-kfp-artifacts --csi-driver manifests --out kfaws.yaml
-step "See what kfaws would create, reuse or refuse in AWS, and in which order. Nothing changes." \
+step "See what kfaws would create, reuse or refuse in AWS, and in which order. Nothing changes. The cluster has
+# three profiles (kubeflow-user-example-com, team-a, team-b): each gets an IAM role of its own that reaches only
+# its own artifacts, private-artifacts/NAMESPACE/." \
   kfaws plan --config kfaws.yaml
 show "Create the bucket, database, secret and IAM roles in parallel, then render a Kubeflow tree (the synthetic v1.10
 # tree the tests use) for RDS and S3 and apply it with the Secrets Store CSI driver. --wait=false: this apiserver
@@ -63,7 +67,8 @@ step "Plan again: everything is in place, so --detailed-exitcode gives 0 (4 woul
   kfaws plan --config kfaws.yaml --detailed-exitcode
 step "Run up again, as after an interruption: it resumes where it stopped; with nothing left, it changes nothing." \
   kfaws up --config kfaws.yaml
-step "Check the result: log in with the RDS secret's credentials, then the bucket and the IAM role's permissions.
+step "Check the result: log in with the RDS secret's credentials, then the bucket and the IAM roles' permissions,
+# each profile's evaluated for its own prefix and against another's.
 # Rows not yet initialised fill once KFP and Katib have started; the cluster checks need running pods, so they
 # are left out here." \
   kfaws verify --config kfaws.yaml --only db,s3

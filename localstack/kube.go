@@ -36,8 +36,8 @@ type KubeOptions struct {
 	Dir string
 	// PodSecurity is the level the kubeflow namespace enforces ("" for none, as up to v1.9).
 	PodSecurity string
-	// Profile is the profile namespace to create ("" for none).
-	Profile string
+	// Profiles are the profile namespaces to create.
+	Profiles []string
 }
 
 // StartKube starts the apiserver and sets it up.
@@ -86,16 +86,16 @@ func StartKube(ctx context.Context, o KubeOptions) (*Kube, error) {
 	if err := createNamespace(ctx, cs, "kubeflow", labels); err != nil {
 		return fail(err)
 	}
-	if o.Profile != "" {
+	for _, profile := range o.Profiles {
 		plabels := map[string]string{"pipelines.kubeflow.org/enabled": "true", "app.kubernetes.io/part-of": "kubeflow-profile"}
 		if o.PodSecurity != "" {
 			plabels[kubetest.EnforceLabel] = "baseline"
 		}
-		if err := createNamespace(ctx, cs, o.Profile, plabels); err != nil {
+		if err := createNamespace(ctx, cs, profile, plabels); err != nil {
 			return fail(err)
 		}
 		for _, sa := range []string{"default-editor", "default-viewer"} {
-			_, err := cs.CoreV1().ServiceAccounts(o.Profile).Create(ctx, &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Name: sa}},
+			_, err := cs.CoreV1().ServiceAccounts(profile).Create(ctx, &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Name: sa}},
 				metav1.CreateOptions{FieldManager: "profile-controller"})
 			if err != nil && !apierrors.IsAlreadyExists(err) {
 				return fail(err)

@@ -56,7 +56,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.BoolVar(&o.verbose, "v", false, "log the proxy's data-plane changes and faults")
 	fs.BoolVar(&o.kube, "kube", false, "also start a kube-apiserver with etcd (KUBEBUILDER_ASSETS) as a cluster before Kubeflow, and export KUBECONFIG")
 	fs.StringVar(&o.podSecurity, "pod-security", "", "with --kube: the Pod Security level the kubeflow namespace enforces")
-	fs.StringVar(&o.profile, "profile", "kubeflow-user-example-com", "with --kube: the profile namespace to create (empty for none)")
+	fs.StringVar(&o.profile, "profile", "kubeflow-user-example-com", "with --kube: the profile namespaces to create, comma-separated (empty for none)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -83,7 +83,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 		defer os.RemoveAll(dir)
-		k, err := localstack.StartKube(ctx, localstack.KubeOptions{Dir: dir, PodSecurity: o.podSecurity, Profile: o.profile})
+		k, err := localstack.StartKube(ctx, localstack.KubeOptions{Dir: dir, PodSecurity: o.podSecurity, Profiles: profiles(o.profile)})
 		if err != nil {
 			return err
 		}
@@ -143,4 +143,15 @@ func writeEnv(path string, stdout io.Writer, lines []string) error {
 		return fmt.Errorf("writing env file %q: %w", path, err)
 	}
 	return nil
+}
+
+// profiles splits the --profile list, dropping empty names.
+func profiles(list string) []string {
+	var out []string
+	for _, p := range strings.Split(list, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
 }
