@@ -48,8 +48,8 @@ func (e *Executor) observedID(key string) string {
 	case plan.KeyPodIdentityAgent:
 		return s.PodIdentity.Agent.ARN
 	}
-	if ns, ok := strings.CutPrefix(key, plan.KeyProfileRolePrefix); ok {
-		return s.ProfileRoles[ns].ARN
+	if r, ok := e.Plan.Resource(key); ok && strings.HasPrefix(key, plan.KeyProfileRolePrefix) {
+		return s.ProfileRoles[r.Name].ARN
 	}
 	if r, ok := e.Plan.Resource(key); ok && strings.HasPrefix(key, plan.KeyAssociationPrefix) {
 		return r.ARN // the ARN of the association observe found for the account

@@ -21,6 +21,9 @@ func (e *Executor) recordRenames() error {
 				continue
 			}
 			key, _ := plan.SplitKey(r.Key)
+			if key == r.Key {
+				continue // an orphan kept under its own key (a pod identity association, a gone profile's role)
+			}
 			if rec, ok := st.Resources[key]; ok && rec.ID == r.Name {
 				st.Resources[r.Key] = rec
 				delete(st.Resources, key)

@@ -19,7 +19,8 @@ func TestRecordsFollowRenames(t *testing.T) {
 		plan.KeyBucket:      {ID: "old-bucket", ARN: "arn:aws:s3:::old-bucket", Owned: true},
 		plan.KeyBackendRole: {ID: "role-b", ARN: "arn:aws:iam::1:role/role-b", Owned: true},
 		plan.OrphanKey(plan.KeyBackendRole, "role-a"): {ID: "role-a", ARN: "arn:aws:iam::1:role/role-a", Owned: true},
-		plan.KeyS3Policy: {ID: "gone", Owned: true},
+		plan.KeyS3Policy:             {ID: "gone", Owned: true},
+		"iam/profile-role/team-gone": {ID: "r-team-gone", Owned: true},
 	} {
 		if err := st.SetResource(k, r); err != nil {
 			t.Fatal(err)
@@ -32,6 +33,8 @@ func TestRecordsFollowRenames(t *testing.T) {
 			{Key: plan.KeyBackendRole, Kind: "IAM role", Name: "role-a", Action: plan.Exists, Owned: true},
 			{Key: plan.OrphanKey(plan.KeyBackendRole, "role-b"), Name: "role-b", Action: plan.Orphan, Owned: true},
 			{Key: plan.KeyS3Policy, Kind: "IAM policy", Name: "new", Action: plan.Create, Owned: true},
+			// An orphan kept under its own key (a gone profile's role) keeps its record.
+			{Key: "iam/profile-role/team-gone", Name: "r-team-gone", Action: plan.Orphan, Owned: true},
 		},
 		Forget: []string{plan.KeyS3Policy},
 	}
@@ -48,6 +51,7 @@ func TestRecordsFollowRenames(t *testing.T) {
 		plan.OrphanKey(plan.KeyBucket, "old-bucket"):  {ID: "old-bucket", ARN: "arn:aws:s3:::old-bucket", Owned: true},
 		plan.KeyBackendRole:                           {ID: "role-a", ARN: "arn:aws:iam::1:role/role-a", Owned: true},
 		plan.OrphanKey(plan.KeyBackendRole, "role-b"): {ID: "role-b", ARN: "arn:aws:iam::1:role/role-b", Owned: true},
+		"iam/profile-role/team-gone":                  {ID: "r-team-gone", Owned: true},
 	}
 	if len(got) != len(want) {
 		t.Errorf("records %+v", got)

@@ -37,10 +37,9 @@ type Observer struct {
 	// Snapshot.PodIdentity: set when the configuration uses pod-identity or the state records associations.
 	PodIdentity bool
 	// Profiles are the cluster's profile namespaces as the caller found them, passed through to
-	// Snapshot.Profiles; ProfileRoles names, by profile namespace, the per-profile IAM roles to read into
-	// Snapshot.ProfileRoles.
+	// Snapshot.Profiles; ProfileRoles names the per-profile IAM roles to read into Snapshot.ProfileRoles.
 	Profiles     Profiles
-	ProfileRoles map[string]string
+	ProfileRoles []string
 }
 
 // ErrClusterNotFound is returned when the configured EKS cluster does not exist in the region.
@@ -147,16 +146,16 @@ func (o *Observer) observeS3(run runFunc, s *Snapshot, arns arn.Builder) {
 	})
 }
 
-// observeProfileRoles reads the role of each profile namespace in Observer.ProfileRoles.
+// observeProfileRoles reads the roles Observer.ProfileRoles names.
 func (o *Observer) observeProfileRoles(run runFunc, s *Snapshot) {
 	var mu sync.Mutex
 	s.ProfileRoles = make(map[string]Role, len(o.ProfileRoles))
-	for ns, name := range o.ProfileRoles {
+	for _, name := range o.ProfileRoles {
 		run("IAM role "+q(name), func(ctx context.Context) error {
 			r, err := o.role(ctx, name)
 			mu.Lock()
 			defer mu.Unlock()
-			s.ProfileRoles[ns] = r
+			s.ProfileRoles[name] = r
 			return err
 		})
 	}

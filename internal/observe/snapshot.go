@@ -24,7 +24,7 @@ type Snapshot struct {
 	BackendRole    Role
 	ProfileRole    Role
 	SecretsRole    Role
-	// ProfileRoles are the IRSA roles of profile namespaces other than iam.profileNamespace, by namespace
+	// ProfileRoles are the IRSA roles of profile namespaces other than iam.profileNamespace, by role name
 	// (Observer.ProfileRoles).
 	ProfileRoles map[string]Role
 	// Profiles are the cluster's profile namespaces (Observer.Profiles).

@@ -119,6 +119,16 @@ func TestUpConfinesEveryProfileIRSA(t *testing.T) {
 	if r, _ := p.Plan.Resource("iam/profile-role/team-b"); r.Action != plan.Orphan || p.Plan.HasChanges() {
 		t.Errorf("team-b gone: %+v, changes %t", r, p.Plan.HasChanges())
 	}
+	// up keeps the orphan and its record, so that down still finds it.
+	if _, err := (&operation.Up{Configuration: in.discovering(k), Reporter: &recorder{}}).Run(ctx); err != nil {
+		t.Fatalf("up after team-b went: %v", err)
+	}
+	if r := in.configuration().State.Snapshot().Resources["iam/profile-role/team-b"]; r.ID != c.ProfileRoleFor("team-b") || !r.Owned {
+		t.Errorf("state record of team-b's role after up: %+v", r)
+	}
+	if got := in.configuration().State.Snapshot().Outputs.ProfileRoleARNs; len(got) != 2 || got["team-b"] != "" {
+		t.Errorf("recorded profiles after team-b went: %v", got)
+	}
 
 	if _, err := in.down(ctx, in.discovering(k)); err != nil {
 		t.Fatalf("down: %v", err)

@@ -38,14 +38,25 @@ func profileOfAssociation(key string) string {
 	return ns
 }
 
-// recordedProfiles are the profile namespaces the state records a role or an association for.
+// profileOfRoleKey is the namespace of a per-profile role's state key (its orphan keys included), "" for any
+// other key.
+func profileOfRoleKey(stateKey string) string {
+	key, _ := SplitKey(stateKey)
+	if ns, ok := strings.CutPrefix(key, KeyProfileRolePrefix); ok {
+		return ns
+	}
+	return ""
+}
+
+// recordedProfiles are the profile namespaces the state records a current role or association for (not those of
+// orphans, which were kept because the plan no longer gave them access).
 func recordedProfiles(recorded state.State) []string {
 	var out []string
 	for k, r := range recorded.Resources {
-		if !r.Owned {
+		if !r.Owned || strings.Contains(k, "@") {
 			continue
 		}
-		if ns, ok := strings.CutPrefix(k, KeyProfileRolePrefix); ok {
+		if ns := profileOfRoleKey(k); ns != "" {
 			out = append(out, ns)
 		} else if ns := profileOfAssociation(k); ns != "" {
 			out = append(out, ns)
@@ -69,24 +80,29 @@ func ProfileNamespaces(cfg *config.Config, found observe.Profiles, recorded stat
 	return slices.Sorted(maps.Keys(set))
 }
 
-// ProfileRolesToObserve names, by namespace, the per-profile IRSA roles observe must read: the role of every
-// profile up gives access to (IRSA only; iam.profileNamespace's is KeyProfileRole, read anyway), and every role
-// the state records, whatever the identity mode, so that a plan can keep it as an orphan and down delete it.
-func ProfileRolesToObserve(cfg *config.Config, found observe.Profiles, recorded state.State) map[string]string {
-	out := map[string]string{}
-	if cfg.Option.UsesS3() && cfg.S3.Credentials == config.CredentialsIRSA && cfg.Identity != config.IdentityPodIdentity {
+// ProfileRolesToObserve names the per-profile IRSA roles observe must read: the role of every profile up gives
+// access to (IRSA only; iam.profileNamespace's is KeyProfileRole, read anyway), and every role the state records,
+// under any name and whatever the identity mode, so that a plan can keep it as an orphan and down delete it.
+func ProfileRolesToObserve(cfg *config.Config, found observe.Profiles, recorded state.State) []string {
+	set := map[string]bool{}
+	if confinesByRole(cfg) {
 		for _, ns := range ProfileNamespaces(cfg, found, recorded) {
 			if ns != cfg.IAM.ProfileNamespace {
-				out[ns] = cfg.ProfileRoleFor(ns)
+				set[cfg.ProfileRoleFor(ns)] = true
 			}
 		}
 	}
 	for k, r := range recorded.Resources {
-		if ns, ok := strings.CutPrefix(k, KeyProfileRolePrefix); ok && r.Owned && r.ID != "" {
-			out[ns] = r.ID
+		if profileOfRoleKey(k) != "" && r.Owned && r.ID != "" {
+			set[r.ID] = true
 		}
 	}
-	return out
+	return slices.Sorted(maps.Keys(set))
+}
+
+// confinesByRole reports whether each profile gets an IRSA role of its own.
+func confinesByRole(cfg *config.Config) bool {
+	return cfg.Option.UsesS3() && cfg.S3.Credentials == config.CredentialsIRSA && cfg.Identity != config.IdentityPodIdentity
 }
 
 // profileRoles decides the roles the profiles' pipeline runners (default-editor) assume, each allowed only its
@@ -108,7 +124,7 @@ func (b *builder) profileRoles() {
 		for _, ns := range namespaces {
 			key, obs := ProfileRoleKey(c, ns), b.snap.ProfileRole
 			if key != KeyProfileRole {
-				obs = b.snap.ProfileRoles[ns]
+				obs = b.snap.ProfileRoles[c.ProfileRoleFor(ns)]
 			}
 			b.profileRole(key, c.ProfileRoleFor(ns), ns, obs, identity.ServiceAccount{Namespace: ns, Name: ProfileServiceAccount},
 				"the artifacts of profile "+ns)
@@ -147,24 +163,34 @@ func (b *builder) profileRole(key, name, ns string, obs observe.Role, sa identit
 	b.decideRole(roleDecision{key: key, params: params, obs: obs, permsOK: ok, perms: perms}, KeyOIDCProvider, KeyKMSKey)
 }
 
-// profileRoleOrphans keeps, as orphans, the per-profile roles the state records for profiles this plan no longer
-// gives access to (the profile is gone, or the installation now uses Pod Identity): kfaws down deletes them.
-// up never deletes them: a profile missing from one look at the cluster (another context, say) must not lose
-// its access.
+// profileRoleOrphans keeps, as orphans, the per-profile roles the state records that this plan gives no profile:
+// the profile is gone, the installation now uses Pod Identity, or iam.profileRoleName was renamed. kfaws down
+// deletes them. up never does: a profile missing from one look at the cluster (another context, say) must not
+// lose its access.
 func (b *builder) profileRoleOrphans() {
 	for _, k := range slices.Sorted(maps.Keys(b.recorded.Resources)) {
-		ns, ok := strings.CutPrefix(k, KeyProfileRolePrefix)
+		ns := profileOfRoleKey(k)
 		rec := b.recorded.Resources[k]
-		if !ok || !rec.Owned || b.p.ProfileRoles[ns] == k {
+		if ns == "" || !rec.Owned {
 			continue
 		}
-		got := b.snap.ProfileRoles[ns]
+		key, _ := SplitKey(k)
+		wanted := b.p.ProfileRoles[ns] == key
+		if wanted && rec.ID == b.cfg.ProfileRoleFor(ns) {
+			continue // the profile's current role
+		}
+		resource, why := k, fmt.Sprintf("profile %s, which this plan gives no role of its own", ns)
+		if wanted {
+			// Renamed: the key is the new role's, so the old one's record moves to its orphan key.
+			resource, why = OrphanKey(key, rec.ID), fmt.Sprintf("profile %s under an old iam.profileRoleName", ns)
+		}
+		got := b.snap.ProfileRoles[rec.ID]
 		switch {
 		case !got.Exists:
 			b.p.Forget = append(b.p.Forget, k)
 		case b.owned(k, rec.ID, got.Presence):
-			b.add(Resource{Key: k, Kind: "IAM role", Name: rec.ID, Action: Orphan, Owned: true, ARN: got.ARN,
-				Detail: fmt.Sprintf("created by kfaws for profile %s, which this plan gives no role of its own; kept; kfaws down deletes it", ns)})
+			b.add(Resource{Key: resource, Kind: "IAM role", Name: rec.ID, Action: Orphan, Owned: true, ARN: got.ARN,
+				Detail: "created by kfaws for " + why + "; kept; kfaws down deletes it"})
 		default:
 			b.p.Forget = append(b.p.Forget, k)
 			b.warn("IAM role %q, which the state file records as created by kfaws, is no longer this installation's; its "+
@@ -173,16 +199,26 @@ func (b *builder) profileRoleOrphans() {
 	}
 }
 
-// profileRoleTargets are the per-profile roles a teardown looks at: those observed for the profiles, each once.
+// profileRoleTargets are the per-profile roles a teardown looks at: every one the state records, and the
+// current profiles' roles by name (found by their tag when the state lost them), each once.
 func (b *builder) profileRoleTargets() []target {
 	var out []target
-	for _, ns := range slices.Sorted(maps.Keys(b.snap.ProfileRoles)) {
-		key := KeyProfileRolePrefix + ns
-		name := b.cfg.ProfileRoleFor(ns)
-		if rec, ok := b.recorded.Resources[key]; ok && rec.ID != "" {
-			name = rec.ID
+	seen := map[string]bool{}
+	for _, k := range slices.Sorted(maps.Keys(b.recorded.Resources)) {
+		if rec := b.recorded.Resources[k]; profileOfRoleKey(k) != "" && rec.Owned && rec.ID != "" && !seen[rec.ID] {
+			seen[rec.ID] = true
+			key, _ := SplitKey(k)
+			out = append(out, target{stateKey: k, key: key, name: rec.ID, presence: b.snap.ProfileRoles[rec.ID].Presence})
 		}
-		out = append(out, target{stateKey: key, key: key, name: name, presence: b.snap.ProfileRoles[ns].Presence})
+	}
+	for _, ns := range ProfileNamespaces(b.cfg, b.snap.Profiles, b.recorded) {
+		name := b.cfg.ProfileRoleFor(ns)
+		if ns == b.cfg.IAM.ProfileNamespace || seen[name] {
+			continue
+		}
+		seen[name] = true
+		key := KeyProfileRolePrefix + ns
+		out = append(out, target{stateKey: key, key: key, name: name, presence: b.snap.ProfileRoles[name].Presence})
 	}
 	return out
 }

@@ -145,10 +145,10 @@ func TestRoleOfAGoneProfile(t *testing.T) {
 		"iam/profile-role/team-a": {Kind: "IAM role", ID: name, ARN: arn, Owned: true}}}
 	s := plantest.Fresh("aws", "us-west-2")
 	s.Profiles = observe.Profiles{Discovered: true}
-	if got := plan.ProfileRolesToObserve(c, s.Profiles, rec); got["team-a"] != name {
+	if got := plan.ProfileRolesToObserve(c, s.Profiles, rec); !slices.Equal(got, []string{name}) {
 		t.Fatalf("observes %v, want the recorded role", got)
 	}
-	s.ProfileRoles = map[string]observe.Role{"team-a": {Presence: observe.Presence{Exists: true, ARN: arn, Installation: plantest.Installation}}}
+	s.ProfileRoles = map[string]observe.Role{name: {Presence: observe.Presence{Exists: true, ARN: arn, Installation: plantest.Installation}}}
 	p, err := plan.Build(c, s, rec)
 	if err != nil {
 		t.Fatal(err)
@@ -186,8 +186,8 @@ func TestRoleOfAGoneProfile(t *testing.T) {
 	}
 
 	// Not kfaws's: an untagged role of that name the state does not record is neither kept nor deleted.
-	s.ProfileRoles["team-a"] = observe.Role{Presence: observe.Presence{Exists: true, ARN: "arn:aws:iam::123456789012:role/other"}}
-	s.Profiles = observe.Profiles{Discovered: true}
+	s.ProfileRoles[name] = observe.Role{Presence: observe.Presence{Exists: true, ARN: "arn:aws:iam::123456789012:role/other"}}
+	s.Profiles = observe.Profiles{Discovered: true, Namespaces: []string{"team-a"}}
 	d = plan.BuildDown(c, s, state.State{}, plan.DownOptions{})
 	if r, _ := d.Resource("iam/profile-role/team-a"); r.Action != plan.Keep {
 		t.Errorf("down of a role kfaws did not create: %+v", r)
@@ -208,5 +208,47 @@ func TestProfileRoleNamesFitIAM(t *testing.T) {
 	c.S3.Credentials = config.CredentialsStatic
 	if got := plan.ProfileRolesToObserve(c, observe.Profiles{Discovered: true, Namespaces: []string{"team-a"}}, state.State{}); len(got) != 0 {
 		t.Errorf("static: observes %v", got)
+	}
+}
+
+// A new iam.profileRoleName: each profile gets a role under the new name, the old one is kept as an orphan under
+// its own key (so the new role's record does not overwrite it), and down deletes both.
+func TestRenamedProfileRoles(t *testing.T) {
+	c := plantest.Config("us-west-2")
+	old := c.ProfileRoleFor("team-a")
+	rec := state.State{Resources: map[string]state.Resource{
+		"iam/profile-role/team-a": {Kind: "IAM role", ID: old, ARN: "arn:aws:iam::123456789012:role/" + old, Owned: true}}}
+	c.IAM.ProfileRoleName = "kfaws-prod-profiles-v2"
+	renamed := c.ProfileRoleFor("team-a")
+	s := plantest.Fresh("aws", "us-west-2")
+	s.Profiles = observe.Profiles{Discovered: true, Namespaces: []string{"team-a"}}
+	if got := plan.ProfileRolesToObserve(c, s.Profiles, rec); !slices.Equal(got, slices.Sorted(slices.Values([]string{old, renamed}))) {
+		t.Fatalf("observes %v, want %s and %s", got, old, renamed)
+	}
+	ours := observe.Presence{Exists: true, Installation: plantest.Installation}
+	s.ProfileRoles = map[string]observe.Role{old: {Presence: ours}}
+	p, err := plan.Build(c, s, rec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r, _ := p.Resource("iam/profile-role/team-a"); r.Action != plan.Create || r.Name != renamed {
+		t.Errorf("new role: %+v", r)
+	}
+	if r, _ := p.Resource(plan.OrphanKey("iam/profile-role/team-a", old)); r.Action != plan.Orphan || r.Name != old {
+		t.Errorf("old role: %+v", r)
+	}
+	// After up: the old record under its orphan key, the new one under the key.
+	rec.Resources[plan.OrphanKey("iam/profile-role/team-a", old)] = rec.Resources["iam/profile-role/team-a"]
+	rec.Resources["iam/profile-role/team-a"] = state.Resource{Kind: "IAM role", ID: renamed, Owned: true}
+	s.ProfileRoles[renamed] = observe.Role{Presence: ours}
+	d := plan.BuildDown(c, s, rec, plan.DownOptions{})
+	var deletes []string
+	for _, st := range d.Steps {
+		if dr, ok := st.Params.(plan.DeleteRole); ok {
+			deletes = append(deletes, dr.Name)
+		}
+	}
+	if !slices.Contains(deletes, old) || !slices.Contains(deletes, renamed) {
+		t.Errorf("down deletes %v, want %s and %s", deletes, old, renamed)
 	}
 }
