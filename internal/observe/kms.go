@@ -133,6 +133,9 @@ func (o *Observer) taggedKey(ctx context.Context, ref string) (Key, error) {
 		}
 		for _, e := range page.Keys {
 			k, err := o.describeKey(ctx, aws.ToString(e.KeyId))
+			if kaws.ErrorCode(err) == "AccessDeniedException" {
+				continue // a key whose policy keeps this caller out is not one kfaws created with it
+			}
 			if err != nil {
 				return Key{}, err
 			}

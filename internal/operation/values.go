@@ -51,9 +51,12 @@ func combine(c *config.Config, out state.Outputs, o Overrides) render.Values {
 		BackendRoleARN:   pick(o.BackendRoleARN, out.BackendRoleARN),
 		ProfileRoleARN:   pick(o.ProfileRoleARN, out.ProfileRoleARN),
 		ProfileNamespace: c.IAM.ProfileNamespace,
-		// Every profile up gave access to; --profile-role-arn stands in only where up recorded none.
+		// Every profile up gave access to; --profile-role-arn names the configured profile's role (below).
 		ProfileRoleARNs: maps.Clone(out.ProfileRoleARNs),
 		ComponentUsers:  c.UsesComponentUsers(),
+	}
+	if o.ProfileRoleARN != "" && len(v.ProfileRoleARNs) > 0 {
+		v.ProfileRoleARNs[c.IAM.ProfileNamespace] = o.ProfileRoleARN
 	}
 	if o.DBPort != 0 {
 		v.DBPort = o.DBPort

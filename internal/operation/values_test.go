@@ -59,6 +59,15 @@ func TestNewValuesProfileRoles(t *testing.T) {
 	if _, ok := roles["team-c"]; ok {
 		t.Errorf("the values share the state's map")
 	}
+	// --profile-role-arn names the configured profile's role, beside the others up recorded.
+	c.IAM.ProfileNamespace = "team-a"
+	given := "arn:aws:iam::123456789012:role/given"
+	if v, err = operation.NewValues(c, out, operation.Overrides{ProfileRoleARN: given}); err != nil {
+		t.Fatal(err)
+	}
+	if v.ProfileRoleARNs["team-a"] != given || v.ProfileRoleARNs["team-b"] != roles["team-b"] || roles["team-a"] == given {
+		t.Errorf("with --profile-role-arn: %v (state's %v)", v.ProfileRoleARNs, roles)
+	}
 	out.ProfileRoleARNs = map[string]string{"team-a": "not-an-arn"}
 	if _, err := operation.NewValues(c, out, operation.Overrides{}); err == nil ||
 		!strings.Contains(err.Error(), "state outputs.profileRoleArns[team-a]") {

@@ -100,6 +100,9 @@ func (b *builder) forget(key string, f *former) {
 
 // fieldOf is the configuration field that names the resource of key.
 func (b *builder) fieldOf(key string) string {
+	if isProfileRole(key) {
+		return "iam.profileRoleName"
+	}
 	switch key {
 	case KeyBucket:
 		return "s3.bucket"

@@ -67,7 +67,11 @@ func installedWithPodIdentity(t *testing.T) (*observe.Snapshot, state.State) {
 	s := plantest.Fresh("aws", "us-west-2")
 	ours := observe.Presence{Exists: true, Installation: plantest.Installation}
 	s.PodIdentity.Agent = observe.Addon{Presence: ours, Status: "ACTIVE", Offered: "v1.3.10-eksbuild.3"}
-	rec := state.State{Resources: map[string]state.Resource{}}
+	rec := state.State{Resources: map[string]state.Resource{}, Outputs: state.Outputs{ProfileRoleARNs: map[string]string{}}}
+	for ns, key := range p.ProfileRoles {
+		r, _ := p.Resource(key)
+		rec.Outputs.ProfileRoleARNs[ns] = r.ARN
+	}
 	for i, st := range p.Steps {
 		switch v := st.Params.(type) {
 		case plan.CreateAssociation:

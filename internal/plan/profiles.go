@@ -48,21 +48,10 @@ func profileOfRoleKey(stateKey string) string {
 	return ""
 }
 
-// recordedProfiles are the profile namespaces the state records a current role or association for (not those of
-// orphans, which were kept because the plan no longer gave them access).
+// recordedProfiles are the profile namespaces the last up gave access to, as it recorded them for render. The
+// roles and associations the state records are not a guide: those of a gone profile stay, as orphans, until down.
 func recordedProfiles(recorded state.State) []string {
-	var out []string
-	for k, r := range recorded.Resources {
-		if !r.Owned || strings.Contains(k, "@") {
-			continue
-		}
-		if ns := profileOfRoleKey(k); ns != "" {
-			out = append(out, ns)
-		} else if ns := profileOfAssociation(k); ns != "" {
-			out = append(out, ns)
-		}
-	}
-	return out
+	return slices.Collect(maps.Keys(recorded.Outputs.ProfileRoleARNs))
 }
 
 // ProfileNamespaces are the profile namespaces up gives S3 access: iam.profileNamespace, the cluster's profiles
@@ -126,7 +115,13 @@ func (b *builder) profileRoles() {
 			if key != KeyProfileRole {
 				obs = b.snap.ProfileRoles[c.ProfileRoleFor(ns)]
 			}
-			b.profileRole(key, c.ProfileRoleFor(ns), ns, obs, identity.ServiceAccount{Namespace: ns, Name: ProfileServiceAccount},
+			name := c.ProfileRoleFor(ns)
+			if other := b.otherRoleNamed(name); other != "" {
+				b.add(Resource{Key: key, Kind: "IAM role", Name: name, Field: "iam.profileRoleName", Action: Conflict,
+					Detail: fmt.Sprintf("the role of profile %s would be %s's role too; choose another iam.profileRoleName", ns, other)})
+				continue
+			}
+			b.profileRole(key, name, ns, obs, identity.ServiceAccount{Namespace: ns, Name: ProfileServiceAccount},
 				"the artifacts of profile "+ns)
 			b.p.ProfileRoles[ns] = key
 		}
@@ -136,6 +131,19 @@ func (b *builder) profileRoles() {
 		b.warn("the cluster's profiles were not read (%s): access is planned for %s only; give the cluster "+
 			"(--context) so that profiles created since get theirs", b.snap.Profiles.Why, strings.Join(namespaces, ", "))
 	}
+}
+
+// otherRoleNamed is the field of another of kfaws's roles that has name (IAM ignores case), "" for none: a
+// profile's derived role name may meet one.
+func (b *builder) otherRoleNamed(name string) string {
+	for _, r := range []struct{ field, name string }{
+		{"iam.backendRoleName", b.cfg.IAM.BackendRoleName}, {"iam.secretsRoleName", b.cfg.IAM.SecretsRoleName},
+	} {
+		if strings.EqualFold(r.name, name) {
+			return r.field
+		}
+	}
+	return ""
 }
 
 // profileRole decides one profile role: trusted by sa, with ProfilePolicy for ns as its only grant. The

@@ -142,7 +142,8 @@ func TestRoleOfAGoneProfile(t *testing.T) {
 	name := c.ProfileRoleFor("team-a")
 	arn := "arn:aws:iam::123456789012:role/" + name
 	rec := state.State{Resources: map[string]state.Resource{
-		"iam/profile-role/team-a": {Kind: "IAM role", ID: name, ARN: arn, Owned: true}}}
+		"iam/profile-role/team-a": {Kind: "IAM role", ID: name, ARN: arn, Owned: true}},
+		Outputs: state.Outputs{ProfileRoleARNs: map[string]string{"team-a": arn}}}
 	s := plantest.Fresh("aws", "us-west-2")
 	s.Profiles = observe.Profiles{Discovered: true}
 	if got := plan.ProfileRolesToObserve(c, s.Profiles, rec); !slices.Equal(got, []string{name}) {
@@ -183,6 +184,15 @@ func TestRoleOfAGoneProfile(t *testing.T) {
 	}
 	if !slices.ContainsFunc(p.Warnings, func(w string) bool { return strings.Contains(w, "no route to host") }) {
 		t.Errorf("warnings %q do not say the cluster was not read", p.Warnings)
+	}
+	// Once an up has left it out (the cluster read, team-a gone), a later plan without the cluster does not bring
+	// it back: the state's role record is an orphan's, not a profile's.
+	rec.Outputs.ProfileRoleARNs = map[string]string{c.IAM.ProfileNamespace: "arn:aws:iam::123456789012:role/" + c.IAM.ProfileRoleName}
+	if p, err = plan.Build(c, s, rec); err != nil {
+		t.Fatal(err)
+	}
+	if r, _ := p.Resource("iam/profile-role/team-a"); r.Action != plan.Orphan || p.ProfileRoles["team-a"] != "" {
+		t.Errorf("gone profile without the cluster: %+v, profiles %v", r, p.ProfileRoles)
 	}
 
 	// Not kfaws's: an untagged role of that name the state does not record is neither kept nor deleted.
@@ -250,5 +260,22 @@ func TestRenamedProfileRoles(t *testing.T) {
 	}
 	if !slices.Contains(deletes, old) || !slices.Contains(deletes, renamed) {
 		t.Errorf("down deletes %v, want %s and %s", deletes, old, renamed)
+	}
+}
+
+// A profile whose derived role name is another of kfaws's roles is a conflict naming the field to change, not a
+// role two decisions fight over.
+func TestProfileRoleNamedLikeAnotherRole(t *testing.T) {
+	c := plantest.Config("us-west-2")
+	c.IAM.BackendRoleName = strings.ToUpper(c.ProfileRoleFor("team-a"))
+	s := plantest.Fresh("aws", "us-west-2")
+	s.Profiles = observe.Profiles{Discovered: true, Namespaces: []string{"team-a"}}
+	p, err := plan.Build(c, s, state.State{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, _ := p.Resource("iam/profile-role/team-a")
+	if r.Action != plan.Conflict || r.Field != "iam.profileRoleName" || !strings.Contains(r.Detail, "iam.backendRoleName") {
+		t.Errorf("profile role named like the backend role: %+v", r)
 	}
 }
