@@ -19,6 +19,11 @@ const ProfileLabel = "pipelines.kubeflow.org/enabled"
 // which kfaws renders on every release so that each profile's access can be confined to its own prefix.
 func ProfileArtifacts(ns string) string { return "private-artifacts/" + ns + "/" }
 
+// ProfilePipelineRoot is the v2 pipeline root of profile namespace ns in bucket, under its ProfileArtifacts.
+func ProfilePipelineRoot(bucket, ns string) string {
+	return "s3://" + bucket + "/" + ProfileArtifacts(ns) + "v2/artifacts"
+}
+
 // Service accounts that need AWS credentials.
 const (
 	// APIServerAccount runs KFP's API server (Deployment ml-pipeline).

@@ -14,6 +14,7 @@ import (
 	"github.com/kfaws/kfaws/internal/config"
 	"github.com/kfaws/kfaws/internal/csidriver"
 	"github.com/kfaws/kfaws/internal/kube"
+	"github.com/kfaws/kfaws/internal/kubeflow"
 )
 
 // CSIImages lists the CSI driver's images as pulled from registry ("" for their own registries), for mirroring.
@@ -57,8 +58,11 @@ type Apply struct {
 type ApplyResult struct {
 	// UpgradeSnapshot names the RDS snapshot taken before the apply, "" when none was.
 	UpgradeSnapshot string
-	CSI             *csidriver.Result
-	Objects         *apply.Result
+	// RefreshedLaunchers are the profile namespaces whose kfp-launcher ConfigMap, written by kfaws's profile hook
+	// before profiles were confined, was deleted so the hook writes it again with the profile's own root.
+	RefreshedLaunchers []string
+	CSI                *csidriver.Result
+	Objects            *apply.Result
 }
 
 // Results of applying one object, as ApplyResult reports them.
@@ -116,7 +120,32 @@ func (a *Apply) Run(ctx context.Context) (*ApplyResult, error) {
 		Adopt: a.Adopt, Wait: a.Wait, Timeout: a.Timeout, Progress: progress, Log: a.logger()}
 	objRes, err := ap.Apply(ctx, objs)
 	res.Objects = objRes
+	if err != nil {
+		return res, err
+	}
+	if bucket := a.confinedBucket(); bucket != "" {
+		res.RefreshedLaunchers, err = apply.RefreshLaunchers(ctx, k, func(ns string) string { return kubeflow.ProfilePipelineRoot(bucket, ns) })
+		for _, ns := range res.RefreshedLaunchers {
+			fmt.Fprintf(progress, "✓ profile %s: kfp-launcher written before profiles were confined; deleted so the profile hook writes it again\n", ns)
+		}
+	}
 	return res, err
+}
+
+// confinedBucket is the bucket when every profile's role reaches only its own prefix (up recorded per-profile
+// roles), "" otherwise: static keys reach the whole bucket, so an older pipeline root still works with them.
+func (a *Apply) confinedBucket() string {
+	if a.State == nil {
+		return ""
+	}
+	out := a.State.Snapshot().Outputs
+	if !a.Config.Option.UsesS3() || len(out.ProfileRoleARNs) == 0 || a.Config.S3.Credentials == config.CredentialsStatic {
+		return ""
+	}
+	if out.Bucket != "" {
+		return out.Bucket
+	}
+	return a.Config.S3.Bucket
 }
 
 // checkInstallation refuses an installation name that cannot label Kubernetes objects.

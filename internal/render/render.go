@@ -308,7 +308,8 @@ func limits(l *detect.Layout, v Values) ([]string, error) {
 		}
 		warn = append(warn, "the per-namespace artifact viewer (ml-pipeline-ui-artifact) reads S3 with "+with+
 			"; profile namespaces filled before kfaws keep the upstream controller's Secret and ConfigMaps (update "+
-			"strategy OnDelete): delete "+stale+" there once to have them recreated")
+			"strategy OnDelete): delete "+stale+" there once to have them recreated (kfaws apply does it for a "+
+			"kfp-launcher kfaws's own hook wrote before profiles were confined)")
 	}
 	if v.Option.UsesRDS() {
 		warn = append(warn, "the RDS user KFP's metadata server (MLMD) connects with must use "+

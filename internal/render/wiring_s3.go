@@ -31,7 +31,7 @@ func pipelineRoot(v Values, ns string) string {
 	if ns == "" {
 		return "s3://" + v.Bucket + "/v2/artifacts"
 	}
-	return "s3://" + v.Bucket + "/" + kubeflow.ProfileArtifacts(ns) + "v2/artifacts"
+	return kubeflow.ProfilePipelineRoot(v.Bucket, ns)
 }
 
 // artifactRepository is Argo's S3 repository: the pod identity in irsa mode, the synced keys in static mode.

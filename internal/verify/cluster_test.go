@@ -181,6 +181,24 @@ func TestClusterChecks(t *testing.T) {
 		}
 		verifytest.SetProfileRole(ctx, t, cs, "team-c", roles["team-c"])
 
+		// A kfp-launcher written before profiles were confined: its root is outside the profile's own prefix.
+		cm, err := cs.CoreV1().ConfigMaps("team-c").Get(ctx, "kfp-launcher", metav1.GetOptions{})
+		must(t, err)
+		cm.Data["defaultPipelineRoot"] = "s3://artifacts/v2/artifacts"
+		_, err = cs.CoreV1().ConfigMaps("team-c").Update(ctx, cm, metav1.UpdateOptions{})
+		must(t, err)
+		if c := check(irsa, "team-c"); c.Status != verify.Fail || !strings.Contains(c.Detail, "outside the profile's own") ||
+			!strings.Contains(c.Action, "kubectl -n team-c delete configmap kfp-launcher") {
+			t.Errorf("profile team-c with a pipeline root from before confinement: %+v", c)
+		}
+		if c := check(in, "team-c"); strings.Contains(c.Detail, "outside the profile's own") {
+			t.Errorf("static keys reach the whole bucket, so the older root still works: %+v", c)
+		}
+		cm.Data["defaultPipelineRoot"] = "s3://artifacts/private-artifacts/team-c/v2/artifacts"
+		cm.ResourceVersion = ""
+		_, err = cs.CoreV1().ConfigMaps("team-c").Update(ctx, cm, metav1.UpdateOptions{})
+		must(t, err)
+
 		// A profile created after up: its pipelines would get no S3 access, or another's.
 		verifytest.WireProfile(ctx, t, cs, verifytest.Wiring{Profile: "team-d", Bucket: "artifacts", S3Secret: "s3-secret"})
 		defer func() { must(t, cs.CoreV1().Namespaces().Delete(ctx, "team-d", metav1.DeleteOptions{})) }()

@@ -57,6 +57,12 @@ func checkProfile(ctx context.Context, w recorder, in ClusterInput, ns string) {
 		problems = append(problems, err.Error())
 	case in.Bucket != "" && !strings.HasPrefix(root, "s3://"+in.Bucket+"/"):
 		problems = append(problems, fmt.Sprintf("kfp-launcher's pipeline root is %q, not on bucket %q", root, in.Bucket))
+	case in.Bucket != "" && !in.Static && len(in.ProfileRoleARNs) > 0 && root != kubeflow.ProfilePipelineRoot(in.Bucket, ns):
+		// Written before profiles were confined: metacontroller never updates this ConfigMap (OnDelete).
+		problems = append(problems, fmt.Sprintf("kfp-launcher's pipeline root is %q, outside the profile's own %q, where "+
+			"its role cannot write", root, kubeflow.ProfilePipelineRoot(in.Bucket, ns)))
+		action = fmt.Sprintf("kubectl -n %s delete configmap %s (the profile hook writes it again; kfaws apply does this for "+
+			"the ones kfaws's hook wrote)", ns, kubeflow.LauncherConfig)
 	default:
 		good = append(good, "kfp-launcher on "+root)
 	}

@@ -83,7 +83,7 @@ func WireProfile(ctx context.Context, tb testing.TB, cs kubernetes.Interface, w 
 	tb.Helper()
 	kubetest.CreateProfile(ctx, tb, cs, w.Profile)
 	_, err := cs.CoreV1().ConfigMaps(w.Profile).Create(ctx, &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: "kfp-launcher"},
-		Data: map[string]string{"defaultPipelineRoot": "s3://" + w.Bucket + "/v2/artifacts"}}, metav1.CreateOptions{})
+		Data: map[string]string{"defaultPipelineRoot": kubeflow.ProfilePipelineRoot(w.Bucket, w.Profile)}}, metav1.CreateOptions{})
 	must(tb, err)
 	if w.S3Secret != "" {
 		_, err := cs.CoreV1().Secrets(w.Profile).Create(ctx, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "mlpipeline-minio-artifact"},
