@@ -58,6 +58,8 @@ func TestBadInputIsRefusedBeforeAnyAWSCall(t *testing.T) {
 			nil, []string{`--config "big.yaml" is 300 KiB, larger than the 256 KiB kfaws reads`}},
 		{"state is a device", append([]string{"plan", "--state", os.DevNull}, flags...), nil, []string{`state file "` + os.DevNull + `" is a device, not a regular file`}},
 		{"state is a FIFO", append([]string{"plan", "--state", fifo}, flags...), nil, []string{`is a named pipe (FIFO)`}},
+		{"rotate without component users", append([]string{"up", "--rotate-db-passwords"}, flags...), nil,
+			[]string{`--rotate-db-passwords rotates the database users kfaws creates per component, and rds.componentUsers is off`}},
 		{"zero storage flag", append([]string{"plan", "--db-allocated-storage", "0"}, flags...),
 			nil, []string{`rds.allocatedStorage "0" (from --db-allocated-storage): must be between 20 and 65536 GiB`}},
 		{"empty name flag", append([]string{"plan", "--name", ""}, flags...), nil, []string{`name (from --name): required`}},

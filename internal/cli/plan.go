@@ -60,6 +60,7 @@ Nothing is changed. Exit code 0, or 3 with conflicts; with --detailed-exitcode, 
 	}
 	f := addAWSFlags(cmd, g)
 	fromSnapshot := addFromSnapshotFlag(cmd)
+	rotate := addRotateFlag(cmd)
 	cmd.Flags().BoolVar(&detailed, "detailed-exitcode", false, "exit 4 when changes are pending, 0 when there are none")
 	addKubeFlags(cmd.Flags(), &f.kube)
 	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
@@ -68,7 +69,7 @@ Nothing is changed. Exit code 0, or 3 with conflicts; with --detailed-exitcode, 
 			return err
 		}
 		conf.DiscoverProfiles = true
-		res, err := (&operation.Plan{Configuration: conf, FromSnapshot: *fromSnapshot}).Run(cmd.Context())
+		res, err := (&operation.Plan{Configuration: conf, FromSnapshot: *fromSnapshot, RotateDBPasswords: *rotate}).Run(cmd.Context())
 		if err != nil {
 			return err
 		}
@@ -90,7 +91,11 @@ Nothing is changed. Exit code 0, or 3 with conflicts; with --detailed-exitcode, 
 			}
 			return withCode(ExitConflict, errSilent)
 		case p.HasChanges():
-			fmt.Fprintln(s.Err, "To apply it, run: kfaws up"+f.cfg.suggestFlags())
+			cmdline := "kfaws up" + f.cfg.suggestFlags()
+			if *rotate {
+				cmdline += " --rotate-db-passwords"
+			}
+			fmt.Fprintln(s.Err, "To apply it, run: "+cmdline)
 			if detailed {
 				return withCode(ExitPending, errSilent)
 			}

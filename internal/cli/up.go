@@ -41,6 +41,12 @@ so its data comes back; up then sets its master password to the one in the RDS s
 deleted it less than 7 days ago, generated otherwise). A missing or unavailable snapshot, or one of another MySQL
 major version than rds.engineVersion, is a conflict. An instance that exists is not touched, and the flag ignored.
 
+With rds.componentUsers, the components' database passwords stay as they are unless --rotate-db-passwords is
+given: each user kfaws created then gets a new password, staged in its secret as AWSPENDING, set on the user,
+then made AWSCURRENT, so a run interrupted on the way is finished, with the same password, by the next 'kfaws
+up' with or without the flag. No password is printed. up then prints the kubectl commands that refresh the synced
+Kubernetes Secrets and restart the components. The master user's password is not rotated.
+
 With --manifests DIR, up also does the cluster half, as 'kfaws apply' does: before any change in AWS it renders
 the checkout with the values the plan will produce and runs the cluster pre-flight (reachable, supported version,
 cert-manager and Istio kinds, namespaces, permissions) and refuses a KFP older than the running one; after AWS it
@@ -49,6 +55,7 @@ installs the Secrets Store CSI driver and applies KFP and Katib in stages, waiti
 		Example: `  kfaws up --config kfaws.yaml
   kfaws up --config kfaws.yaml --manifests ./manifests --context my-eks
   kfaws up --config kfaws.yaml --from-snapshot kubeflow-db-final-20260101-120000
+  kfaws up --config kfaws.yaml --rotate-db-passwords
   KFAWS_S3_ACCESS_KEY_ID=... KFAWS_S3_SECRET_ACCESS_KEY=... kfaws up --config kfaws.yaml --s3-credentials static`,
 		Args: noArgs,
 	}
@@ -56,6 +63,7 @@ installs the Secrets Store CSI driver and applies KFP and Katib in stages, waiti
 	cf := addClusterFlags(cmd.Flags())
 	var applyNow, skipPasswordCheck bool
 	fromSnapshot := addFromSnapshotFlag(cmd)
+	rotate := addRotateFlag(cmd)
 	var rdsTimeout time.Duration
 	cmd.Flags().DurationVar(&rdsTimeout, "rds-timeout", operation.DefaultInstanceTimeout, "how long to wait for the DB "+
 		"instance to become available; it goes on in AWS, and a later up resumes the wait")
@@ -72,7 +80,8 @@ installs the Secrets Store CSI driver and applies KFP and Katib in stages, waiti
 		}
 		conf.DiscoverProfiles = true
 		up := &operation.Up{Configuration: conf, Reporter: newProgress(s.Err, g.quiet), ApplyImmediately: applyNow, InstanceTimeout: rdsTimeout,
-			DB: df.options(), SkipPasswordCheck: skipPasswordCheck, FromSnapshot: *fromSnapshot}
+			DB: df.options(), SkipPasswordCheck: skipPasswordCheck, FromSnapshot: *fromSnapshot,
+			RotateDBPasswords: *rotate}
 		if cf.manifests != "" {
 			if up.Cluster, err = clusterUp(s, g, f, cf, conf); err != nil {
 				return err
@@ -81,6 +90,9 @@ installs the Secrets Store CSI driver and applies KFP and Katib in stages, waiti
 		res, err := up.Run(cmd.Context())
 		if res != nil && res.Apply != nil && f.output != outputJSON {
 			printApplied(s.Out, res.Apply) // with -o json stdout holds the plan document only
+		}
+		if res != nil && len(res.RotatedDBPasswords) > 0 {
+			printRotationAdvice(s.Err, res.RotatedDBPasswords)
 		}
 		var ce *operation.ConflictError
 		if errors.As(err, &ce) {

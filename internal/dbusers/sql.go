@@ -74,7 +74,7 @@ func IsMariaDB(ctx context.Context, db *sql.DB) (bool, error) {
 
 // Ensure creates the component's user with password unless it exists, then grants it Privileges on database.
 // A user that exists is used only when ours says kfaws created it (the state records it); its password is never
-// changed, so a re-run rotates nothing. The password never appears in an error.
+// changed, so a re-run rotates nothing (SetPassword rotates on request). The password never appears in an error.
 // beforeCreate runs just before CREATE USER, to record that kfaws is creating it.
 func Ensure(ctx context.Context, db *sql.DB, c Component, user, password, database string, ours bool, beforeCreate func() error) error {
 	exists, err := Exists(ctx, db, user)
@@ -88,13 +88,9 @@ func Ensure(ctx context.Context, db *sql.DB, c Component, user, password, databa
 		if err := beforeCreate(); err != nil {
 			return err
 		}
-		maria, err := IsMariaDB(ctx, db)
+		ident, err := identifiedBy(ctx, db, c, password)
 		if err != nil {
 			return err
-		}
-		ident := "IDENTIFIED BY " + literal(password)
-		if c.NativePassword && !maria {
-			ident = "IDENTIFIED WITH mysql_native_password BY " + literal(password)
 		}
 		if _, err := db.ExecContext(ctx, "CREATE USER "+account(user)+" "+ident); err != nil {
 			return fmt.Errorf("creating MySQL user %q: %s", user, hide(err, password))
@@ -104,6 +100,39 @@ func Ensure(ctx context.Context, db *sql.DB, c Component, user, password, databa
 		return fmt.Errorf("granting MySQL user %q its privileges on database %q: %w", user, database, err)
 	}
 	return nil
+}
+
+// SetPassword gives the component's existing user a new password, with the same plugin Ensure gave it, for a
+// rotation kfaws was asked for. The password never appears in an error.
+func SetPassword(ctx context.Context, db *sql.DB, c Component, user, password string) error {
+	exists, err := Exists(ctx, db, user)
+	if err != nil {
+		return fmt.Errorf("looking for MySQL user %q: %w", user, err)
+	}
+	if !exists {
+		return fmt.Errorf("MySQL user %q, which kfaws created, is missing from the instance; its password cannot be rotated", user)
+	}
+	ident, err := identifiedBy(ctx, db, c, password)
+	if err != nil {
+		return err
+	}
+	if _, err := db.ExecContext(ctx, "ALTER USER "+account(user)+" "+ident); err != nil {
+		return fmt.Errorf("setting the password of MySQL user %q: %s", user, hide(err, password))
+	}
+	return nil
+}
+
+// identifiedBy is the IDENTIFIED clause of the component's user: MLMD's names mysql_native_password on MySQL,
+// where the default plugin may be another; MariaDB's plain IDENTIFIED BY already uses it.
+func identifiedBy(ctx context.Context, db *sql.DB, c Component, password string) (string, error) {
+	maria, err := IsMariaDB(ctx, db)
+	if err != nil {
+		return "", err
+	}
+	if c.NativePassword && !maria {
+		return "IDENTIFIED WITH mysql_native_password BY " + literal(password), nil
+	}
+	return "IDENTIFIED BY " + literal(password), nil
 }
 
 // Drop drops the user if it exists.

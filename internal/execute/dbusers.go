@@ -42,25 +42,11 @@ func (e *Executor) ensureDBUser(ctx context.Context, s plan.Step, p plan.EnsureD
 	if err != nil {
 		return err
 	}
-	db, err := e.availableInstance(ctx, p.Instance)
+	conn, err := e.loginAsMaster(ctx, s, p.Instance, p.RDSSecretName)
 	if err != nil {
 		return err
 	}
-	in := observe.InstanceFrom(*db)
-	master, err := e.masterPassword(ctx, p.RDSSecretName)
-	if err != nil {
-		return err
-	}
-	e.progress(s, "logging in to DB instance %q as its master user", p.Instance)
-	conn, err := e.OpenDB(ctx, dbaccess.Target{Host: in.Address, Port: int(in.Port), User: in.MasterUsername, Password: master})
-	if err != nil {
-		return &DBAccessError{Instance: p.Instance, Err: err}
-	}
-	defer func() {
-		if err := conn.Close(); err != nil {
-			e.Log.Warn("closing the database connection", "instance", p.Instance, "error", err)
-		}
-	}()
+	defer e.closeDB(conn, p.Instance)
 	// Recorded before CREATE USER, so a run killed right after it still knows the user is kfaws's.
 	intend := func() error {
 		return e.State.SetResource(s.Resource, state.Resource{Kind: "MySQL user", ID: p.User, Owned: true})
@@ -75,6 +61,32 @@ func (e *Executor) ensureDBUser(ctx context.Context, s plan.Step, p plan.EnsureD
 		return fmt.Errorf("secretsmanager:TagResource %q: %w", p.SecretName, err)
 	}
 	return nil
+}
+
+// loginAsMaster opens a connection to the available instance as its master user, with the password in the RDS
+// secret.
+func (e *Executor) loginAsMaster(ctx context.Context, s plan.Step, instance, rdsSecret string) (*dbaccess.Conn, error) {
+	db, err := e.availableInstance(ctx, instance)
+	if err != nil {
+		return nil, err
+	}
+	in := observe.InstanceFrom(*db)
+	master, err := e.masterPassword(ctx, rdsSecret)
+	if err != nil {
+		return nil, err
+	}
+	e.progress(s, "logging in to DB instance %q as its master user", instance)
+	conn, err := e.OpenDB(ctx, dbaccess.Target{Host: in.Address, Port: int(in.Port), User: in.MasterUsername, Password: master})
+	if err != nil {
+		return nil, &DBAccessError{Instance: instance, Err: err}
+	}
+	return conn, nil
+}
+
+func (e *Executor) closeDB(conn *dbaccess.Conn, instance string) {
+	if err := conn.Close(); err != nil {
+		e.Log.Warn("closing the database connection", "instance", instance, "error", err)
+	}
 }
 
 // componentPassword generates the component's password into a new secret, or reads the one an earlier attempt

@@ -48,6 +48,7 @@ func (e *Executor) steps() map[plan.StepKind]binder {
 	register(m, e.encryptSecret)
 	register(m, e.deleteKMSKey)
 	register(m, e.ensureDBUser)
+	register(m, e.rotateDBPassword)
 	register(m, e.deleteAddon)
 	register(m, e.deleteRole)
 	register(m, e.deletePolicy)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
@@ -11,6 +12,9 @@ import (
 
 	"github.com/kfaws/kfaws/internal/ownership"
 )
+
+// pendingStage is the staging label of a secret version being rotated in, as AWS's own rotation protocol uses it.
+const pendingStage = "AWSPENDING"
 
 // secret reads a secret's metadata and tags; its value is never read.
 func (o *Observer) secret(ctx context.Context, name string) (Secret, error) {
@@ -24,6 +28,11 @@ func (o *Observer) secret(ctx context.Context, name string) (Secret, error) {
 	}
 	s := Secret{Presence: Presence{Exists: true, ARN: aws.ToString(out.ARN)}, Deleted: out.DeletedDate != nil,
 		KMSKey: aws.ToString(out.KmsKeyId)}
+	for id, stages := range out.VersionIdsToStages {
+		if slices.Contains(stages, pendingStage) {
+			s.Pending = id
+		}
+	}
 	for _, t := range out.Tags {
 		switch aws.ToString(t.Key) {
 		case ownership.TagInstallation:

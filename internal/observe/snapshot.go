@@ -103,6 +103,9 @@ type Secret struct {
 	// PasswordDiffers is true for the RDS secret when KFAWS_DB_MASTER_PASSWORD is given and the secret does not
 	// hold that password (another one, or none); false when none is given.
 	PasswordDiffers bool
+	// Pending is the version staged AWSPENDING: a password rotation kfaws began and did not finish (the version
+	// may already be AWSCURRENT when only the last stage move is missing); "" for none.
+	Pending string
 }
 
 // Instance is the RDS DB instance.

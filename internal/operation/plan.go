@@ -15,6 +15,9 @@ type Plan struct {
 	*Configuration
 	// FromSnapshot names a DB snapshot to restore the DB instance from when up creates it; "" for none.
 	FromSnapshot string
+	// RotateDBPasswords plans new passwords for the database users kfaws created per component
+	// (plan.Options.RotateDBPasswords); it is bad input when rds.componentUsers is off.
+	RotateDBPasswords bool
 }
 
 // PlanResult is a plan with the snapshot it was made from.
@@ -26,6 +29,9 @@ type PlanResult struct {
 // Run observes and plans.
 func (p *Plan) Run(ctx context.Context) (*PlanResult, error) {
 	if err := checkFromSnapshot(p.FromSnapshot, p.Config.Option.UsesRDS()); err != nil {
+		return nil, badInput(err)
+	}
+	if err := checkRotate(p.RotateDBPasswords, p.Config.UsesComponentUsers()); err != nil {
 		return nil, badInput(err)
 	}
 	recorded := p.State.Snapshot()
@@ -40,7 +46,7 @@ func (p *Plan) Run(ctx context.Context) (*PlanResult, error) {
 	if err != nil {
 		return nil, err
 	}
-	pl, err := plan.Build(p.Config, snap, recorded)
+	pl, err := plan.BuildWith(p.Config, snap, recorded, plan.Options{RotateDBPasswords: p.RotateDBPasswords})
 	if err != nil {
 		return nil, err
 	}

@@ -29,6 +29,8 @@ type Up struct {
 	SkipPasswordCheck bool
 	// FromSnapshot names a DB snapshot to restore the DB instance from when up creates it (Plan.FromSnapshot).
 	FromSnapshot string
+	// RotateDBPasswords gives every database user kfaws created per component a new password (Plan.RotateDBPasswords).
+	RotateDBPasswords bool
 }
 
 // UpResult says what Up did.
@@ -39,6 +41,9 @@ type UpResult struct {
 	// Render and Apply are the cluster half's results, when Cluster was set and AWS succeeded.
 	Render *RenderResult
 	Apply  *ApplyResult
+	// RotatedDBPasswords are the components (dbusers IDs) whose user got a new password in this run, asked for or
+	// finishing an interrupted rotation: their running pods and synced Kubernetes Secrets still hold the old one.
+	RotatedDBPasswords []string
 }
 
 // upCommand is how up names itself in the state lock, for the message a refused run prints.
@@ -61,7 +66,7 @@ func (u *Up) Run(ctx context.Context) (*UpResult, error) {
 	if h := lock.TookOver; h != nil {
 		u.logger().Warn("took over the state lock of a run that is gone", "holder", h.String(), "lock", lock.Path())
 	}
-	pr, err := (&Plan{Configuration: u.Configuration, FromSnapshot: u.FromSnapshot}).Run(ctx)
+	pr, err := (&Plan{Configuration: u.Configuration, FromSnapshot: u.FromSnapshot, RotateDBPasswords: u.RotateDBPasswords}).Run(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -79,13 +84,16 @@ func (u *Up) Run(ctx context.Context) (*UpResult, error) {
 			return res, err
 		}
 	}
+	rotated := &rotations{Reporter: u.Reporter}
 	ex := &execute.Executor{
 		AWS: u.AWS, Config: u.Config, Plan: pr.Plan, Snapshot: pr.Snapshot, State: u.State,
-		Reporter: u.Reporter, Log: u.logger(), PollInterval: u.PollInterval, InstanceTimeout: u.InstanceTimeout,
+		Reporter: rotated, Log: u.logger(), PollInterval: u.PollInterval, InstanceTimeout: u.InstanceTimeout,
 		Sequential: u.Sequential, ApplyImmediately: u.ApplyImmediately, OpenDB: u.openDB,
 	}
 	res.Changed = pr.Plan.HasChanges()
-	if err := ex.Run(ctx); err != nil {
+	err = ex.Run(ctx)
+	res.RotatedDBPasswords = rotated.components()
+	if err != nil {
 		return res, dbUsersError(err)
 	}
 	if u.Cluster != nil {

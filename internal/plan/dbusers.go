@@ -106,6 +106,10 @@ func (b *builder) componentUser(c dbusers.Component, newInstance bool) {
 		}
 		b.step(uk, verb, params, desc, KeyInstance, KeyRDSSecret, sk, KeyKMSKey)
 	}
+	if why := b.rotation(sec, recorded, owned); why != "" {
+		b.rotateStep(c, why, &ur, &sr, RotateDBPassword{Component: c.ID, User: user, Database: db, SecretName: name,
+			Instance: r.InstanceName, RDSSecretName: r.SecretName})
+	}
 	b.add(sr)
 	b.add(ur)
 }

@@ -192,16 +192,29 @@ type builder struct {
 	// key is the ARN of the KMS key kms.key names (CreatedKeyARN: the one this run creates), "" for none;
 	// keyName is how plan lines name it.
 	key, keyName string
+	opts         Options
+}
+
+// Options are what a run asks for beyond the configuration.
+type Options struct {
+	// RotateDBPasswords gives every database user kfaws created per component (rds.componentUsers) a new
+	// password. A rotation an interrupted run began is finished whether or not it is set.
+	RotateDBPasswords bool
 }
 
 // Build decides every resource and the steps to get there. recorded is the state file's content, used only to
 // recognise resources an interrupted run created but could not tag yet.
 func Build(cfg *config.Config, snap *observe.Snapshot, recorded state.State) (*Plan, error) {
+	return BuildWith(cfg, snap, recorded, Options{})
+}
+
+// BuildWith is Build with what the run asks for.
+func BuildWith(cfg *config.Config, snap *observe.Snapshot, recorded state.State, o Options) (*Plan, error) {
 	p := &Plan{Account: snap.Account, Partition: snap.Partition, Region: cfg.Region}
 	if p.Partition == "" {
 		p.Partition = arn.PartitionForRegion(cfg.Region)
 	}
-	b := &builder{cfg: cfg, snap: snap, recorded: recorded, p: p, arns: p.ARNs(), last: map[string]string{}}
+	b := &builder{cfg: cfg, snap: snap, recorded: recorded, p: p, arns: p.ARNs(), last: map[string]string{}, opts: o}
 	if err := b.preflight(); err != nil {
 		return nil, err
 	}

@@ -41,6 +41,7 @@ const (
 	KindRestoreKMSKey        StepKind = "restore-kms-key"
 	KindEncryptSecret        StepKind = "encrypt-secret"
 	KindEnsureDBUser         StepKind = "ensure-db-user"
+	KindRotateDBPassword     StepKind = "rotate-db-password"
 
 	// Teardown (BuildDown).
 	KindDeleteAddon          StepKind = "delete-addon"
@@ -64,6 +65,7 @@ func StepKinds() []StepKind {
 		KindCreateSecurityGroup, KindAdmitMySQL, KindCreateRDSSecret, KindCreateInstance, KindModifyInstance,
 		KindWaitInstance, KindRecordEndpoint, KindCreateAddon, KindConfigureAddon, KindRestoreSecret, KindStoreGivenPassword,
 		KindRestoreInstance, KindSetMasterPassword, KindCreateKMSKey, KindRestoreKMSKey, KindEncryptSecret, KindEnsureDBUser,
+		KindRotateDBPassword,
 		KindCreateAssociation, KindUpdateAssociation,
 		KindDeleteAddon, KindDeleteAssociation, KindDeleteRole, KindDeletePolicy, KindDeleteInstance, KindDeleteSubnetGroup,
 		KindDeleteParameterGroup, KindDeleteSecurityGroup, KindDeleteSecret, KindDeleteBucket, KindDeleteKMSKey,

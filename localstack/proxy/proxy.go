@@ -2,7 +2,8 @@
 // moto lacks for testing kfaws: an RDS data plane on a real MariaDB server
 // (master user, initial database, auth plugin, endpoint), an emulated RDS
 // creation delay, the EKS add-on and pod identity association APIs, S3
-// version listings that page like S3's, per-operation fault injection in
+// version listings that page like S3's, GetSecretValue reading the version
+// staged AWSCURRENT, per-operation fault injection in
 // each AWS protocol's own error shape (and S3 DeleteObjects results that
 // fail some keys), and a record of the calls it saw. It is test and demo
 // infrastructure, never product code; see localstack/README.md.
@@ -149,6 +150,10 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	op, err := identify(r)
 	if err != nil {
+		http.Error(w, "reading request: "+err.Error(), http.StatusBadRequest)
+		return
+	}
+	if err := currentStage(r, op); err != nil {
 		http.Error(w, "reading request: "+err.Error(), http.StatusBadRequest)
 		return
 	}

@@ -3,6 +3,8 @@
 package plantest
 
 import (
+	"strings"
+
 	"github.com/kfaws/kfaws/internal/config"
 	"github.com/kfaws/kfaws/internal/identity"
 	"github.com/kfaws/kfaws/internal/observe"
@@ -124,10 +126,44 @@ func ScenariosIn(partition, region string) []Scenario {
 		{Name: "fresh with a key kfaws creates", Config: Config(region, createKey), Snapshot: Fresh(partition, region)},
 		{Name: "up again within a week of down, with the key kfaws created", Config: Config(region, createKey),
 			Snapshot: afterDownWithKey(partition, region)},
-		{Name: "fresh rds-only, a database user per component", Config: Config(region, func(c *config.Config) {
-			c.Option, c.RDS.ComponentUsers = config.OptionRDSOnly, &yes
-		}), Snapshot: Fresh(partition, region)},
+		{Name: "fresh rds-only, a database user per component", Config: Config(region, ComponentUsers), Snapshot: Fresh(partition, region)},
+		{Name: "a password rotation an interrupted run began", Config: Config(region, ComponentUsers),
+			Snapshot: RotationPending(partition, region), Recorded: ComponentUsersRecorded()},
 	}
+}
+
+// ComponentUsers turns rds.componentUsers on, on the rds-only option.
+func ComponentUsers(c *config.Config) { c.Option, c.RDS.ComponentUsers = config.OptionRDSOnly, &yes }
+
+// componentIDs are the components with users of their own (dbusers.All, which plantest does not import).
+var componentIDs = []string{"kfp-api", "kfp-cache", "mlmd", "katib"}
+
+// ComponentUsersMade is DriftedInstance with every component's user made: its secret kfaws's and complete.
+func ComponentUsersMade(partition, region string) *observe.Snapshot {
+	s := DriftedInstance(partition, region)
+	s.ComponentSecrets = map[string]observe.Secret{}
+	for _, id := range componentIDs {
+		s.ComponentSecrets[id] = observe.Secret{Presence: ours, Complete: true}
+	}
+	return s
+}
+
+// RotationPending is ComponentUsersMade with a new password staged AWSPENDING in the MLMD user's secret.
+func RotationPending(partition, region string) *observe.Snapshot {
+	s := ComponentUsersMade(partition, region)
+	sec := s.ComponentSecrets["mlmd"]
+	sec.Pending = "version-2"
+	s.ComponentSecrets["mlmd"] = sec
+	return s
+}
+
+// ComponentUsersRecorded is the state of an installation whose users (of the default rds.masterUsername) kfaws made.
+func ComponentUsersRecorded() state.State {
+	st := state.State{Resources: map[string]state.Resource{}}
+	for _, id := range componentIDs {
+		st.Resources["rds/user/"+id] = state.Resource{Kind: "MySQL user", ID: config.DefaultMasterUsername + "_" + strings.ReplaceAll(id, "-", "_"), Owned: true}
+	}
+	return st
 }
 
 // PodIdentity makes a configuration bind its roles through EKS Pod Identity.
