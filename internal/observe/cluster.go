@@ -28,7 +28,7 @@ func (o *Observer) cluster(ctx context.Context) (Cluster, error) {
 		return Cluster{}, fmt.Errorf("describing EKS cluster %q: %w", name, err)
 	}
 	cl := out.Cluster
-	c := Cluster{Name: name, Status: string(cl.Status), Version: aws.ToString(cl.Version)}
+	c := Cluster{Name: name, Status: string(cl.Status), Version: aws.ToString(cl.Version), Endpoint: aws.ToString(cl.Endpoint)}
 	if cl.Identity != nil && cl.Identity.Oidc != nil {
 		c.OIDCIssuer = aws.ToString(cl.Identity.Oidc.Issuer)
 	}

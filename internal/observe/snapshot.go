@@ -57,6 +57,8 @@ type Cluster struct {
 	VPCID      string
 	VPCCIDRs   []string
 	OIDCIssuer string
+	// Endpoint is the cluster's Kubernetes API server URL.
+	Endpoint string
 	// SecurityGroupID is the cluster security group EKS creates; "" on clusters (and emulators) that have none.
 	SecurityGroupID string
 	// ControlPlaneSecurityGroups are the additional security groups given at cluster creation.
@@ -222,6 +224,8 @@ type Profiles struct {
 	// Namespaces is empty and the plan keeps the profiles the state records.
 	Discovered bool
 	Namespaces []string
+	// Host is the API server the profiles were read from.
+	Host string
 	// Why says why the cluster was not read, for the plan's note.
 	Why string
 }

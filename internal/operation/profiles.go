@@ -39,7 +39,7 @@ func (c *Configuration) profiles(ctx context.Context) observe.Profiles {
 	if err != nil {
 		return observe.Profiles{Why: fmt.Sprintf("listing namespaces labelled %s=true on %s: %v", kubeflow.ProfileLabel, k.Config.Host, err)}
 	}
-	p := observe.Profiles{Discovered: true}
+	p := observe.Profiles{Discovered: true, Host: k.Config.Host}
 	for _, ns := range list.Items {
 		if ns.GetDeletionTimestamp() == nil {
 			p.Namespaces = append(p.Namespaces, ns.GetName())

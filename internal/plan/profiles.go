@@ -101,7 +101,7 @@ func confinesByRole(cfg *config.Config) bool {
 func (b *builder) profileRoles() {
 	c := b.cfg
 	b.p.ProfileRoles = map[string]string{}
-	namespaces := ProfileNamespaces(c, b.snap.Profiles, b.recorded)
+	namespaces := ProfileNamespaces(c, b.profilesFound(), b.recorded)
 	if c.Identity == config.IdentityPodIdentity {
 		b.profileRole(KeyProfileRole, c.IAM.ProfileRoleName, NamespaceTag, b.snap.ProfileRole,
 			identity.ServiceAccount{Namespace: c.IAM.ProfileNamespace, Name: ProfileServiceAccount},
@@ -127,10 +127,38 @@ func (b *builder) profileRoles() {
 		}
 	}
 	b.profileRoleOrphans()
-	if !b.snap.Profiles.Discovered && b.snap.Profiles.Why != "" {
+	if found := b.profilesFound(); !found.Discovered && found.Why != "" {
 		b.warn("the cluster's profiles were not read (%s): access is planned for %s only; give the cluster "+
-			"(--context) so that profiles created since get theirs", b.snap.Profiles.Why, strings.Join(namespaces, ", "))
+			"(--context) so that profiles created since get theirs", found.Why, strings.Join(namespaces, ", "))
 	}
+}
+
+// profilesFound are the profiles read from the cluster, unless they were read from an EKS cluster other than the
+// configured one (a kubeconfig context pointing elsewhere): then none were, and Why says so. An API server that is
+// not an EKS endpoint (a proxy, a local cluster) cannot be compared and is taken as given.
+func (b *builder) profilesFound() observe.Profiles {
+	p, want := b.snap.Profiles, b.snap.Cluster.Endpoint
+	if !p.Discovered || want == "" || !isEKSEndpoint(p.Host) || sameHost(p.Host, want) {
+		return p
+	}
+	return observe.Profiles{Why: fmt.Sprintf("the kubeconfig's cluster is %s, not EKS cluster %q at %s", p.Host, b.cfg.Cluster, want)}
+}
+
+// isEKSEndpoint reports whether host is an EKS API server endpoint (https://ID.REGION-CODE.REGION.eks.amazonaws.com
+// and the partitions' equivalents).
+func isEKSEndpoint(host string) bool {
+	return strings.Contains(hostOf(host), ".eks.amazonaws.com") // .com.cn in the China partition
+}
+
+func sameHost(a, b string) bool { return strings.EqualFold(hostOf(a), hostOf(b)) }
+
+// hostOf is the host name of an API server URL (scheme, port and path dropped).
+func hostOf(u string) string {
+	u = strings.TrimPrefix(strings.TrimPrefix(u, "https://"), "http://")
+	if i := strings.IndexAny(u, ":/"); i >= 0 {
+		u = u[:i]
+	}
+	return u
 }
 
 // otherRoleNamed is the field of another of kfaws's roles that has name (IAM ignores case), "" for none: a
@@ -219,7 +247,7 @@ func (b *builder) profileRoleTargets() []target {
 			out = append(out, target{stateKey: k, key: key, name: rec.ID, presence: b.snap.ProfileRoles[rec.ID].Presence})
 		}
 	}
-	for _, ns := range ProfileNamespaces(b.cfg, b.snap.Profiles, b.recorded) {
+	for _, ns := range ProfileNamespaces(b.cfg, b.profilesFound(), b.recorded) {
 		name := b.cfg.ProfileRoleFor(ns)
 		if ns == b.cfg.IAM.ProfileNamespace || seen[name] {
 			continue

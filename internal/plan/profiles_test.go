@@ -279,3 +279,29 @@ func TestProfileRoleNamedLikeAnotherRole(t *testing.T) {
 		t.Errorf("profile role named like the backend role: %+v", r)
 	}
 }
+
+// Profiles read through a kubeconfig that points at another EKS cluster are not this installation's: none is
+// planned from them, and the plan says why. The configured cluster's own endpoint is taken.
+func TestProfilesOfAnotherEKSCluster(t *testing.T) {
+	c := plantest.Config("us-west-2")
+	s := plantest.Fresh("aws", "us-west-2")
+	s.Cluster.Endpoint = "https://ABCDEF.gr7.us-west-2.eks.amazonaws.com"
+	s.Profiles = observe.Profiles{Discovered: true, Namespaces: []string{"team-a"}, Host: "https://123456.yl4.us-west-2.eks.amazonaws.com"}
+	p, err := plan.Build(c, s, state.State{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := p.ProfileRoles["team-a"]; ok {
+		t.Error("a role planned for a profile of another cluster")
+	}
+	if !slices.ContainsFunc(p.Warnings, func(w string) bool { return strings.Contains(w, "123456.yl4") && strings.Contains(w, "ABCDEF.gr7") }) {
+		t.Errorf("warnings %q do not name both clusters", p.Warnings)
+	}
+	s.Profiles.Host = "https://abcdef.gr7.us-west-2.eks.amazonaws.com:443"
+	if p, err = plan.Build(c, s, state.State{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := p.ProfileRoles["team-a"]; !ok {
+		t.Error("no role for a profile of the configured cluster")
+	}
+}
