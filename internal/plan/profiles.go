@@ -29,15 +29,6 @@ func ProfileRoleKey(cfg *config.Config, ns string) string {
 
 func isProfileRole(key string) bool { return strings.HasPrefix(key, KeyProfileRolePrefix) }
 
-// profileOfAssociation is the namespace of a recorded association of a profile's pipeline runner, "" for any other.
-func profileOfAssociation(key string) string {
-	ns, sa, _ := strings.Cut(strings.TrimPrefix(key, KeyAssociationPrefix), "/")
-	if !isAssociation(key) || sa != ProfileServiceAccount || ns == KubeflowNamespace {
-		return ""
-	}
-	return ns
-}
-
 // profileOfRoleKey is the namespace of a per-profile role's state key (its orphan keys included), "" for any
 // other key.
 func profileOfRoleKey(stateKey string) string {
