@@ -27,6 +27,24 @@ type componentSecret struct {
 	Database string `json:"database"`
 }
 
+// storedPassword reads user's password from a version of the component's secret (versionID "" for the current
+// one); ok is false when that version does not hold user's JSON credentials.
+func (e *Executor) storedPassword(ctx context.Context, secret, versionID, user string) (pw string, ok bool, err error) {
+	in := &secretsmanager.GetSecretValueInput{SecretId: &secret}
+	if versionID != "" {
+		in.VersionId = &versionID
+	}
+	out, err := e.AWS.SecretsManager.GetSecretValue(ctx, in)
+	if err != nil {
+		return "", false, fmt.Errorf("secretsmanager:GetSecretValue %q: %w", secret, err)
+	}
+	var v componentSecret
+	if err := json.Unmarshal([]byte(aws.ToString(out.SecretString)), &v); err != nil || v.Password == "" || v.Username != user {
+		return "", false, nil
+	}
+	return v.Password, true, nil
+}
+
 // ensureDBUser creates a component's secret with a generated password (unless an earlier attempt did), logs in
 // as the master user and creates the component's user with that password, granted only its database, then
 // marks the secret complete, which tells later plans the user is made.
@@ -93,15 +111,11 @@ func (e *Executor) closeDB(conn *dbaccess.Conn, instance string) {
 // stored: a user's password never changes once it is in its secret.
 func (e *Executor) componentPassword(ctx context.Context, comp dbusers.Component, p plan.EnsureDBUser) (string, error) {
 	if !p.NewSecret {
-		out, err := e.AWS.SecretsManager.GetSecretValue(ctx, &secretsmanager.GetSecretValueInput{SecretId: &p.SecretName})
-		if err != nil {
-			return "", fmt.Errorf("secretsmanager:GetSecretValue %q: %w", p.SecretName, err)
+		pw, ok, err := e.storedPassword(ctx, p.SecretName, "", p.User)
+		if err == nil && !ok {
+			err = fmt.Errorf("secret %q does not hold the JSON credentials of MySQL user %q; delete it (kfaws creates it again) or fix it", p.SecretName, p.User)
 		}
-		var v componentSecret
-		if err := json.Unmarshal([]byte(aws.ToString(out.SecretString)), &v); err != nil || v.Password == "" || v.Username != p.User {
-			return "", fmt.Errorf("secret %q does not hold the JSON credentials of MySQL user %q; delete it (kfaws creates it again) or fix it", p.SecretName, p.User)
-		}
-		return v.Password, nil
+		return pw, err
 	}
 	pw, err := e.generatePassword(ctx)
 	if err != nil {

@@ -80,17 +80,13 @@ func (e *Executor) secretVersions(ctx context.Context, name string) (current, pe
 
 // pendingPassword reads the password staged in version id.
 func (e *Executor) pendingPassword(ctx context.Context, p plan.RotateDBPassword, id string) (string, error) {
-	out, err := e.AWS.SecretsManager.GetSecretValue(ctx, &secretsmanager.GetSecretValueInput{SecretId: &p.SecretName, VersionId: &id})
-	if err != nil {
-		return "", fmt.Errorf("secretsmanager:GetSecretValue %q (version %s): %w", p.SecretName, id, err)
-	}
-	var v componentSecret
-	if err := json.Unmarshal([]byte(aws.ToString(out.SecretString)), &v); err != nil || v.Password == "" || v.Username != p.User {
-		return "", fmt.Errorf("the %s version %s of secret %q does not hold the JSON credentials of MySQL user %q; remove "+
+	pw, ok, err := e.storedPassword(ctx, p.SecretName, id, p.User)
+	if err == nil && !ok {
+		err = fmt.Errorf("the %s version %s of secret %q does not hold the JSON credentials of MySQL user %q; remove "+
 			"that label (aws secretsmanager update-secret-version-stage --secret-id %s --version-stage %s --remove-from-version-id %s) "+
 			"and run kfaws up again", stagePending, id, p.SecretName, p.User, p.SecretName, stagePending, id)
 	}
-	return v.Password, nil
+	return pw, err
 }
 
 // stagePassword generates a password and stores it as a new AWSPENDING version of the secret.

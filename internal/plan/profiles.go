@@ -3,6 +3,7 @@ package plan
 import (
 	"fmt"
 	"maps"
+	"net/url"
 	"slices"
 	"strings"
 
@@ -143,13 +144,13 @@ func isEKSEndpoint(host string) bool {
 
 func sameHost(a, b string) bool { return strings.EqualFold(hostOf(a), hostOf(b)) }
 
-// hostOf is the host name of an API server URL (scheme, port and path dropped).
+// hostOf is the host name of an API server URL (scheme, port and path dropped); "" when it is not a URL.
 func hostOf(u string) string {
-	u = strings.TrimPrefix(strings.TrimPrefix(u, "https://"), "http://")
-	if i := strings.IndexAny(u, ":/"); i >= 0 {
-		u = u[:i]
+	parsed, err := url.Parse(u)
+	if err != nil {
+		return ""
 	}
-	return u
+	return parsed.Hostname()
 }
 
 // otherRoleNamed is the field of another of kfaws's roles that has name (IAM ignores case), "" for none: a
